@@ -1,0 +1,38 @@
+// File-system primitives that keep records safe under crashes, Ctrl-C, `ctest -j` and
+// `ctest --repeat`.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace labeille {
+
+// Writes `content` to a temporary file in the same directory, fsyncs it and renames it
+// over `path`: a reader sees either the old file or the whole new one, never a part.
+// Throws labeille::Error naming the path on failure.
+void atomic_write_file(const std::filesystem::path& path, std::string_view content);
+
+// Reads a whole file; throws labeille::Error naming the path on failure.
+std::string read_file(const std::filesystem::path& path);
+
+// Claims the next free attempt directory `<parent>/<stem>.a<NNN>` (NNN from 001) by
+// exclusive creation: mkdir(2) fails with EEXIST exactly like open(O_CREAT|O_EXCL), so
+// two runners started at once (ctest -j, ctest --repeat, two shards sharing a disk)
+// can never receive the same number. Creates `parent` if needed.
+struct ClaimedAttempt {
+  std::filesystem::path dir;
+  int attempt = 0;
+};
+ClaimedAttempt claim_attempt_dir(const std::filesystem::path& parent, std::string_view stem);
+
+// File names used inside an attempt directory (the record format's layout, one place).
+namespace attempt_files {
+inline constexpr std::string_view kRecord = "record.json";
+inline constexpr std::string_view kStdout = "stdout.log";
+inline constexpr std::string_view kStderr = "stderr.log";
+inline constexpr std::string_view kJUnit = "junit.xml";
+inline constexpr std::string_view kHookDir = "hook";  // startup hook writes here
+}  // namespace attempt_files
+
+}  // namespace labeille

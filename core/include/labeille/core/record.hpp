@@ -1,0 +1,165 @@
+// The record model shared by the runner (writer) and the analyzers (reader).
+// docs/records.md documents the JSON form field by field; this header is its source.
+//
+// Every record is one JSON object with "schema": 1 and "kind": "attempt" | "setup" |
+// "probe". A record lives in its own attempt directory (see fs.hpp):
+//   <record-dir>/<package>/<mode>.iter<NN>.a<NNN>/record.json   kind "attempt"
+//   <record-dir>/<package>/setup.a<NNN>/record.json              kind "setup"
+//   <record-dir>/<package>/probe.a<NNN>/record.json              kind "probe"
+// Readers ignore unknown keys (later schema-1 writers may add fields); a change that
+// removes or retypes a field bumps "schema".
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "labeille/core/outcome.hpp"
+
+namespace labeille {
+
+inline constexpr int kRecordSchema = 1;
+
+struct CrashInfo {
+  int signal = 0;                   // 0 when the crash was a fatal error without a signal
+  std::string signal_name;          // "SIGSEGV", ...
+  std::string fatal_error;          // "Fatal Python error: ..." line, if any
+  std::vector<std::string> frames;  // top frames of the current thread, normalized
+  std::string signature;            // stable across runs: no addresses, pids, thread ids
+};
+
+struct StallInfo {
+  bool detected = false;
+  double threshold_s = 0;
+  double last_output_age_s = 0;  // silence when the runner acted (or at exit)
+  std::string cpu_state;         // "idle" | "busy" | "" (not sampled)
+  double cpu_seconds = 0;        // CPU time the tree used during the sample window
+  double sample_s = 0;           // length of the sample window
+};
+
+struct TsanReport {
+  std::string type;                 // "data race", "lock-order-inversion (potential deadlock)", ...
+  std::vector<std::string> frames;  // top frames, normalized
+  std::string signature;
+  int count = 1;                    // identical reports in this attempt
+};
+
+struct StreamInfo {
+  std::string log_path;          // absolute path of the log file
+  std::uint64_t bytes = 0;       // bytes the process wrote (also beyond the cap)
+  bool truncated = false;        // log file hit its size cap
+  std::string tail;              // last <= 64 KiB, sanitized UTF-8
+};
+
+struct AttemptRecord {
+  std::string attempt_id;  // globally unique; the dedup key when shards are merged
+  std::string package;
+  std::string mode;        // "gil0" | "gil1" (free text allowed: "gil0-tsan")
+  GilMode gil = GilMode::Off;
+  int iteration = 0;       // 1-based
+  int attempt = 0;         // 1-based, from claim_attempt_dir
+  std::string test_name;   // CTest test name, e.g. "ft.foo.gil0.iter03"
+
+  std::vector<std::string> command;  // argv; for shell commands {"/bin/sh", "-c", cmd}
+  bool shell = false;
+  std::string cwd;
+  std::string venv;
+  std::map<std::string, std::string> env_delta;  // what the runner set or removed ("" = removed)
+
+  std::string start_time;  // ISO 8601 UTC with milliseconds, "2026-11-25T05:00:00.123Z"
+  std::string end_time;
+  double duration_s = 0;
+
+  Outcome outcome = Outcome::Error;
+  std::optional<int> exit_code;  // process exit status when it exited
+  int term_signal = 0;           // signal that killed the main process (0 = none)
+  std::string detail;            // one line for humans ("SIGSEGV in foo.bar", "stalled 5.0s, idle")
+  std::string error_message;     // outcome error: why the command could not start
+
+  std::optional<CrashInfo> crash;
+  StallInfo stall;
+  double timeout_s = 0;
+  bool timed_out = false;
+  bool interrupted = false;
+  std::string thread_stacks;  // faulthandler dump(s) captured on stall, sanitized
+
+  bool tsan_enabled = false;
+  int tsan_count = 0;               // reports seen (before dedup)
+  std::vector<TsanReport> tsan;     // deduplicated by signature
+
+  std::optional<bool> gil_enabled_at_exit;  // from the startup hook; any process true -> true
+
+  StreamInfo out;
+  StreamInfo err;
+  std::string last_output_line;
+  std::string junit_path;  // pytest JUnit XML of this attempt, if it was written
+  std::int64_t peak_rss_kb = 0;  // max RSS over the process tree (children rusage)
+
+  std::string host;
+  std::string runner_version;
+};
+
+// One C extension module seen by the probe.
+struct ExtensionInfo {
+  std::string module;       // dotted name
+  std::string path;
+  bool import_ok = true;
+  std::string import_error;
+  std::optional<bool> reenabled_gil;  // importing it alone turned the GIL on
+  std::string declaration;  // how the source declares free-threading support, "" if unknown:
+                            // "Py_mod_gil", "PyUnstable_Module_SetGIL", "pybind11", "pyo3",
+                            // "nanobind", "cython", or "none" when a scan found nothing
+};
+
+struct SetupRecord {
+  std::string attempt_id;
+  std::string package;
+  bool ok = false;
+  std::string error;         // first line that explains a failure
+  std::string stage;         // "source" | "venv" | "install" | "extra_deps" | "hook" | ""
+  double duration_s = 0;
+  std::string start_time, end_time;
+  std::string install_from;  // "git" | "path" | "sdist"
+  std::string commit;        // git commit of the sources, if any
+  std::string version;       // installed distribution version
+  std::string sdist_version;
+  std::string source_dir, venv, python;
+  std::string log_path;
+  bool reused_venv = false;
+  std::string host;
+};
+
+struct ProbeRecord {
+  std::string attempt_id;
+  std::string package;
+  std::string import_name;
+  bool ok = false;            // the package imported
+  std::string error;          // import error text
+  std::optional<CrashInfo> crash;  // the import itself crashed
+  std::optional<bool> gil_enabled_after_import;
+  std::string gil_reenabled_by;    // module named by CPython's RuntimeWarning
+  std::vector<ExtensionInfo> extensions;
+  double duration_s = 0;
+  std::string start_time, end_time;
+  std::string host;
+};
+
+using Record = std::variant<AttemptRecord, SetupRecord, ProbeRecord>;
+
+// Serialization. The writer always produces valid UTF-8 JSON (see sanitize_utf8) with
+// "schema" and "kind" first. The reader throws labeille::Error naming `source`, the field
+// and the value when a record is not schema 1 or a field has the wrong type.
+std::string to_json(const AttemptRecord& r);
+std::string to_json(const SetupRecord& r);
+std::string to_json(const ProbeRecord& r);
+Record parse_record(std::string_view json, std::string_view source);
+
+// "2026-11-25T05:00:00.123Z" for now / for a time point in ms since the epoch.
+std::string iso8601_utc_now();
+std::string iso8601_utc_from_ms(std::int64_t ms_since_epoch);
+
+}  // namespace labeille

@@ -1,0 +1,42 @@
+// Text helpers for bytes that come from test processes: they may be anything.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace labeille {
+
+// Returns valid UTF-8: every invalid or truncated sequence becomes U+FFFD and NUL bytes
+// become U+2400 (SYMBOL FOR NULL), so a record built from test output is always valid
+// JSON text and stays readable by tools that choke on \u0000.
+std::string sanitize_utf8(std::string_view bytes);
+
+// Keeps the last `capacity` bytes written to it (a ring buffer), for stream tails.
+class TailBuffer {
+ public:
+  explicit TailBuffer(std::size_t capacity = 64 * 1024);
+  void append(std::string_view bytes);
+  // The kept bytes, oldest first; the first partial UTF-8 sequence is dropped by
+  // sanitize_utf8's caller if needed.
+  std::string str() const;
+  std::size_t total_bytes() const { return total_; }
+  std::size_t capacity() const { return buf_.size(); }
+
+ private:
+  std::vector<char> buf_;
+  std::size_t start_ = 0;  // index of the oldest byte when full
+  std::size_t size_ = 0;
+  std::size_t total_ = 0;
+};
+
+// Last non-empty line of `text` (without trailing whitespace).
+std::string last_line(std::string_view text);
+
+// Splits on '\n', dropping a trailing '\r' of each line.
+std::vector<std::string_view> split_lines(std::string_view text);
+
+std::string trim(std::string_view s);
+
+}  // namespace labeille

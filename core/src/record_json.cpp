@@ -1,0 +1,468 @@
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "labeille/core/error.hpp"
+#include "labeille/core/record.hpp"
+#include "labeille/core/text.hpp"
+
+namespace labeille {
+
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Thin writer that sanitizes every string, so no test output can break a record.
+class Out {
+ public:
+  explicit Out(Writer& w) : w_(w) {}
+  Out& key(std::string_view k) {
+    w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+    return *this;
+  }
+  void str(std::string_view s) {
+    std::string clean = sanitize_utf8(s);
+    w_.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
+  }
+  void num(double d) { w_.Double(d); }
+  void integer(std::int64_t i) { w_.Int64(i); }
+  void boolean(bool b) { w_.Bool(b); }
+  void null() { w_.Null(); }
+  void strings(const std::vector<std::string>& v) {
+    w_.StartArray();
+    for (const auto& s : v) str(s);
+    w_.EndArray();
+  }
+  void opt_bool(const std::optional<bool>& b) { b ? boolean(*b) : null(); }
+  Writer& raw() { return w_; }
+
+ private:
+  Writer& w_;
+};
+
+void write_crash(Out& o, const std::optional<CrashInfo>& c) {
+  if (!c) return o.null();
+  o.raw().StartObject();
+  o.key("signal").integer(c->signal);
+  o.key("signal_name").str(c->signal_name);
+  o.key("fatal_error").str(c->fatal_error);
+  o.key("frames").strings(c->frames);
+  o.key("signature").str(c->signature);
+  o.raw().EndObject();
+}
+
+void write_stream(Out& o, const StreamInfo& s) {
+  o.raw().StartObject();
+  o.key("log_path").str(s.log_path);
+  o.key("bytes").integer(static_cast<std::int64_t>(s.bytes));
+  o.key("truncated").boolean(s.truncated);
+  o.key("tail").str(s.tail);
+  o.raw().EndObject();
+}
+
+template <class F>
+std::string write_object(std::string_view kind, F&& body) {
+  rapidjson::StringBuffer sb;
+  Writer w(sb);
+  Out o(w);
+  w.StartObject();
+  o.key("schema").integer(kRecordSchema);
+  o.key("kind").str(kind);
+  body(o);
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize()) + "\n";
+}
+
+// ---- reading ----------------------------------------------------------------------
+
+class In {
+ public:
+  In(const rapidjson::Value& v, std::string_view source, std::string path)
+      : v_(v), source_(source), path_(std::move(path)) {}
+
+  [[noreturn]] void bad(std::string_view field, std::string_view want) const {
+    throw Error(fmt::format("{}: field \"{}{}\" must be {}", source_, path_, field, want));
+  }
+  const rapidjson::Value* find(std::string_view k) const {
+    auto it = v_.FindMember(rapidjson::Value(k.data(), static_cast<rapidjson::SizeType>(k.size())));
+    if (it == v_.MemberEnd() || it->value.IsNull()) return nullptr;
+    return &it->value;
+  }
+  std::string str(std::string_view k) const {
+    auto* x = find(k);
+    if (!x) return {};
+    if (!x->IsString()) bad(k, "a string");
+    return std::string(x->GetString(), x->GetStringLength());
+  }
+  double num(std::string_view k) const {
+    auto* x = find(k);
+    if (!x) return 0;
+    if (!x->IsNumber()) bad(k, "a number");
+    return x->GetDouble();
+  }
+  std::int64_t integer(std::string_view k) const {
+    auto* x = find(k);
+    if (!x) return 0;
+    if (!x->IsInt64()) bad(k, "an integer");
+    return x->GetInt64();
+  }
+  std::optional<int> opt_int(std::string_view k) const {
+    auto* x = find(k);
+    if (!x) return std::nullopt;
+    if (!x->IsInt()) bad(k, "an integer or null");
+    return x->GetInt();
+  }
+  bool boolean(std::string_view k) const {
+    auto* x = find(k);
+    if (!x) return false;
+    if (!x->IsBool()) bad(k, "true or false");
+    return x->GetBool();
+  }
+  std::optional<bool> opt_bool(std::string_view k) const {
+    auto* x = find(k);
+    if (!x) return std::nullopt;
+    if (!x->IsBool()) bad(k, "true, false or null");
+    return x->GetBool();
+  }
+  std::vector<std::string> strings(std::string_view k) const {
+    std::vector<std::string> out;
+    auto* x = find(k);
+    if (!x) return out;
+    if (!x->IsArray()) bad(k, "an array of strings");
+    for (auto& e : x->GetArray()) {
+      if (!e.IsString()) bad(k, "an array of strings");
+      out.emplace_back(e.GetString(), e.GetStringLength());
+    }
+    return out;
+  }
+  In object(std::string_view k) const {
+    auto* x = find(k);
+    if (!x->IsObject()) bad(k, "an object");
+    return In(*x, source_, fmt::format("{}{}.", path_, k));
+  }
+  bool has_object(std::string_view k) const {
+    auto* x = find(k);
+    if (x && !x->IsObject()) bad(k, "an object or null");
+    return x != nullptr;
+  }
+  template <class F>
+  void each(std::string_view k, F&& f) const {
+    auto* x = find(k);
+    if (!x) return;
+    if (!x->IsArray()) bad(k, "an array");
+    int i = 0;
+    for (auto& e : x->GetArray()) {
+      if (!e.IsObject()) bad(fmt::format("{}[{}]", k, i), "an object");
+      f(In(e, source_, fmt::format("{}{}[{}].", path_, k, i)));
+      ++i;
+    }
+  }
+  const rapidjson::Value& value() const { return v_; }
+  std::string_view source() const { return source_; }
+
+ private:
+  const rapidjson::Value& v_;
+  std::string_view source_;
+  std::string path_;
+};
+
+std::optional<CrashInfo> read_crash(const In& in, std::string_view k) {
+  if (!in.has_object(k)) return std::nullopt;
+  In c = in.object(k);
+  CrashInfo ci;
+  ci.signal = static_cast<int>(c.integer("signal"));
+  ci.signal_name = c.str("signal_name");
+  ci.fatal_error = c.str("fatal_error");
+  ci.frames = c.strings("frames");
+  ci.signature = c.str("signature");
+  return ci;
+}
+
+StreamInfo read_stream(const In& in, std::string_view k) {
+  StreamInfo s;
+  if (!in.has_object(k)) return s;
+  In o = in.object(k);
+  s.log_path = o.str("log_path");
+  s.bytes = static_cast<std::uint64_t>(o.integer("bytes"));
+  s.truncated = o.boolean("truncated");
+  s.tail = o.str("tail");
+  return s;
+}
+
+}  // namespace
+
+std::string to_json(const AttemptRecord& r) {
+  return write_object("attempt", [&](Out& o) {
+    o.key("attempt_id").str(r.attempt_id);
+    o.key("package").str(r.package);
+    o.key("mode").str(r.mode);
+    o.key("gil").str(to_string(r.gil));
+    o.key("iteration").integer(r.iteration);
+    o.key("attempt").integer(r.attempt);
+    o.key("test_name").str(r.test_name);
+    o.key("command").strings(r.command);
+    o.key("shell").boolean(r.shell);
+    o.key("cwd").str(r.cwd);
+    o.key("venv").str(r.venv);
+    o.key("env_delta");
+    o.raw().StartObject();
+    for (const auto& [k, v] : r.env_delta) o.key(k).str(v);
+    o.raw().EndObject();
+    o.key("start_time").str(r.start_time);
+    o.key("end_time").str(r.end_time);
+    o.key("duration_s").num(r.duration_s);
+    o.key("outcome").str(to_string(r.outcome));
+    o.key("exit_code");
+    r.exit_code ? o.integer(*r.exit_code) : o.null();
+    o.key("term_signal").integer(r.term_signal);
+    o.key("detail").str(r.detail);
+    o.key("error_message").str(r.error_message);
+    o.key("crash");
+    write_crash(o, r.crash);
+    o.key("stall");
+    o.raw().StartObject();
+    o.key("detected").boolean(r.stall.detected);
+    o.key("threshold_s").num(r.stall.threshold_s);
+    o.key("last_output_age_s").num(r.stall.last_output_age_s);
+    o.key("cpu_state").str(r.stall.cpu_state);
+    o.key("cpu_seconds").num(r.stall.cpu_seconds);
+    o.key("sample_s").num(r.stall.sample_s);
+    o.raw().EndObject();
+    o.key("timeout_s").num(r.timeout_s);
+    o.key("timed_out").boolean(r.timed_out);
+    o.key("interrupted").boolean(r.interrupted);
+    o.key("thread_stacks").str(r.thread_stacks);
+    o.key("tsan_enabled").boolean(r.tsan_enabled);
+    o.key("tsan_count").integer(r.tsan_count);
+    o.key("tsan");
+    o.raw().StartArray();
+    for (const auto& t : r.tsan) {
+      o.raw().StartObject();
+      o.key("type").str(t.type);
+      o.key("frames").strings(t.frames);
+      o.key("signature").str(t.signature);
+      o.key("count").integer(t.count);
+      o.raw().EndObject();
+    }
+    o.raw().EndArray();
+    o.key("gil_enabled_at_exit").opt_bool(r.gil_enabled_at_exit);
+    o.key("stdout");
+    write_stream(o, r.out);
+    o.key("stderr");
+    write_stream(o, r.err);
+    o.key("last_output_line").str(r.last_output_line);
+    o.key("junit_path").str(r.junit_path);
+    o.key("peak_rss_kb").integer(r.peak_rss_kb);
+    o.key("host").str(r.host);
+    o.key("runner_version").str(r.runner_version);
+  });
+}
+
+std::string to_json(const SetupRecord& r) {
+  return write_object("setup", [&](Out& o) {
+    o.key("attempt_id").str(r.attempt_id);
+    o.key("package").str(r.package);
+    o.key("ok").boolean(r.ok);
+    o.key("error").str(r.error);
+    o.key("stage").str(r.stage);
+    o.key("duration_s").num(r.duration_s);
+    o.key("start_time").str(r.start_time);
+    o.key("end_time").str(r.end_time);
+    o.key("install_from").str(r.install_from);
+    o.key("commit").str(r.commit);
+    o.key("version").str(r.version);
+    o.key("sdist_version").str(r.sdist_version);
+    o.key("source_dir").str(r.source_dir);
+    o.key("venv").str(r.venv);
+    o.key("python").str(r.python);
+    o.key("log_path").str(r.log_path);
+    o.key("reused_venv").boolean(r.reused_venv);
+    o.key("host").str(r.host);
+  });
+}
+
+std::string to_json(const ProbeRecord& r) {
+  return write_object("probe", [&](Out& o) {
+    o.key("attempt_id").str(r.attempt_id);
+    o.key("package").str(r.package);
+    o.key("import_name").str(r.import_name);
+    o.key("ok").boolean(r.ok);
+    o.key("error").str(r.error);
+    o.key("crash");
+    write_crash(o, r.crash);
+    o.key("gil_enabled_after_import").opt_bool(r.gil_enabled_after_import);
+    o.key("gil_reenabled_by").str(r.gil_reenabled_by);
+    o.key("extensions");
+    o.raw().StartArray();
+    for (const auto& e : r.extensions) {
+      o.raw().StartObject();
+      o.key("module").str(e.module);
+      o.key("path").str(e.path);
+      o.key("import_ok").boolean(e.import_ok);
+      o.key("import_error").str(e.import_error);
+      o.key("reenabled_gil").opt_bool(e.reenabled_gil);
+      o.key("declaration").str(e.declaration);
+      o.raw().EndObject();
+    }
+    o.raw().EndArray();
+    o.key("duration_s").num(r.duration_s);
+    o.key("start_time").str(r.start_time);
+    o.key("end_time").str(r.end_time);
+    o.key("host").str(r.host);
+  });
+}
+
+Record parse_record(std::string_view json, std::string_view source) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError())
+    throw Error(fmt::format("{}: not valid JSON at byte {}: {}", source, doc.GetErrorOffset(),
+                            rapidjson::GetParseError_En(doc.GetParseError())));
+  if (!doc.IsObject()) throw Error(fmt::format("{}: a record must be a JSON object", source));
+  In in(doc, source, "");
+  auto schema = in.integer("schema");
+  if (schema != kRecordSchema)
+    throw Error(fmt::format("{}: field \"schema\" is {}, this build reads schema {}", source,
+                            schema, kRecordSchema));
+  std::string kind = in.str("kind");
+  if (kind == "attempt") {
+    AttemptRecord r;
+    r.attempt_id = in.str("attempt_id");
+    r.package = in.str("package");
+    r.mode = in.str("mode");
+    auto gil = gil_mode_from_string(in.str("gil"));
+    if (!gil) in.bad("gil", "\"0\", \"1\" or \"unset\"");
+    r.gil = *gil;
+    r.iteration = static_cast<int>(in.integer("iteration"));
+    r.attempt = static_cast<int>(in.integer("attempt"));
+    r.test_name = in.str("test_name");
+    r.command = in.strings("command");
+    r.shell = in.boolean("shell");
+    r.cwd = in.str("cwd");
+    r.venv = in.str("venv");
+    if (in.has_object("env_delta")) {
+      for (auto& m : in.find("env_delta")->GetObject()) {
+        if (!m.value.IsString()) in.bad("env_delta", "an object of strings");
+        r.env_delta[m.name.GetString()] = m.value.GetString();
+      }
+    }
+    r.start_time = in.str("start_time");
+    r.end_time = in.str("end_time");
+    r.duration_s = in.num("duration_s");
+    std::string outcome = in.str("outcome");
+    auto oc = outcome_from_string(outcome);
+    if (!oc)
+      throw Error(fmt::format("{}: field \"outcome\" has unknown value \"{}\"", source, outcome));
+    r.outcome = *oc;
+    r.exit_code = in.opt_int("exit_code");
+    r.term_signal = static_cast<int>(in.integer("term_signal"));
+    r.detail = in.str("detail");
+    r.error_message = in.str("error_message");
+    r.crash = read_crash(in, "crash");
+    if (in.has_object("stall")) {
+      In s = in.object("stall");
+      r.stall.detected = s.boolean("detected");
+      r.stall.threshold_s = s.num("threshold_s");
+      r.stall.last_output_age_s = s.num("last_output_age_s");
+      r.stall.cpu_state = s.str("cpu_state");
+      r.stall.cpu_seconds = s.num("cpu_seconds");
+      r.stall.sample_s = s.num("sample_s");
+    }
+    r.timeout_s = in.num("timeout_s");
+    r.timed_out = in.boolean("timed_out");
+    r.interrupted = in.boolean("interrupted");
+    r.thread_stacks = in.str("thread_stacks");
+    r.tsan_enabled = in.boolean("tsan_enabled");
+    r.tsan_count = static_cast<int>(in.integer("tsan_count"));
+    in.each("tsan", [&](const In& t) {
+      TsanReport tr;
+      tr.type = t.str("type");
+      tr.frames = t.strings("frames");
+      tr.signature = t.str("signature");
+      tr.count = static_cast<int>(t.integer("count"));
+      r.tsan.push_back(std::move(tr));
+    });
+    r.gil_enabled_at_exit = in.opt_bool("gil_enabled_at_exit");
+    r.out = read_stream(in, "stdout");
+    r.err = read_stream(in, "stderr");
+    r.last_output_line = in.str("last_output_line");
+    r.junit_path = in.str("junit_path");
+    r.peak_rss_kb = in.integer("peak_rss_kb");
+    r.host = in.str("host");
+    r.runner_version = in.str("runner_version");
+    return r;
+  }
+  if (kind == "setup") {
+    SetupRecord r;
+    r.attempt_id = in.str("attempt_id");
+    r.package = in.str("package");
+    r.ok = in.boolean("ok");
+    r.error = in.str("error");
+    r.stage = in.str("stage");
+    r.duration_s = in.num("duration_s");
+    r.start_time = in.str("start_time");
+    r.end_time = in.str("end_time");
+    r.install_from = in.str("install_from");
+    r.commit = in.str("commit");
+    r.version = in.str("version");
+    r.sdist_version = in.str("sdist_version");
+    r.source_dir = in.str("source_dir");
+    r.venv = in.str("venv");
+    r.python = in.str("python");
+    r.log_path = in.str("log_path");
+    r.reused_venv = in.boolean("reused_venv");
+    r.host = in.str("host");
+    return r;
+  }
+  if (kind == "probe") {
+    ProbeRecord r;
+    r.attempt_id = in.str("attempt_id");
+    r.package = in.str("package");
+    r.import_name = in.str("import_name");
+    r.ok = in.boolean("ok");
+    r.error = in.str("error");
+    r.crash = read_crash(in, "crash");
+    r.gil_enabled_after_import = in.opt_bool("gil_enabled_after_import");
+    r.gil_reenabled_by = in.str("gil_reenabled_by");
+    in.each("extensions", [&](const In& e) {
+      ExtensionInfo x;
+      x.module = e.str("module");
+      x.path = e.str("path");
+      x.import_ok = e.find("import_ok") ? e.boolean("import_ok") : true;
+      x.import_error = e.str("import_error");
+      x.reenabled_gil = e.opt_bool("reenabled_gil");
+      x.declaration = e.str("declaration");
+      r.extensions.push_back(std::move(x));
+    });
+    r.duration_s = in.num("duration_s");
+    r.start_time = in.str("start_time");
+    r.end_time = in.str("end_time");
+    r.host = in.str("host");
+    return r;
+  }
+  throw Error(fmt::format("{}: field \"kind\" has unknown value \"{}\" (attempt, setup or probe)",
+                          source, kind));
+}
+
+std::string iso8601_utc_from_ms(std::int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     static_cast<int>(ms % 1000));
+}
+
+std::string iso8601_utc_now() {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  return iso8601_utc_from_ms(ms);
+}
+
+}  // namespace labeille

@@ -1,0 +1,128 @@
+#include "labeille/core/text.hpp"
+
+#include <algorithm>
+
+namespace labeille {
+
+std::string sanitize_utf8(std::string_view in) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  static constexpr std::string_view kNul = "\xE2\x90\x80";          // U+2400
+  std::string out;
+  out.reserve(in.size());
+  const auto* s = reinterpret_cast<const unsigned char*>(in.data());
+  const std::size_t n = in.size();
+  std::size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    if (c == 0) {
+      out += kNul;
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned int cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    bool ok = i + len <= n;
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) ok = false;
+      else cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    // Reject overlong forms, surrogates and values above U+10FFFF.
+    if (ok) {
+      if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+          (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        ok = false;
+    }
+    if (!ok) {
+      out += kReplacement;
+      ++i;  // resynchronise on the next byte
+      continue;
+    }
+    out.append(in.data() + i, len);
+    i += len;
+  }
+  return out;
+}
+
+TailBuffer::TailBuffer(std::size_t capacity) : buf_(capacity == 0 ? 1 : capacity) {}
+
+void TailBuffer::append(std::string_view bytes) {
+  total_ += bytes.size();
+  const std::size_t cap = buf_.size();
+  if (bytes.size() >= cap) {
+    std::copy(bytes.end() - static_cast<std::ptrdiff_t>(cap), bytes.end(), buf_.begin());
+    start_ = 0;
+    size_ = cap;
+    return;
+  }
+  for (char ch : bytes) {
+    if (size_ < cap) {
+      buf_[(start_ + size_) % cap] = ch;
+      ++size_;
+    } else {
+      buf_[start_] = ch;
+      start_ = (start_ + 1) % cap;
+    }
+  }
+}
+
+std::string TailBuffer::str() const {
+  std::string out;
+  out.reserve(size_);
+  for (std::size_t k = 0; k < size_; ++k) out += buf_[(start_ + k) % buf_.size()];
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  const auto* ws = " \t\r\n\f\v";
+  auto b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(ws);
+  return std::string(s.substr(b, e - b + 1));
+}
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      if (pos < text.size()) lines.push_back(text.substr(pos));
+      break;
+    }
+    auto line = text.substr(pos, nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    pos = nl + 1;
+  }
+  return lines;
+}
+
+std::string last_line(std::string_view text) {
+  auto lines = split_lines(text);
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    auto t = trim(*it);
+    if (!t.empty()) return t;
+  }
+  return {};
+}
+
+}  // namespace labeille

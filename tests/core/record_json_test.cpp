@@ -1,0 +1,84 @@
+#include "labeille/core/record.hpp"
+
+#include <gtest/gtest.h>
+
+#include "labeille/core/error.hpp"
+
+namespace labeille {
+
+TEST(RecordJson, AttemptRoundTrips) {
+  AttemptRecord r;
+  r.attempt_id = "host:1:2";
+  r.package = "foo";
+  r.mode = "gil0";
+  r.iteration = 3;
+  r.attempt = 2;
+  r.command = {"/bin/sh", "-c", "pytest"};
+  r.shell = true;
+  r.env_delta = {{"PYTHON_GIL", "0"}, {"PYTHONPATH", ""}};
+  r.outcome = Outcome::Crash;
+  r.exit_code = std::nullopt;
+  r.term_signal = 11;
+  r.crash = CrashInfo{11, "SIGSEGV", "", {"File \"x.py\", line 3 in boom"}, "SIGSEGV|boom"};
+  r.stall.cpu_state = "idle";
+  r.tsan = {{"data race", {"f", "g"}, "data race|f|g", 2}};
+  r.tsan_count = 2;
+  r.gil_enabled_at_exit = false;
+  r.out.tail = std::string("bad\xff\0tail", 9);
+  auto back = std::get<AttemptRecord>(parse_record(to_json(r), "mem"));
+  EXPECT_EQ(back.package, "foo");
+  EXPECT_EQ(back.iteration, 3);
+  EXPECT_EQ(back.outcome, Outcome::Crash);
+  EXPECT_FALSE(back.exit_code.has_value());
+  ASSERT_TRUE(back.crash);
+  EXPECT_EQ(back.crash->signature, "SIGSEGV|boom");
+  EXPECT_EQ(back.env_delta.at("PYTHONPATH"), "");
+  ASSERT_EQ(back.tsan.size(), 1u);
+  EXPECT_EQ(back.tsan[0].count, 2);
+  EXPECT_EQ(back.gil_enabled_at_exit, false);
+  EXPECT_EQ(back.out.tail, "bad\xEF\xBF\xBD\xE2\x90\x80tail");
+}
+
+TEST(RecordJson, SetupAndProbeRoundTrip) {
+  SetupRecord s;
+  s.package = "bar";
+  s.ok = false;
+  s.stage = "install";
+  s.error = "pip failed";
+  auto sb = std::get<SetupRecord>(parse_record(to_json(s), "mem"));
+  EXPECT_EQ(sb.stage, "install");
+  EXPECT_FALSE(sb.ok);
+  ProbeRecord p;
+  p.package = "bar";
+  p.ok = true;
+  p.gil_reenabled_by = "bar._speedups";
+  p.extensions = {{"bar._speedups", "/x.so", true, "", true, "none"}};
+  auto pb = std::get<ProbeRecord>(parse_record(to_json(p), "mem"));
+  EXPECT_EQ(pb.extensions.at(0).reenabled_gil, true);
+  EXPECT_EQ(pb.gil_reenabled_by, "bar._speedups");
+}
+
+TEST(RecordJson, ErrorsNameSourceFieldAndValue) {
+  auto expect_error = [](std::string_view json, std::string_view needle) {
+    try {
+      parse_record(json, "rec/x.json");
+      ADD_FAILURE() << "no error for " << json;
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      EXPECT_NE(msg.find("rec/x.json"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(needle), std::string::npos) << msg;
+    }
+  };
+  expect_error("{\"schema\":1,\"kind\":\"attempt\",\"gil\":\"0\",\"outcome\":\"exploded\"}", "exploded");
+  expect_error("{\"schema\":2,\"kind\":\"attempt\"}", "schema");
+  expect_error("{\"schema\":1,\"kind\":\"attempt\",\"gil\":\"0\",\"iteration\":\"3\"}", "iteration");
+  expect_error("{\"schema\":1,\"kind\":\"attempt\",\"gil\":\"0\",\"outcome\":\"pass\",\"stall\":{\"threshold_s\":\"x\"}}", "stall.threshold_s");
+  expect_error("{\"schema\":1,", "not valid JSON");
+  expect_error("{\"schema\":1,\"kind\":\"weird\"}", "weird");
+}
+
+TEST(Iso8601, FormatsMilliseconds) {
+  EXPECT_EQ(iso8601_utc_from_ms(1764046800123), "2025-11-25T05:00:00.123Z");
+}
+
+}  // namespace labeille

@@ -1,0 +1,47 @@
+#include "labeille/core/text.hpp"
+
+#include <gtest/gtest.h>
+
+namespace labeille {
+
+TEST(SanitizeUtf8, KeepsValidTextUnchanged) {
+  EXPECT_EQ(sanitize_utf8("héllo — ✓ 𝄞"), "héllo — ✓ 𝄞");
+}
+
+TEST(SanitizeUtf8, ReplacesInvalidBytesAndNul) {
+  std::string bad("a\xff" "b\xc3" "c", 5);
+  EXPECT_EQ(sanitize_utf8(bad), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c");
+  std::string nul("x\0y", 3);
+  EXPECT_EQ(sanitize_utf8(nul), "x\xE2\x90\x80y");
+  // Overlong encoding of '/' and a UTF-16 surrogate are rejected too.
+  EXPECT_EQ(sanitize_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(sanitize_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST(SanitizeUtf8, TruncatedSequenceAtEnd) {
+  EXPECT_EQ(sanitize_utf8("ok\xE2\x9C"), "ok\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST(TailBuffer, KeepsOnlyTheLastBytes) {
+  TailBuffer t(4);
+  t.append("ab");
+  EXPECT_EQ(t.str(), "ab");
+  t.append("cdef");
+  EXPECT_EQ(t.str(), "cdef");
+  t.append("g");
+  EXPECT_EQ(t.str(), "defg");
+  t.append("0123456789");
+  EXPECT_EQ(t.str(), "6789");
+  EXPECT_EQ(t.total_bytes(), 17u);
+}
+
+TEST(Lines, LastNonEmptyLine) {
+  EXPECT_EQ(last_line("a\nb  \n\n  \n"), "b");
+  EXPECT_EQ(last_line(""), "");
+  auto lines = split_lines("x\r\ny\nz");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "x");
+  EXPECT_EQ(lines[2], "z");
+}
+
+}  // namespace labeille
