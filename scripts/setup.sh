@@ -18,6 +18,7 @@
 #   --target-python PATH   use this interpreter (checked, never built)
 #   --tsan                 also build the --with-thread-sanitizer variant
 #   --no-apt               skip the Debian package step
+#   --no-python            only the Debian packages (e.g. a machine that only folds results)
 #   --source-tarball PATH  build from this CPython source tarball instead of Debian's
 #
 # Exit codes: 0 ok, 2 bad usage, 3 interpreter refused, 4 package install failed,
@@ -28,6 +29,7 @@ CACHE="${LABEILLE_FT_CACHE:-$HOME/.cache/labeille-ft}"
 target_python="${LABEILLE_FT_PYTHON:-}"
 want_tsan=0
 do_apt=1
+do_python=1
 source_tarball=""
 
 log() { printf 'labeille-setup: %s\n' "$*" >&2; }
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
     --target-python) [ $# -ge 2 ] || die 2 "--target-python needs a path"; target_python=$2; shift 2 ;;
     --tsan) want_tsan=1; shift ;;
     --no-apt) do_apt=0; shift ;;
+    --no-python) do_python=0; shift ;;
     --source-tarball) [ $# -ge 2 ] || die 2 "--source-tarball needs a path"; source_tarball=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 0 ;;
     *) die 2 "unknown option: $1 (see --help)" ;;
@@ -147,6 +150,8 @@ provision() {  # $1 = variant name, $2 = configure flags; prints the interpreter
   fi
   echo "$py"
 }
+
+[ "$do_python" = 1 ] || exit 0
 
 if [ -z "$target_python" ]; then
   for cand in python3.14t python3.13t; do
