@@ -1,0 +1,63 @@
+// One attempt, end to end: options -> attempt directory -> environment -> supervise ->
+// classify -> record (atomic) -> CTest tags. `labeille-ft-runner`'s main is one call to
+// run_attempt().
+//
+// Exit status (docs/runner.md has the table): labeille::exit_code(outcome) — pass 0,
+// fail 1, crash 2, deadlock 3, timeout 4, error 5, interrupted 130, skipped 77 (CTest's
+// SKIP_RETURN_CODE); 64 for a bad command line; 70 when the record cannot be written.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "labeille/core/outcome.hpp"
+#include "labeille/core/record.hpp"
+#include "labeille/runner/supervisor.hpp"
+
+namespace labeille::runner {
+
+struct Options {
+  std::filesystem::path record_dir;
+  std::string package;
+  std::string mode = "gil0";
+  std::string gil;  // "" = derived from mode
+  int iteration = 1;
+  std::string test_name;
+  std::string cwd;
+  std::string venv;
+  double stall_threshold_s = 60;
+  double timeout_s = 600;
+  double grace_s = 5;
+  double drain_s = 2;
+  std::uint64_t log_cap = 64ull << 20;
+  std::vector<std::pair<std::string, std::string>> env;
+  bool tsan = false;
+  bool skip_if_passed = false;
+  bool quiet = false;
+  bool echo = false;
+  std::string shell;               // --shell COMMAND
+  std::vector<std::string> argv;   // -- ARGV...
+};
+
+// Parses the command line; throws labeille::Error(kUsageExitCode) with the offending
+// option and value. Returns nullopt after printing --help.
+std::optional<Options> parse_options(int argc, char** argv);
+
+// PEP 508 distribution name (also what is safe in a path and a CTest test name).
+bool valid_package_name(const std::string& name);
+
+// The stop-on-first-pass check: has an attempt of package+mode already passed?
+bool earlier_pass_exists(const std::filesystem::path& record_dir, const std::string& package,
+                         const std::string& mode);
+
+// Runs the attempt and returns the exit status.
+int run_attempt(const Options& opts, std::ostream& out);
+
+// Renders the tags CTest turns into Test.xml fields (each on its own line: CTest's
+// regular expressions are greedy within a line).
+std::string ctest_tags(const AttemptRecord& r);
+
+}  // namespace labeille::runner

@@ -1,0 +1,48 @@
+// Outcome classification: a pure function from how the process ended (and what the
+// runner itself did to it) to one Outcome of the closed taxonomy.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "labeille/core/record.hpp"
+
+namespace labeille::runner {
+
+// How the supervised command ended.
+struct Termination {
+  bool started = true;           // false: exec failed (start_error says why)
+  std::string start_error;
+  std::optional<int> exit_code;  // it exited with this status
+  int signal = 0;                // or was killed by this signal
+  // What the runner did: these decide before any exit status, so the runner's own
+  // SIGTERM/SIGKILL never turn a stall into a "crash".
+  bool stalled = false;
+  bool timed_out = false;
+  bool interrupted = false;
+};
+
+struct Verdict {
+  Outcome outcome = Outcome::Error;
+  std::string detail;              // one line for humans and <CTestDetails>
+  std::optional<CrashInfo> crash;  // set when outcome == Crash
+};
+
+// Signals that mean the program crashed (rather than being stopped).
+bool is_crash_signal(int sig);
+std::string signal_name(int sig);  // "SIGSEGV", or "signal 42"
+
+// Rules, first match wins: not started -> error; interrupted -> interrupted; stalled ->
+// deadlock; timed out -> timeout; killed by a crash signal, or exit 128+N for a crash
+// signal N (a shell reporting its child's death) -> crash; "Fatal Python error" seen and
+// a non-zero exit -> crash; exit 0 -> pass; anything else -> fail (exit 5 is pytest's
+// "no tests collected": a fail, said so in the detail).
+Verdict classify(const Termination& t, const std::string& fatal_error,
+                 const std::vector<std::string>& frames);
+
+// Stable crash signature: "SIGSEGV | Fatal Python error: Segmentation fault | a.py:3 f < ..."
+std::string crash_signature(const std::string& signal_name, const std::string& fatal_error,
+                            const std::vector<std::string>& frames);
+
+}  // namespace labeille::runner

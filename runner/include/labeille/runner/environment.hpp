@@ -1,0 +1,39 @@
+// The child's environment, built from the runner's own (DESIGN.md "The runner"):
+// venv bin first on PATH and VIRTUAL_ENV; PYTHON_GIL = 0 | 1 | removed;
+// PYTHONFAULTHANDLER=1; PYTHONHOME and PYTHONPATH removed (they would point the venv's
+// interpreter at another installation); LABEILLE_FT_* identifiers and the hook dir;
+// PYTEST_ADDOPTS extended with --junitxml=<attempt>/junit.xml; the user's --env last.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "labeille/core/outcome.hpp"
+
+namespace labeille::runner {
+
+struct EnvInputs {
+  std::string venv;                  // "" = none
+  GilMode gil = GilMode::Off;
+  std::string package, mode;
+  int iteration = 1, attempt = 1;
+  std::string hook_dir;
+  std::string junit_path;
+  std::vector<std::pair<std::string, std::string>> user;  // --env, in order
+};
+
+struct EnvPlan {
+  std::map<std::string, std::string> env;    // the child's whole environment
+  std::map<std::string, std::string> delta;  // what differs from the base ("" = removed)
+};
+
+EnvPlan build_environment(const std::map<std::string, std::string>& base, const EnvInputs& in);
+
+// The runner's own environment as a map.
+std::map<std::string, std::string> current_environment();
+
+// "KEY=VALUE" strings for exec.
+std::vector<std::string> to_entries(const std::map<std::string, std::string>& env);
+
+}  // namespace labeille::runner

@@ -1,0 +1,38 @@
+// The process tree below the runner, read from /proc behind a small interface so the
+// tree logic (who descends from whom, how much CPU they used) is tested with fakes.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+namespace labeille::runner {
+
+struct ProcInfo {
+  int pid = 0;
+  int ppid = 0;
+  int pgid = 0;
+  char state = '?';       // 'Z' zombie, 'R' running, 'S' sleeping, ...
+  double cpu_s = 0;       // utime + stime of the process itself
+};
+
+class ProcessTable {
+ public:
+  virtual ~ProcessTable() = default;
+  virtual std::vector<ProcInfo> snapshot() const = 0;
+};
+
+// Reads /proc/<pid>/stat of every process.
+std::unique_ptr<ProcessTable> make_procfs_table();
+
+// Every live descendant of `root` (not root itself), also ones re-parented to root by
+// PR_SET_CHILD_SUBREAPER after their own parent died.
+std::vector<int> descendants_of(const std::vector<ProcInfo>& table, int root);
+
+// CPU seconds used by the given pids in the snapshot.
+double cpu_seconds(const std::vector<ProcInfo>& table, const std::vector<int>& pids);
+
+// Sends `sig` to the process group `pgid` (if > 0) and to every pid in `pids`; returns how
+// many signals were delivered. ESRCH (already gone) is not an error.
+int signal_all(int pgid, const std::vector<int>& pids, int sig);
+
+}  // namespace labeille::runner

@@ -1,0 +1,261 @@
+#include "labeille/runner/attempt.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ostream>
+#include <regex>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "labeille/core/error.hpp"
+#include "labeille/core/fs.hpp"
+#include "labeille/core/text.hpp"
+#include "labeille/runner/environment.hpp"
+
+namespace fs = std::filesystem;
+
+namespace labeille::runner {
+
+namespace {
+
+std::string hostname() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+std::int64_t epoch_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      default: out += (c == '\n' || c == '\r') ? ' ' : c;
+    }
+  }
+  return out;
+}
+
+std::string tail_lines(std::string_view text, std::size_t n) {
+  auto lines = split_lines(text);
+  std::size_t from = lines.size() > n ? lines.size() - n : 0;
+  std::string out;
+  for (std::size_t i = from; i < lines.size(); ++i) out += fmt::format("    | {}\n", lines[i]);
+  return out;
+}
+
+}  // namespace
+
+bool valid_package_name(const std::string& name) {
+  // PEP 508: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$ (case-insensitive)
+  static const std::regex re("^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$");
+  return std::regex_match(name, re) && name.find("..") == std::string::npos;
+}
+
+std::optional<Options> parse_options(int argc, char** argv) {
+  Options o;
+  CLI::App app{"labeille-ft-runner: run one attempt of a test command under supervision "
+               "(stall, crash, TSAN detection; no orphans) and write one attempt record."};
+  app.add_option("--record-dir", o.record_dir, "Root of the attempt records")->required();
+  app.add_option("--package", o.package, "Package name (PEP 508)")->required();
+  app.add_option("--mode", o.mode, "Mode label: gil0, gil1, ...")->capture_default_str();
+  app.add_option("--gil", o.gil, "PYTHON_GIL for the command: 0, 1 or unset (default: from --mode)")
+      ->check(CLI::IsMember({"0", "1", "unset"}));
+  app.add_option("--iteration", o.iteration, "Iteration number (1-based)")->check(CLI::Range(1, 1000000));
+  app.add_option("--test-name", o.test_name, "CTest test name (default ft.<package>.<mode>.iter<NN>)");
+  app.add_option("--cwd", o.cwd, "Working directory of the command")->check(CLI::ExistingDirectory);
+  app.add_option("--venv", o.venv, "Virtual environment: its bin/ goes first on PATH")->check(CLI::ExistingDirectory);
+  app.add_option("--stall-threshold", o.stall_threshold_s, "Seconds without output before a stall (0: off)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--timeout", o.timeout_s, "Hard timeout in seconds (0: off)")->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--grace", o.grace_s, "Seconds between SIGTERM and SIGKILL")->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--drain", o.drain_s, "Seconds to wait for output after the main process exits")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--log-cap", o.log_cap, "Bytes kept per log file")->capture_default_str();
+  std::vector<std::string> env;
+  app.add_option("--env", env, "Extra KEY=VALUE for the command (repeatable, applied last)");
+  app.add_flag("--tsan", o.tsan, "Parse ThreadSanitizer reports");
+  app.add_flag("--skip-if-passed", o.skip_if_passed,
+               "Stop-on-first-pass: skip (exit 77) when package+mode already passed");
+  app.add_flag("--quiet", o.quiet, "Print only the CTest tags");
+  app.add_flag("--echo", o.echo, "Copy the command's output to the runner's own stdout/stderr");
+  app.add_option("--shell", o.shell, "Run COMMAND with /bin/sh -c");
+  app.add_option("command", o.argv, "The command (after --)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    app.exit(e);
+    return std::nullopt;
+  } catch (const CLI::ParseError& e) {
+    throw Error(e.what(), kUsageExitCode);
+  }
+  for (const auto& kv : env) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error(fmt::format("--env \"{}\": expected KEY=VALUE", kv), kUsageExitCode);
+    o.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  if (o.shell.empty() == o.argv.empty())
+    throw Error("give the command either with --shell \"COMMAND\" or after --", kUsageExitCode);
+  if (!valid_package_name(o.package))
+    throw Error(fmt::format("--package \"{}\": not a PEP 508 name (letters, digits, '.', '_', '-')", o.package),
+                kUsageExitCode);
+  static const std::regex mode_re("^[A-Za-z0-9][A-Za-z0-9._-]*$");
+  if (!std::regex_match(o.mode, mode_re))
+    throw Error(fmt::format("--mode \"{}\": use letters, digits, '.', '_', '-'", o.mode), kUsageExitCode);
+  return o;
+}
+
+bool earlier_pass_exists(const fs::path& record_dir, const std::string& package, const std::string& mode) {
+  std::error_code ec;
+  const std::string prefix = mode + ".iter";
+  for (auto& e : fs::directory_iterator(record_dir / package, ec)) {
+    if (e.path().filename().string().rfind(prefix, 0) != 0) continue;
+    auto rec = e.path() / attempt_files::kRecord;
+    if (!fs::exists(rec)) continue;
+    try {
+      auto r = parse_record(read_file(rec), rec.string());
+      if (auto* a = std::get_if<AttemptRecord>(&r); a && a->outcome == Outcome::Pass) return true;
+    } catch (const Error&) {
+      // An unreadable record proves nothing; run the iteration.
+    }
+  }
+  return false;
+}
+
+std::string ctest_tags(const AttemptRecord& r) {
+  std::string s;
+  auto measure = [&](std::string_view type, std::string_view name, std::string_view value) {
+    s += fmt::format("<CTestMeasurement type=\"{}\" name=\"{}\">{}</CTestMeasurement>\n", type, name,
+                     xml_escape(value));
+  };
+  measure("text/string", "outcome", to_string(r.outcome));
+  measure("numeric/double", "duration_s", fmt::format("{:.3f}", r.duration_s));
+  measure("text/string", "gil", to_string(r.gil));
+  measure("numeric/double", "attempt", std::to_string(r.attempt));
+  if (r.crash) measure("text/string", "crash_signature", r.crash->signature);
+  if (r.stall.detected) measure("text/string", "stall_cpu_state", r.stall.cpu_state);
+  if (r.tsan_enabled) measure("numeric/double", "tsan_reports", std::to_string(r.tsan_count));
+  if (r.gil_enabled_at_exit) measure("text/string", "gil_enabled_at_exit", *r.gil_enabled_at_exit ? "true" : "false");
+  s += fmt::format("<CTestLabel>ft.outcome.{}</CTestLabel>\n", to_string(r.outcome));
+  s += fmt::format("<CTestLabel>ft.{}</CTestLabel>\n", r.mode);
+  s += fmt::format("<CTestDetails>{}</CTestDetails>\n", xml_escape(fmt::format("{}: {}", to_string(r.outcome), r.detail)));
+  return s;
+}
+
+int run_attempt(const Options& o, std::ostream& out) {
+  const std::string stem = fmt::format("{}.iter{:02d}", o.mode, o.iteration);
+  auto claimed = claim_attempt_dir(o.record_dir / o.package, stem);
+  const fs::path dir = fs::absolute(claimed.dir);
+
+  AttemptRecord r;
+  r.package = o.package;
+  r.mode = o.mode;
+  auto gil = o.gil.empty() ? gil_mode_from_string(o.mode) : gil_mode_from_string(o.gil);
+  r.gil = gil.value_or(GilMode::Unset);
+  r.iteration = o.iteration;
+  r.attempt = claimed.attempt;
+  r.test_name = o.test_name.empty() ? fmt::format("ft.{}.{}", o.package, stem) : o.test_name;
+  r.shell = !o.shell.empty();
+  r.command = r.shell ? std::vector<std::string>{"/bin/sh", "-c", o.shell} : o.argv;
+  r.cwd = o.cwd.empty() ? fs::current_path().string() : fs::absolute(o.cwd).string();
+  r.venv = o.venv.empty() ? "" : fs::absolute(o.venv).string();
+  r.timeout_s = o.timeout_s;
+  r.tsan_enabled = o.tsan;
+  r.host = hostname();
+  r.runner_version = LABEILLE_FT_VERSION;
+  const auto start_ms = epoch_ms();
+  r.attempt_id = fmt::format("{}:{}:{}:{}", r.host, ::getpid(), start_ms, dir.filename().string());
+  r.start_time = iso8601_utc_from_ms(start_ms);
+  r.stall.threshold_s = o.stall_threshold_s;
+
+  auto finish = [&](const Verdict& v) {
+    r.outcome = v.outcome;
+    r.detail = v.detail;
+    r.crash = v.crash;
+    r.end_time = iso8601_utc_now();
+    atomic_write_file(dir / attempt_files::kRecord, to_json(r));
+    if (!o.quiet) {
+      out << fmt::format("labeille-ft-runner: {}: {} ({}) in {:.2f} s\n  record: {}\n", r.test_name,
+                         to_string(r.outcome), r.detail, r.duration_s, (dir / attempt_files::kRecord).string());
+      if (r.outcome != Outcome::Pass && r.outcome != Outcome::Skipped) {
+        if (!r.err.tail.empty()) out << "  stderr (last lines):\n" << tail_lines(r.err.tail, 20);
+        if (!r.out.tail.empty()) out << "  stdout (last lines):\n" << tail_lines(r.out.tail, 20);
+      }
+    }
+    out << ctest_tags(r) << std::flush;
+    return exit_code(r.outcome);
+  };
+
+  if (o.skip_if_passed && earlier_pass_exists(o.record_dir, o.package, o.mode))
+    return finish({Outcome::Skipped, "an earlier iteration passed (stop-on-first-pass)", std::nullopt});
+
+  const fs::path hook_dir = dir / attempt_files::kHookDir;
+  fs::create_directories(hook_dir);
+  EnvInputs in;
+  in.venv = r.venv;
+  in.gil = r.gil;
+  in.package = o.package;
+  in.mode = o.mode;
+  in.iteration = o.iteration;
+  in.attempt = claimed.attempt;
+  in.hook_dir = hook_dir.string();
+  in.junit_path = (dir / attempt_files::kJUnit).string();
+  in.user = o.env;
+  auto base = current_environment();
+  auto plan = build_environment(base, in);
+  r.env_delta = plan.delta;
+
+  SuperviseSpec spec;
+  spec.argv = r.command;
+  spec.cwd = r.cwd;
+  spec.env = to_entries(plan.env);
+  spec.watchdog.stall_threshold_s = o.stall_threshold_s;
+  spec.watchdog.timeout_s = o.timeout_s;
+  spec.watchdog.grace_s = o.grace_s;
+  spec.drain_s = o.drain_s;
+  spec.stdout_log = dir / attempt_files::kStdout;
+  spec.stderr_log = dir / attempt_files::kStderr;
+  spec.log_cap = o.log_cap;
+  spec.hook_dir = hook_dir;
+  spec.parse_tsan = o.tsan;
+  spec.echo = o.echo;
+  auto res = supervise(spec);
+
+  r.duration_s = res.duration_s;
+  r.exit_code = res.termination.exit_code;
+  r.term_signal = res.termination.signal;
+  r.error_message = res.termination.start_error;
+  r.stall = res.stall;
+  r.timed_out = res.termination.timed_out;
+  r.interrupted = res.termination.interrupted;
+  r.thread_stacks = res.thread_stacks;
+  r.tsan_count = res.tsan_count;
+  r.tsan = res.tsan;
+  r.gil_enabled_at_exit = res.gil_enabled_at_exit;
+  r.out = res.out;
+  r.err = res.err;
+  r.last_output_line = res.last_output_line;
+  if (fs::exists(in.junit_path)) r.junit_path = in.junit_path;
+  r.peak_rss_kb = res.peak_rss_kb;
+  auto v = classify(res.termination, res.fatal_error, res.crash_frames);
+  if (v.outcome == Outcome::Deadlock)
+    v.detail = fmt::format("stalled: no output for {:.1f} s, {}", r.stall.last_output_age_s,
+                           r.stall.cpu_state.empty() ? "not sampled" : r.stall.cpu_state);
+  if (v.outcome == Outcome::Timeout) v.detail = fmt::format("hard timeout of {:g} s reached", o.timeout_s);
+  if (v.outcome == Outcome::Pass && r.tsan_count > 0)
+    v.detail = fmt::format("passed with {} ThreadSanitizer report(s)", r.tsan_count);
+  return finish(v);
+}
+
+}  // namespace labeille::runner

@@ -1,0 +1,69 @@
+#include "labeille/runner/classify.hpp"
+
+#include <csignal>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace labeille::runner {
+
+bool is_crash_signal(int sig) {
+  return sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS || sig == SIGILL || sig == SIGFPE;
+}
+
+std::string signal_name(int sig) {
+  switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";
+    case SIGILL: return "SIGILL";
+    case SIGFPE: return "SIGFPE";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGUSR1: return "SIGUSR1";
+    default: return fmt::format("signal {}", sig);
+  }
+}
+
+std::string crash_signature(const std::string& sig, const std::string& fatal_error,
+                            const std::vector<std::string>& frames) {
+  std::string s = sig.empty() ? "no signal" : sig;
+  if (!fatal_error.empty()) s += " | " + fatal_error;
+  constexpr std::size_t kTop = 3;
+  for (std::size_t i = 0; i < frames.size() && i < kTop; ++i) s += (i == 0 ? " | " : " < ") + frames[i];
+  return s;
+}
+
+Verdict classify(const Termination& t, const std::string& fatal_error,
+                 const std::vector<std::string>& frames) {
+  if (!t.started) return {Outcome::Error, "could not start: " + t.start_error, std::nullopt};
+  if (t.interrupted) return {Outcome::Interrupted, "interrupted: the runner was told to stop", std::nullopt};
+  if (t.stalled) return {Outcome::Deadlock, "stalled: no output for the stall threshold", std::nullopt};
+  if (t.timed_out) return {Outcome::Timeout, "hard timeout reached", std::nullopt};
+
+  int crash_sig = 0;
+  if (t.signal != 0 && is_crash_signal(t.signal)) crash_sig = t.signal;
+  if (t.exit_code && *t.exit_code > 128 && is_crash_signal(*t.exit_code - 128)) crash_sig = *t.exit_code - 128;
+  bool nonzero = t.signal != 0 || (t.exit_code && *t.exit_code != 0);
+  if (crash_sig != 0 || (!fatal_error.empty() && nonzero)) {
+    CrashInfo c;
+    c.signal = crash_sig;
+    c.signal_name = crash_sig ? signal_name(crash_sig) : "";
+    c.fatal_error = fatal_error;
+    c.frames = frames;
+    c.signature = crash_signature(c.signal_name, fatal_error, frames);
+    std::string where = frames.empty() ? "" : " in " + frames.front();
+    std::string what = !c.signal_name.empty() ? c.signal_name : fatal_error;
+    return {Outcome::Crash, what + where, std::move(c)};
+  }
+  if (t.signal != 0) return {Outcome::Fail, "killed by " + signal_name(t.signal), std::nullopt};
+  int code = t.exit_code.value_or(-1);
+  if (code == 0) return {Outcome::Pass, "passed", std::nullopt};
+  if (code == 5) return {Outcome::Fail, "exit 5: pytest collected no tests", std::nullopt};
+  return {Outcome::Fail, fmt::format("exit {}", code), std::nullopt};
+}
+
+}  // namespace labeille::runner

@@ -1,0 +1,68 @@
+#include "labeille/runner/environment.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+extern char** environ;
+
+namespace labeille::runner {
+
+std::map<std::string, std::string> current_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
+}
+
+std::vector<std::string> to_entries(const std::map<std::string, std::string>& env) {
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+EnvPlan build_environment(const std::map<std::string, std::string>& base, const EnvInputs& in) {
+  auto env = base;
+  if (!in.venv.empty()) {
+    auto path = env.count("PATH") ? env["PATH"] : std::string("/usr/local/bin:/usr/bin:/bin");
+    env["PATH"] = in.venv + "/bin:" + path;
+    env["VIRTUAL_ENV"] = in.venv;
+  }
+  switch (in.gil) {
+    case GilMode::Off: env["PYTHON_GIL"] = "0"; break;
+    case GilMode::On: env["PYTHON_GIL"] = "1"; break;
+    case GilMode::Unset: env.erase("PYTHON_GIL"); break;
+  }
+  env["PYTHONFAULTHANDLER"] = "1";
+  env.erase("PYTHONHOME");
+  env.erase("PYTHONPATH");
+  env["LABEILLE_FT_PACKAGE"] = in.package;
+  env["LABEILLE_FT_MODE"] = in.mode;
+  env["LABEILLE_FT_ITERATION"] = std::to_string(in.iteration);
+  env["LABEILLE_FT_ATTEMPT"] = std::to_string(in.attempt);
+  if (!in.hook_dir.empty()) env["LABEILLE_FT_HOOK_DIR"] = in.hook_dir;
+  for (const auto& [k, v] : in.user) env[k] = v;
+  // After the user's values: a PYTEST_ADDOPTS given with --env is extended, not lost.
+  if (!in.junit_path.empty()) {
+    std::string add = "--junitxml=" + in.junit_path;
+    auto it = env.find("PYTEST_ADDOPTS");
+    env["PYTEST_ADDOPTS"] = (it == env.end() || it->second.empty()) ? add : it->second + " " + add;
+  }
+
+  EnvPlan plan;
+  for (const auto& [k, v] : env) {
+    auto it = base.find(k);
+    if (it == base.end() || it->second != v) plan.delta[k] = v;
+  }
+  for (const auto& [k, v] : base)
+    if (!env.count(k)) plan.delta[k] = "";
+  plan.env = std::move(env);
+  return plan;
+}
+
+}  // namespace labeille::runner

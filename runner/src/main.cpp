@@ -1,0 +1,16 @@
+// labeille-ft-runner: one supervised attempt. See attempt.hpp and docs/runner.md.
+#include <iostream>
+
+#include "labeille/core/error.hpp"
+#include "labeille/runner/attempt.hpp"
+
+int main(int argc, char** argv) {
+  try {
+    auto opts = labeille::runner::parse_options(argc, argv);
+    if (!opts) return 0;
+    return labeille::runner::run_attempt(*opts, std::cout);
+  } catch (const labeille::Error& e) {
+    std::cerr << "labeille-ft-runner: error: " << e.what() << "\n";
+    return e.exit_code() == labeille::kUsageExitCode ? labeille::kUsageExitCode : labeille::kRecordExitCode;
+  }
+}
