@@ -62,7 +62,7 @@ Verdict classify(const Termination& t, const std::string& fatal_error,
   if (t.signal != 0) return {Outcome::Fail, "killed by " + signal_name(t.signal), std::nullopt};
   int code = t.exit_code.value_or(-1);
   if (code == 0) return {Outcome::Pass, "passed", std::nullopt};
-  if (code == 5) return {Outcome::Fail, "exit 5: pytest collected no tests", std::nullopt};
+  if (code == 5) return {Outcome::Fail, "exit 5: no tests collected (pytest)", std::nullopt};
   return {Outcome::Fail, fmt::format("exit {}", code), std::nullopt};
 }
 

@@ -1,0 +1,29 @@
+#include "labeille/runner/process_tree.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+namespace labeille::runner {
+
+TEST(ProcessTree, DescendantsIncludeReparentedAndDeepChildren) {
+  // 10 (runner) -> 11 -> 12 -> 13; 14 re-parented to 10 after setsid; 20 unrelated.
+  std::vector<ProcInfo> t = {{10, 1, 10, 'S', 0}, {11, 10, 11, 'S', 1.0}, {12, 11, 11, 'R', 2.0},
+                             {13, 12, 11, 'S', 0.5}, {14, 10, 14, 'S', 0.25}, {20, 1, 20, 'S', 9}};
+  auto d = descendants_of(t, 10);
+  std::sort(d.begin(), d.end());
+  EXPECT_EQ(d, (std::vector<int>{11, 12, 13, 14}));
+  EXPECT_DOUBLE_EQ(cpu_seconds(t, d), 3.75);
+  EXPECT_TRUE(descendants_of(t, 13).empty());
+}
+
+TEST(ProcessTree, ProcFsSeesThisProcess) {
+  auto table = make_procfs_table()->snapshot();
+  auto self = std::find_if(table.begin(), table.end(), [](const ProcInfo& p) { return p.pid == ::getpid(); });
+  ASSERT_NE(self, table.end());
+  EXPECT_EQ(self->ppid, ::getppid());
+}
+
+}  // namespace labeille::runner

@@ -1,0 +1,324 @@
+// Real-process tests of labeille-ft-runner: real commands that pass, fail, crash, hang,
+// spin, escape and get interrupted, with the provisioned free-threaded CPython.
+#include <csignal>
+
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace labeille::test {
+
+namespace {
+
+std::vector<std::string> base_args(const fs::path& rec, const std::string& pkg = "demo") {
+  return {"--record-dir", rec.string(), "--package", pkg};
+}
+
+std::vector<std::string> with(std::vector<std::string> a, std::initializer_list<std::string> more) {
+  a.insert(a.end(), more);
+  return a;
+}
+
+std::string py() { return test_python(); }
+std::string venv() { return test_venv().string(); }
+
+// Runs a Python snippet with the free-threaded interpreter under the runner.
+RunResult run_python(const fs::path& rec, const std::string& code, std::initializer_list<std::string> extra = {}) {
+  auto args = base_args(rec);
+  args.insert(args.end(), extra);
+  args.insert(args.end(), {"--", py(), "-c", code});
+  return run_runner(args);
+}
+
+}  // namespace
+
+TEST(RunnerReal, PassAndFailAndExitCodes) {
+  auto d = scratch();
+  auto pass = run_runner(with(base_args(d, "p"), {"--shell", "echo hello; echo to-stderr >&2"}));
+  EXPECT_EQ(pass.exit_code, 0);
+  auto r = only_record(d, "p");
+  EXPECT_EQ(r.outcome, Outcome::Pass);
+  EXPECT_EQ(r.out.tail, "hello\n");
+  EXPECT_EQ(r.err.tail, "to-stderr\n");
+  EXPECT_EQ(r.test_name, "ft.p.gil0.iter01");
+  EXPECT_NE(pass.out.find("<CTestMeasurement type=\"text/string\" name=\"outcome\">pass</CTestMeasurement>\n"),
+            std::string::npos);
+  EXPECT_NE(pass.out.find("<CTestDetails>pass: passed</CTestDetails>"), std::string::npos);
+
+  auto fail = run_runner(with(base_args(d, "f"), {"--iteration", "3", "--shell", "exit 3"}));
+  EXPECT_EQ(fail.exit_code, 1);
+  auto f = only_record(d, "f");
+  EXPECT_EQ(f.outcome, Outcome::Fail);
+  EXPECT_EQ(f.exit_code, 3);
+  EXPECT_EQ(f.iteration, 3);
+  EXPECT_TRUE(fs::exists(d / "f" / "gil0.iter03.a001" / "record.json"));
+}
+
+TEST(RunnerReal, CommandThatCannotStartIsAnError) {
+  auto d = scratch();
+  auto res = run_runner(with(base_args(d), {"--", "no-such-command-labeille"}));
+  EXPECT_EQ(res.exit_code, 5);
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.outcome, Outcome::Error);
+  EXPECT_NE(r.error_message.find("no-such-command-labeille"), std::string::npos);
+}
+
+TEST(RunnerReal, UsageErrorsExit64) {
+  auto d = scratch();
+  EXPECT_EQ(run_runner({"--record-dir", d.string(), "--package", "../evil", "--shell", "true"}).exit_code, 64);
+  EXPECT_EQ(run_runner({"--record-dir", d.string(), "--package", "ok", "--env", "NOEQUALS", "--shell", "true"}).exit_code, 64);
+  EXPECT_EQ(run_runner({"--record-dir", d.string(), "--package", "ok"}).exit_code, 64);
+  EXPECT_FALSE(fs::exists(d / "evil"));
+}
+
+TEST(RunnerReal, PytestPassFailAndNoTestsCollected) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto suite = [&](const std::string& name) { return fixture("pytest_suites/" + name).string(); };
+  auto pass = run_runner(with(base_args(d, "pass"), {"--venv", venv(), "--cwd", suite("passing"), "--shell", "python -m pytest -p no:cacheprovider"}));
+  EXPECT_EQ(pass.exit_code, 0) << pass.out;
+  auto p = only_record(d, "pass");
+  EXPECT_EQ(p.outcome, Outcome::Pass);
+  ASSERT_FALSE(p.junit_path.empty()) << "PYTEST_ADDOPTS must make pytest write the attempt's JUnit";
+  EXPECT_NE(read_text(p.junit_path).find("test_two"), std::string::npos);
+  EXPECT_EQ(p.gil_enabled_at_exit, false);
+
+  auto fail = run_runner(with(base_args(d, "fail"), {"--venv", venv(), "--cwd", suite("failing"), "--shell", "python -m pytest -p no:cacheprovider"}));
+  EXPECT_EQ(fail.exit_code, 1);
+  EXPECT_EQ(only_record(d, "fail").outcome, Outcome::Fail);
+
+  auto empty = run_runner(with(base_args(d, "empty"), {"--venv", venv(), "--cwd", suite("empty"), "--shell", "python -m pytest -p no:cacheprovider"}));
+  EXPECT_EQ(empty.exit_code, 1);
+  auto e = only_record(d, "empty");
+  EXPECT_EQ(e.outcome, Outcome::Fail);
+  EXPECT_EQ(e.exit_code, 5);
+  EXPECT_NE(e.detail.find("no tests collected"), std::string::npos);
+}
+
+TEST(RunnerReal, SegfaultViaCtypesIsACrashWithSignature) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto res = run_python(d, "import ctypes\ndef read_null():\n    ctypes.string_at(0)\nread_null()\n");
+  EXPECT_EQ(res.exit_code, 2) << res.out;
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.outcome, Outcome::Crash);
+  ASSERT_TRUE(r.crash);
+  EXPECT_EQ(r.crash->signal_name, "SIGSEGV");
+  EXPECT_EQ(r.crash->fatal_error, "Fatal Python error: Segmentation fault");
+  EXPECT_NE(r.crash->signature.find("read_null"), std::string::npos) << r.crash->signature;
+  EXPECT_EQ(r.crash->signature.find("0x"), std::string::npos);
+  // The same bug twice gives the same signature (dedup across iterations).
+  run_python(d, "import ctypes\ndef read_null():\n    ctypes.string_at(0)\nread_null()\n");
+  auto both = records(d, "demo");
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].crash->signature, both[1].crash->signature);
+}
+
+TEST(RunnerReal, AbortAndBusIllFpeAreCrashes) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  EXPECT_EQ(run_python(d, "import os; os.abort()").exit_code, 2);
+  EXPECT_EQ(records(d, "demo").back().crash->signal_name, "SIGABRT");
+  for (std::string sig : {"SIGBUS", "SIGILL", "SIGFPE"}) {
+    auto res = run_python(d, "import os, signal; os.kill(os.getpid(), signal." + sig + ")");
+    EXPECT_EQ(res.exit_code, 2) << sig << res.out;
+    auto r = records(d, "demo").back();
+    EXPECT_EQ(r.outcome, Outcome::Crash) << sig;
+    EXPECT_EQ(r.crash->signal_name, sig);
+  }
+  // Through a shell, the death shows as exit status 128+N: still a crash.
+  auto d2 = scratch() / "shell";
+  auto res = run_runner(with(base_args(d2), {"--shell", py() + " -c 'import os; os.abort()'; exit $?"}));
+  EXPECT_EQ(res.exit_code, 2);
+  EXPECT_EQ(only_record(d2, "demo").crash->signal_name, "SIGABRT");
+}
+
+TEST(RunnerReal, RealFatalPythonError) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto res = run_python(d, "import ctypes; ctypes.pythonapi.Py_FatalError(b'labeille test fatal')");
+  EXPECT_EQ(res.exit_code, 2) << res.out;
+  auto r = only_record(d, "demo");
+  ASSERT_TRUE(r.crash);
+  EXPECT_NE(r.crash->fatal_error.find("labeille test fatal"), std::string::npos) << r.crash->fatal_error;
+}
+
+TEST(RunnerReal, IdleLockOrderDeadlockWithBothThreadsInTheStacks) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "1.5", "--grace", "2", "--shell",
+                                            "python " + fixture("lock_order_deadlock.py").string()}));
+  EXPECT_EQ(res.exit_code, 3) << res.out;
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.outcome, Outcome::Deadlock);
+  EXPECT_TRUE(r.stall.detected);
+  EXPECT_EQ(r.stall.cpu_state, "idle");
+  EXPECT_GE(r.stall.last_output_age_s, 1.5);
+  EXPECT_NE(r.thread_stacks.find("worker_takes_a_then_b"), std::string::npos) << r.thread_stacks;
+  EXPECT_NE(r.thread_stacks.find("worker_takes_b_then_a"), std::string::npos) << r.thread_stacks;
+  EXPECT_FALSE(r.crash);
+}
+
+TEST(RunnerReal, DeadlockUnderPytestCaptureStillYieldsStacks) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "2", "--grace", "2", "--cwd",
+                                            fixture("pytest_suites/deadlock").string(), "--shell",
+                                            "python -m pytest -p no:cacheprovider"}));
+  EXPECT_EQ(res.exit_code, 3) << res.out;
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.stall.cpu_state, "idle");
+  EXPECT_NE(r.thread_stacks.find("pytest_worker_a_then_b"), std::string::npos) << r.thread_stacks;
+  EXPECT_NE(r.thread_stacks.find("pytest_worker_b_then_a"), std::string::npos) << r.thread_stacks;
+}
+
+TEST(RunnerReal, SilentBusyLoopIsMarkedBusy) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "1.5", "--shell",
+                                            "python " + fixture("busy_silent.py").string()}));
+  EXPECT_EQ(res.exit_code, 3);
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.outcome, Outcome::Deadlock);
+  EXPECT_EQ(r.stall.cpu_state, "busy") << r.stall.cpu_seconds << " s CPU in " << r.stall.sample_s << " s";
+}
+
+TEST(RunnerReal, SlowButSteadyOutputIsNotAStall) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  // 4 s in total with a 2 s threshold; a line every 0.4 s.
+  auto res = run_runner(with(base_args(d), {"--stall-threshold", "2", "--", py(), fixture("slow_printer.py").string(), "4"}));
+  EXPECT_EQ(res.exit_code, 0) << res.out;
+  EXPECT_EQ(only_record(d, "demo").outcome, Outcome::Pass);
+}
+
+TEST(RunnerReal, HardTimeoutWhileOutputFlows) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto res = run_runner(with(base_args(d), {"--stall-threshold", "20", "--timeout", "2", "--", py(),
+                                            fixture("slow_printer.py").string(), "60"}));
+  EXPECT_EQ(res.exit_code, 4) << res.out;
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.outcome, Outcome::Timeout);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_LT(r.duration_s, 30);
+}
+
+TEST(RunnerReal, GrandchildHoldingStdoutDoesNotKeepTheRunnerAndIsKilled) {
+  auto d = scratch();
+  auto pidfile = d / "grandchild.pid";
+  auto res = run_runner(with(base_args(d), {"--drain", "1", "--", fixture("spawn_and_hold.sh").string(), pidfile.string()}));
+  EXPECT_EQ(res.exit_code, 0) << res.out;
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.outcome, Outcome::Pass);
+  EXPECT_LT(r.duration_s, 20) << "the runner waited for the grandchild's sleep 300";
+  int pid = std::stoi(read_text(pidfile));
+  EXPECT_FALSE(pid_exists(pid)) << "grandchild " << pid << " survived";
+}
+
+TEST(RunnerReal, ChildIgnoringSigtermIsKilledAfterGrace) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto pidfile = d / "stubborn.pid";
+  auto res = run_runner(with(base_args(d), {"--stall-threshold", "1", "--grace", "1", "--", py(),
+                                            fixture("ignore_sigterm.py").string(), pidfile.string()}));
+  EXPECT_EQ(res.exit_code, 3) << res.out;
+  int pid = std::stoi(read_text(pidfile));
+  EXPECT_FALSE(pid_exists(pid));
+}
+
+TEST(RunnerReal, SetsidDaemonIsCaughtAndKilled) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto pidfile = d / "daemon.pid";
+  auto res = run_runner(with(base_args(d), {"--", py(), fixture("setsid_daemon.py").string(), pidfile.string()}));
+  EXPECT_EQ(res.exit_code, 0) << res.out;
+  int pid = std::stoi(read_text(pidfile));
+  EXPECT_FALSE(pid_exists(pid)) << "setsid daemon " << pid << " survived";
+}
+
+TEST(RunnerReal, SigintMidRunKillsEverythingAndRecordsInterrupted) {
+  auto d = scratch();
+  auto pidfile = d / "tree.pids";
+  auto child = spawn_runner(with(base_args(d), {"--", fixture("tree_then_wait.sh").string(), pidfile.string()}));
+  ASSERT_TRUE(wait_for_file(pidfile, 30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ::kill(child.pid, SIGINT);
+  auto res = wait_runner(child);
+  EXPECT_EQ(res.exit_code, 130) << res.out;
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.outcome, Outcome::Interrupted);
+  EXPECT_TRUE(r.interrupted);
+  std::istringstream pids(read_text(pidfile));
+  int pid, n = 0;
+  while (pids >> pid) {
+    ++n;
+    EXPECT_FALSE(pid_exists(pid)) << "pid " << pid << " survived the interrupt";
+  }
+  EXPECT_EQ(n, 3);
+}
+
+TEST(RunnerReal, InvalidUtf8AndNulBytesKeepTheRecordValid) {
+  auto d = scratch();
+  auto res = run_runner(with(base_args(d), {"--shell", "printf 'ok\\377\\376\\000tail\\n'; printf '\\303' >&2; exit 1"}));
+  EXPECT_EQ(res.exit_code, 1);
+  auto r = only_record(d, "demo");  // parses: valid JSON
+  EXPECT_EQ(r.out.tail, "ok\xEF\xBF\xBD\xEF\xBF\xBD\xE2\x90\x80tail\n");
+  EXPECT_EQ(r.err.tail, "\xEF\xBF\xBD");
+  EXPECT_EQ(r.out.bytes, 10u);
+}
+
+TEST(RunnerReal, ParallelRunnersNeverCollide) {
+  auto d = scratch();
+  std::vector<Child> kids;
+  for (int i = 0; i < 6; ++i) kids.push_back(spawn_runner(with(base_args(d), {"--quiet", "--shell", "echo run"})));
+  for (auto& k : kids) EXPECT_EQ(wait_runner(k).exit_code, 0);
+  auto all = records(d, "demo");
+  ASSERT_EQ(all.size(), 6u);
+  std::set<int> attempts;
+  std::set<std::string> ids;
+  for (auto& r : all) {
+    attempts.insert(r.attempt);
+    ids.insert(r.attempt_id);
+  }
+  EXPECT_EQ(attempts, (std::set<int>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(ids.size(), 6u);
+}
+
+TEST(RunnerReal, SkipIfPassedImplementsStopOnFirstPass) {
+  auto d = scratch();
+  EXPECT_EQ(run_runner(with(base_args(d), {"--iteration", "1", "--skip-if-passed", "--shell", "exit 1"})).exit_code, 1);
+  EXPECT_EQ(run_runner(with(base_args(d), {"--iteration", "2", "--skip-if-passed", "--shell", "exit 0"})).exit_code, 0);
+  auto skipped = run_runner(with(base_args(d), {"--iteration", "3", "--skip-if-passed", "--shell", "exit 1"}));
+  EXPECT_EQ(skipped.exit_code, 77);
+  auto all = records(d, "demo");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2].outcome, Outcome::Skipped);
+  // Another mode is independent.
+  EXPECT_EQ(run_runner(with(base_args(d), {"--mode", "gil1", "--skip-if-passed", "--shell", "exit 1"})).exit_code, 1);
+}
+
+TEST(RunnerReal, GilStateAtExitComesFromTheHook) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  run_runner(with(base_args(d, "off"), {"--venv", venv(), "--shell", "python -c pass"}));
+  EXPECT_EQ(only_record(d, "off").gil_enabled_at_exit, false);
+  run_runner(with(base_args(d, "on"), {"--venv", venv(), "--mode", "gil1", "--shell", "python -c pass"}));
+  EXPECT_EQ(only_record(d, "on").gil_enabled_at_exit, true);
+}
+
+TEST(RunnerReal, ThreadSanitizerReportsFromARealRacyProgram) {
+  auto d = scratch();
+  auto exe = fs::path(LABEILLE_FT_BINARY_DIR) / "tests" / "runner" / "racy_tsan";
+  auto res = run_runner(with(base_args(d), {"--tsan", "--", exe.string()}));
+  auto r = only_record(d, "demo");
+  EXPECT_TRUE(r.tsan_enabled);
+  EXPECT_GE(r.tsan_count, 1) << r.err.tail;
+  ASSERT_FALSE(r.tsan.empty());
+  EXPECT_EQ(r.tsan[0].type, "data race");
+  ASSERT_FALSE(r.tsan[0].frames.empty());
+  EXPECT_NE(r.tsan[0].frames[0].find("bump_counter"), std::string::npos);
+  EXPECT_NE(res.out.find("tsan_reports"), std::string::npos);
+}
+
+}  // namespace labeille::test
