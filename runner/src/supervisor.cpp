@@ -36,7 +36,9 @@ namespace labeille::runner {
 
 namespace {
 
-constexpr double kBusyCpuShare = 0.25;     // >= a quarter core during the sample: busy
+// A deadlocked tree uses ~0 CPU; a spinning thread uses a core, or at least a large
+// share of one on a loaded machine. 10% of a core separates them with room on both sides.
+constexpr double kBusyCpuShare = 0.10;
 constexpr std::size_t kMaxStacks = 1 << 20;
 constexpr auto kTick = std::chrono::milliseconds(50);
 

@@ -15,4 +15,7 @@ else
 fi
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 cp "$hook/labeille_ft_hook.py" "$hook/labeille_ft_hook.pth" "$site/"
+# Byte-compile now: with PYTHONDONTWRITEBYTECODE set (common in CI images) every start
+# would compile pytest from source, seconds of silence that look like a stall.
+"$venv/bin/python" -m compileall -q "$site" >/dev/null || true
 "$venv/bin/python" -c 'import labeille_ft_hook, pytest, sys; print("venv ok", sys.version)'
