@@ -30,7 +30,7 @@ EnvPlan build_environment(const std::map<std::string, std::string>& base, const 
   auto env = base;
   if (!in.venv.empty()) {
     auto path = env.count("PATH") ? env["PATH"] : std::string("/usr/local/bin:/usr/bin:/bin");
-    env["PATH"] = in.venv + "/bin:" + path;
+    env["PATH"] = fmt::format("{}/bin:{}", in.venv, path);
     env["VIRTUAL_ENV"] = in.venv;
   }
   switch (in.gil) {
@@ -51,7 +51,7 @@ EnvPlan build_environment(const std::map<std::string, std::string>& base, const 
   if (!in.junit_path.empty()) {
     std::string add = "--junitxml=" + in.junit_path;
     auto it = env.find("PYTEST_ADDOPTS");
-    env["PYTEST_ADDOPTS"] = (it == env.end() || it->second.empty()) ? add : it->second + " " + add;
+    env["PYTEST_ADDOPTS"] = (it == env.end() || it->second.empty()) ? add : fmt::format("{} {}", it->second, add);
   }
 
   EnvPlan plan;

@@ -349,10 +349,11 @@ SuperviseResult supervise(const SuperviseSpec& spec) {
   // Nothing of the tree survives supervise(): kill and reap until it is empty.
   const double reap_deadline = now_s() + 5.0;
   for (;;) {
-    auto rest = tree();
+    auto snap = table->snapshot();
+    auto rest = descendants_of(snap, self);
     std::vector<int> live;
-    for (const auto& p : table->snapshot())
-      if (std::find(rest.begin(), rest.end(), p.pid) != rest.end() && p.state != 'Z') live.push_back(p.pid);
+    for (const auto& p : snap)
+      if (p.state != 'Z' && std::find(rest.begin(), rest.end(), p.pid) != rest.end()) live.push_back(p.pid);
     if (!live.empty()) signal_all(0, live, SIGKILL);
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
