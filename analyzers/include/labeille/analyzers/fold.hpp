@@ -1,0 +1,43 @@
+// `labeille ft fold`: attempt records (+ CTest's JUnit/Test.xml, + each attempt's pytest
+// JUnit) -> one RunResults. Pure apart from reading files; re-running gives the same
+// result, the same attempt seen twice (shards copied twice) counts once, and a corrupt
+// record is reported and skipped.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "labeille/analyzers/model.hpp"
+
+namespace labeille::analyzers {
+
+struct FoldInputs {
+  std::vector<std::filesystem::path> record_dirs;
+  std::vector<std::filesystem::path> ctest_junit;  // ctest --output-junit files
+  std::vector<std::filesystem::path> ctest_xml;    // Testing/<tag>/Test.xml files
+};
+
+struct FoldReport {
+  int records = 0;      // records read
+  int duplicates = 0;   // same attempt_id seen again
+  int uncounted = 0;    // interrupted / skipped attempts
+  int lost = 0;         // attempts known only from CTest (no record)
+  std::vector<std::string> problems;  // "path: reason" for each skipped input
+};
+
+// A CTest test result, from either CTest format.
+struct CTestResult {
+  std::string name;
+  std::string status;   // passed | failed | notrun | skipped
+  std::string reason;   // "Timeout", "Failed", "Not Run", ...
+};
+
+std::vector<CTestResult> read_ctest_junit(const std::filesystem::path& file);
+std::vector<CTestResult> read_ctest_xml(const std::filesystem::path& file);
+// pytest's JUnit XML: one TestResult per testcase.
+std::vector<TestResult> read_pytest_junit(const std::filesystem::path& file);
+
+RunResults fold(const FoldInputs& in, FoldReport& report);
+
+}  // namespace labeille::analyzers

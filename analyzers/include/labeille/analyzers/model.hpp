@@ -1,0 +1,96 @@
+// The results model: what `labeille ft fold` writes and every view reads.
+// Field names follow the Python labeille tool's ft_results.jsonl / ft_meta.json so its
+// readers accept ours; our additions are extra keys (docs/analyzers.md lists them).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace labeille::analyzers {
+
+struct TestResult {
+  std::string id;       // "classname::name" from pytest's JUnit
+  std::string status;   // passed | failed | error | skipped
+  std::string message;  // first line of the failure message
+};
+
+struct IterationResult {
+  int index = 0;                 // 1-based position among the package's counted runs
+  std::string status;            // pass | fail | crash | deadlock | timeout | error
+  std::optional<int> exit_code;
+  double duration_s = 0;
+  int crash_signal = 0;
+  std::string crash_signature;
+  int tsan_warnings = 0;
+  bool output_stalled = false;
+  std::string last_output_line;
+  std::string stderr_tail;       // last lines only (the record keeps 64 KiB)
+  std::vector<TestResult> test_results;
+  int tests_passed = 0, tests_failed = 0, tests_errored = 0, tests_skipped = 0;
+  // Our additions.
+  int iteration = 0, attempt = 0;
+  std::string stall_cpu_state;   // idle | busy | ""
+  std::optional<bool> gil_enabled;
+  std::string attempt_id;
+};
+
+struct ExtensionResult {
+  std::string module;
+  bool import_ok = true;
+  std::optional<bool> reenabled_gil;
+  std::string declaration;
+};
+
+struct ExtensionCompat {
+  bool probed = false;
+  bool import_ok = true;
+  std::optional<bool> gil_enabled_after_import;
+  std::string gil_reenabled_by;
+  std::vector<ExtensionResult> extensions;
+};
+
+struct PackageResult {
+  std::string package;
+  std::string category;  // a Category name; unknown strings from other writers are kept
+  int iterations_completed = 0;
+  int pass_count = 0, fail_count = 0, crash_count = 0;
+  int timeout_count = 0;   // includes deadlocks, like the Python tool
+  int deadlock_count = 0;
+  int tsan_warning_iterations = 0;
+  double pass_rate = 0;
+  double mean_duration_s = 0;
+  std::vector<std::string> failure_signatures;
+  std::vector<std::string> tsan_warning_types;
+  std::map<std::string, int> flaky_tests;  // test id -> failures, for tests that also passed
+  bool install_ok = true;
+  std::string install_error;
+  double install_duration_s = 0;
+  bool import_ok = true;
+  std::string import_error;
+  std::string commit, install_from, sdist_version;
+  std::vector<IterationResult> iterations;
+  std::optional<ExtensionCompat> extension_compat;
+  std::optional<double> gil_enabled_pass_rate;
+  int gil_enabled_iterations = 0;
+  // Our additions.
+  std::string verdict;              // "10/10 passed: failure rate <= 26% (95%)"
+  double failure_rate_low = 0, failure_rate_high = 1;
+  int gil_enabled_pass_count = 0;
+  std::string gil_comparison;       // free_threading_specific | pre_existing | same | ""
+  std::optional<double> gil_fisher_p;
+  std::map<std::string, int> failing_tests;  // every failing test id -> failures
+};
+
+struct RunMeta {
+  std::string json;  // the whole ft_meta.json object, kept verbatim for unknown keys
+};
+
+struct RunResults {
+  std::string dir;
+  std::string meta_json;  // ft_meta.json text ("" when missing)
+  std::vector<PackageResult> packages;
+};
+
+}  // namespace labeille::analyzers

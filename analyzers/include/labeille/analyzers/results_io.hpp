@@ -1,0 +1,31 @@
+// Reading and writing a run directory: ft_meta.json, ft_results.jsonl, ft_summary.json.
+// Readers are lenient where the Python tool differs (missing keys take defaults, an
+// unknown category string is kept as it is) and strict where data is broken (a line
+// that is not a JSON object is an Error naming file and line).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "labeille/analyzers/model.hpp"
+
+namespace labeille::analyzers {
+
+std::string package_to_json_line(const PackageResult& p);
+PackageResult package_from_json(std::string_view json, std::string_view source);
+
+// Reads RUN_DIR; throws labeille::Error when RUN_DIR or its ft_meta.json is missing.
+RunResults read_run(const std::filesystem::path& run_dir);
+
+// Writes ft_results.jsonl, ft_summary.json and ft_meta.json (each atomically).
+// `meta_base` is a JSON object whose keys are kept; counters are filled in.
+void write_run(const RunResults& run, const std::filesystem::path& run_dir, const std::string& meta_base);
+
+// `base` with every top-level key of `extra` added or replaced; `extra_source` names the
+// file in the Error when `extra` is not a JSON object.
+std::string merge_meta(const std::string& base, const std::string& extra, const std::string& extra_source);
+
+// Tiny accessors into ft_meta.json for the views ("" when absent).
+std::string meta_string(const std::string& meta_json, const std::string& dotted_key);
+
+}  // namespace labeille::analyzers

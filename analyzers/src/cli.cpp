@@ -1,0 +1,147 @@
+#include "labeille/analyzers/cli.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "labeille/analyzers/fold.hpp"
+#include "labeille/analyzers/results_io.hpp"
+#include "labeille/analyzers/views.hpp"
+#include "labeille/core/error.hpp"
+#include "labeille/core/fs.hpp"
+
+namespace fs = std::filesystem;
+
+namespace labeille::analyzers {
+
+namespace {
+
+Style terminal_style() { return Style{::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr}; }
+
+void emit(const std::string& text, const std::string& out_file) {
+  if (out_file.empty()) {
+    std::cout << text << std::flush;
+    return;
+  }
+  atomic_write_file(out_file, text);
+  std::cerr << "labeille: wrote " << out_file << "\n";
+}
+
+}  // namespace
+
+void add_commands(CLI::App& ft) {
+  // fold
+  {
+    auto* cmd = ft.add_subcommand("fold", "Fold attempt records (+ CTest and pytest JUnit) into a result directory");
+    auto out = std::make_shared<std::string>();
+    auto meta = std::make_shared<std::string>();
+    auto junit = std::make_shared<std::vector<std::string>>();
+    auto xml = std::make_shared<std::vector<std::string>>();
+    auto dirs = std::make_shared<std::vector<std::string>>();
+    cmd->add_option("--output,-o", *out, "Result directory to write (ft_meta.json, ft_results.jsonl, ft_summary.json)")
+        ->required();
+    cmd->add_option("--meta", *meta, "JSON object whose keys go into ft_meta.json (run_id, config, ...)");
+    cmd->add_option("--ctest-junit", *junit, "ctest --output-junit file (repeatable)");
+    cmd->add_option("--ctest-xml", *xml, "Testing/<tag>/Test.xml file (repeatable)");
+    cmd->add_option("record_dirs", *dirs, "Record directories (several = shards)")->required();
+    cmd->callback([=] {
+      FoldInputs in;
+      for (const auto& d : *dirs) in.record_dirs.emplace_back(d);
+      for (const auto& f : *junit)
+        if (fs::exists(f)) in.ctest_junit.emplace_back(f);
+      for (const auto& f : *xml)
+        if (fs::exists(f)) in.ctest_xml.emplace_back(f);
+      FoldReport report;
+      auto run = fold(in, report);
+      for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << p << "\n";
+      // Keys already in the run's ft_meta.json (written at the start of a run) are kept;
+      // --meta adds or replaces keys.
+      std::string base;
+      fs::path existing = fs::path(*out) / "ft_meta.json";
+      if (fs::exists(existing)) base = read_file(existing);
+      if (!meta->empty()) {
+        std::string extra = read_file(*meta);
+        base = base.empty() ? extra : merge_meta(base, extra, *meta);
+      }
+      write_run(run, *out, base);
+      std::cerr << fmt::format("labeille: folded {} record(s) ({} duplicate, {} not counted, {} known only from CTest) "
+                               "into {} package(s): {}\n",
+                               report.records, report.duplicates, report.uncounted, report.lost, run.packages.size(), *out);
+    });
+  }
+  // show
+  {
+    auto* cmd = ft.add_subcommand("show", "Summary of a result directory");
+    auto dir = std::make_shared<std::string>();
+    auto sort = std::make_shared<std::string>("category");
+    auto limit = std::make_shared<int>(0);
+    cmd->add_option("result_dir", *dir, "Result directory")->required();
+    cmd->add_option("--sort", *sort, "category, pass_rate or name")
+        ->check(CLI::IsMember({"category", "pass_rate", "name"}))
+        ->capture_default_str();
+    cmd->add_option("--limit", *limit, "Show at most N packages")->check(CLI::NonNegativeNumber);
+    cmd->callback([=] {
+      SortBy by = *sort == "name" ? SortBy::Name : *sort == "pass_rate" ? SortBy::PassRate : SortBy::Category;
+      std::cout << render_show(read_run(*dir), by, *limit, terminal_style());
+    });
+  }
+  // flaky
+  {
+    auto* cmd = ft.add_subcommand("flaky", "Intermittent packages: which tests fail, when, and how consistently");
+    auto dir = std::make_shared<std::string>();
+    auto pkg = std::make_shared<std::string>();
+    cmd->add_option("result_dir", *dir, "Result directory")->required();
+    cmd->add_option("--package", *pkg, "Deep dive into one package");
+    cmd->callback([=] { std::cout << render_flaky(read_run(*dir), *pkg, terminal_style()); });
+  }
+  // compat
+  {
+    auto* cmd = ft.add_subcommand("compat", "Extension modules, Py_mod_gil declarations, GIL fallback");
+    auto dir = std::make_shared<std::string>();
+    auto only = std::make_shared<bool>(false);
+    cmd->add_option("result_dir", *dir, "Result directory")->required();
+    cmd->add_flag("--extensions-only", *only, "Only packages with C extensions");
+    cmd->callback([=] { std::cout << render_compat(read_run(*dir), *only, terminal_style()); });
+  }
+  // compare
+  {
+    auto* cmd = ft.add_subcommand("compare", "Compare two runs (e.g. two CPython releases)");
+    auto a = std::make_shared<std::string>();
+    auto b = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>("text");
+    cmd->add_option("run_a", *a, "Older result directory")->required();
+    cmd->add_option("run_b", *b, "Newer result directory")->required();
+    cmd->add_option("--format", *format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    cmd->callback([=] { std::cout << render_compare(read_run(*a), read_run(*b), *format == "json"); });
+  }
+  // report
+  {
+    auto* cmd = ft.add_subcommand("report", "Full report for sharing (markdown fits a CI step summary)");
+    auto dir = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>("markdown");
+    auto out = std::make_shared<std::string>();
+    cmd->add_option("result_dir", *dir, "Result directory")->required();
+    cmd->add_option("--format", *format, "markdown, text or html")
+        ->check(CLI::IsMember({"markdown", "text", "html"}))
+        ->capture_default_str();
+    cmd->add_option("-o,--output", *out, "Write to FILE instead of stdout");
+    cmd->callback([=] { emit(render_report(read_run(*dir), *format), *out); });
+  }
+  // export
+  {
+    auto* cmd = ft.add_subcommand("export", "Export per-package results");
+    auto dir = std::make_shared<std::string>();
+    auto format = std::make_shared<std::string>("csv");
+    auto out = std::make_shared<std::string>();
+    cmd->add_option("result_dir", *dir, "Result directory")->required();
+    cmd->add_option("--format", *format, "csv or json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
+    cmd->add_option("-o,--output", *out, "Write to FILE instead of stdout");
+    cmd->callback([=] { emit(render_export(read_run(*dir), *format), *out); });
+  }
+}
+
+}  // namespace labeille::analyzers

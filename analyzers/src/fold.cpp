@@ -1,0 +1,338 @@
+#include "labeille/analyzers/fold.hpp"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include "labeille/analyzers/classify.hpp"
+#include "labeille/core/error.hpp"
+#include "labeille/core/fs.hpp"
+#include "labeille/core/record.hpp"
+#include "labeille/core/text.hpp"
+
+namespace fs = std::filesystem;
+
+namespace labeille::analyzers {
+
+namespace {
+
+struct PackageInputs {
+  std::vector<AttemptRecord> attempts;
+  std::optional<SetupRecord> setup;
+  std::optional<ProbeRecord> probe;
+  std::vector<CTestResult> ctest;
+};
+
+std::string first_line(std::string_view s) {
+  auto nl = s.find('\n');
+  return trim(s.substr(0, nl));
+}
+
+std::string last_lines(std::string_view text, std::size_t n) {
+  auto lines = split_lines(text);
+  std::size_t from = lines.size() > n ? lines.size() - n : 0;
+  std::string out;
+  for (std::size_t i = from; i < lines.size(); ++i) out += std::string(lines[i]) + "\n";
+  return out;
+}
+
+bool is_gil1(const AttemptRecord& r) { return r.mode.rfind("gil1", 0) == 0 || r.gil == GilMode::On; }
+
+IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file) {
+  IterationResult it;
+  it.status = std::string(to_string(r.outcome));
+  it.exit_code = r.exit_code;
+  it.duration_s = r.duration_s;
+  if (r.crash) {
+    it.crash_signal = r.crash->signal;
+    it.crash_signature = r.crash->signature;
+  }
+  it.tsan_warnings = r.tsan_count;
+  it.output_stalled = r.stall.detected;
+  it.last_output_line = r.last_output_line;
+  it.stderr_tail = last_lines(r.err.tail, 20);
+  it.iteration = r.iteration;
+  it.attempt = r.attempt;
+  it.stall_cpu_state = r.stall.cpu_state;
+  it.gil_enabled = r.gil_enabled_at_exit;
+  it.attempt_id = r.attempt_id;
+  // The JUnit beside the record wins: records copied from another machine keep their
+  // old absolute junit_path.
+  fs::path junit = record_file.empty() ? fs::path() : record_file.parent_path() / attempt_files::kJUnit;
+  if ((junit.empty() || !fs::exists(junit)) && !r.junit_path.empty()) junit = r.junit_path;
+  if (!junit.empty() && fs::exists(junit)) {
+    try {
+      it.test_results = read_pytest_junit(junit);
+    } catch (const Error&) {
+      // A JUnit cut short by a crash: the iteration still counts, without per-test data.
+    }
+  }
+  for (const auto& t : it.test_results) {
+    if (t.status == "passed") ++it.tests_passed;
+    else if (t.status == "failed") ++it.tests_failed;
+    else if (t.status == "error") ++it.tests_errored;
+    else if (t.status == "skipped") ++it.tests_skipped;
+  }
+  return it;
+}
+
+// "ft.<pkg>.<mode>.iterNN" -> (pkg, mode, NN); "ft.<pkg>.setup" -> (pkg, "setup", 0).
+struct TestName {
+  std::string package, kind;
+  int iteration = 0;
+};
+std::optional<TestName> parse_test_name(const std::string& name) {
+  static const std::regex iter(R"(^ft\.(.+)\.([A-Za-z0-9_-]+)\.iter(\d+)$)");
+  static const std::regex other(R"(^ft\.(.+)\.(setup|probe)$)");
+  std::smatch m;
+  if (std::regex_match(name, m, iter)) return TestName{m[1], m[2], std::stoi(m[3])};
+  if (std::regex_match(name, m, other)) return TestName{m[1], m[2], 0};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<TestResult> read_pytest_junit(const fs::path& file) {
+  pugi::xml_document doc;
+  auto ok = doc.load_file(file.c_str());
+  if (!ok) throw Error(fmt::format("{}: not valid XML: {}", file.string(), ok.description()));
+  std::vector<TestResult> out;
+  for (auto tc : doc.select_nodes("//testcase")) {
+    auto n = tc.node();
+    TestResult t;
+    std::string cls = n.attribute("classname").value();
+    t.id = cls.empty() ? n.attribute("name").value() : cls + "::" + n.attribute("name").value();
+    t.status = "passed";
+    if (auto f = n.child("failure")) {
+      t.status = "failed";
+      t.message = first_line(f.attribute("message").value());
+    } else if (auto e = n.child("error")) {
+      t.status = "error";
+      t.message = first_line(e.attribute("message").value());
+    } else if (n.child("skipped")) {
+      t.status = "skipped";
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::vector<CTestResult> read_ctest_junit(const fs::path& file) {
+  pugi::xml_document doc;
+  auto ok = doc.load_file(file.c_str());
+  if (!ok) throw Error(fmt::format("{}: not valid XML: {}", file.string(), ok.description()));
+  std::vector<CTestResult> out;
+  for (auto tc : doc.select_nodes("//testcase")) {
+    auto n = tc.node();
+    CTestResult r{n.attribute("name").value(), "passed", ""};
+    std::string status = n.attribute("status").value();
+    if (auto f = n.child("failure")) {
+      r.status = "failed";
+      r.reason = f.attribute("message").value();
+    } else if (auto s = n.child("skipped")) {
+      r.status = status == "disabled" || status == "notrun" ? "notrun" : "skipped";
+      r.reason = s.attribute("message").value();
+    } else if (status == "notrun" || status == "disabled") {
+      r.status = "notrun";
+    }
+    // CTest puts "Timeout" in the system-out of a test it killed.
+    std::string sysout = n.child_value("system-out");
+    if (r.status == "failed" && sysout.find("***Timeout") != std::string::npos) r.reason = "Timeout";
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<CTestResult> read_ctest_xml(const fs::path& file) {
+  pugi::xml_document doc;
+  auto ok = doc.load_file(file.c_str());
+  if (!ok) throw Error(fmt::format("{}: not valid XML: {}", file.string(), ok.description()));
+  std::vector<CTestResult> out;
+  for (auto tn : doc.select_nodes("/Site/Testing/Test")) {
+    auto n = tn.node();
+    CTestResult r{n.child_value("Name"), n.attribute("Status").value(), ""};
+    for (auto m : n.child("Results").children("NamedMeasurement")) {
+      std::string name = m.attribute("name").value();
+      if (name == "Exit Code" || name == "Completion Status") {
+        std::string v = m.child_value("Value");
+        if (r.reason.empty() || v == "Timeout") r.reason = v;
+      }
+    }
+    if (r.status == "notrun" && r.reason.empty()) r.reason = "Not Run";
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+RunResults fold(const FoldInputs& in, FoldReport& report) {
+  std::map<std::string, PackageInputs> pkgs;
+  std::map<std::string, fs::path> record_files;  // attempt_id -> file (for JUnit lookup)
+  std::set<std::string> seen;
+
+  std::vector<fs::path> files;
+  for (const auto& dir : in.record_dirs) {
+    if (!fs::is_directory(dir)) {
+      report.problems.push_back(fmt::format("{}: not a directory", dir.string()));
+      continue;
+    }
+    for (auto& e : fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied))
+      if (e.is_regular_file() && e.path().filename() == attempt_files::kRecord) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());  // deterministic folds
+
+  for (const auto& f : files) {
+    Record rec;
+    try {
+      rec = parse_record(read_file(f), f.string());
+    } catch (const Error& e) {
+      report.problems.push_back(e.what());
+      continue;
+    }
+    ++report.records;
+    std::visit(
+        [&](auto& r) {
+          std::string id = r.attempt_id.empty() ? f.string() : r.attempt_id;
+          if (!seen.insert(id).second) {
+            ++report.duplicates;
+            return;
+          }
+          auto& p = pkgs[r.package];
+          using T = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<T, AttemptRecord>) {
+            record_files[id] = f;
+            p.attempts.push_back(r);
+          } else if constexpr (std::is_same_v<T, SetupRecord>) {
+            // The newest set-up decides (a re-run after a fix).
+            if (!p.setup || p.setup->start_time < r.start_time) p.setup = r;
+          } else {
+            if (!p.probe || p.probe->start_time < r.start_time) p.probe = r;
+          }
+        },
+        rec);
+  }
+
+  auto add_ctest = [&](const std::vector<CTestResult>& results) {
+    for (const auto& c : results)
+      if (auto tn = parse_test_name(c.name)) pkgs[tn->package].ctest.push_back(c);
+  };
+  for (const auto& f : in.ctest_junit) {
+    try {
+      add_ctest(read_ctest_junit(f));
+    } catch (const Error& e) {
+      report.problems.push_back(e.what());
+    }
+  }
+  for (const auto& f : in.ctest_xml) {
+    try {
+      add_ctest(read_ctest_xml(f));
+    } catch (const Error& e) {
+      report.problems.push_back(e.what());
+    }
+  }
+
+  RunResults run;
+  for (auto& [name, inp] : pkgs) {
+    PackageResult p;
+    p.package = name;
+    if (inp.setup) {
+      p.install_ok = inp.setup->ok;
+      p.install_error = inp.setup->ok ? "" : first_line(inp.setup->error);
+      p.install_duration_s = inp.setup->duration_s;
+      p.commit = inp.setup->commit;
+      p.install_from = inp.setup->install_from;
+      p.sdist_version = inp.setup->sdist_version;
+    }
+    bool gil_fallback = false;
+    if (inp.probe) {
+      const auto& pr = *inp.probe;
+      p.import_ok = pr.ok;
+      p.import_error = pr.ok ? "" : first_line(pr.error.empty() && pr.crash ? pr.crash->signature : pr.error);
+      ExtensionCompat ec;
+      ec.probed = true;
+      ec.import_ok = pr.ok;
+      ec.gil_enabled_after_import = pr.gil_enabled_after_import;
+      ec.gil_reenabled_by = pr.gil_reenabled_by;
+      for (const auto& x : pr.extensions) ec.extensions.push_back({x.module, x.import_ok, x.reenabled_gil, x.declaration});
+      gil_fallback = !pr.gil_reenabled_by.empty() || pr.gil_enabled_after_import.value_or(false);
+      p.extension_compat = std::move(ec);
+    }
+    // What CTest saw: a failed set-up (with no record, e.g. killed) or iterations that
+    // never ran because their set-up fixture failed mean the package did not install.
+    std::set<std::string> recorded_tests;
+    for (const auto& a : inp.attempts) recorded_tests.insert(a.test_name);
+    std::vector<AttemptRecord> lost;
+    for (const auto& c : inp.ctest) {
+      auto tn = parse_test_name(c.name);
+      if (tn->kind == "setup" && c.status == "failed" && !inp.setup) {
+        p.install_ok = false;
+        p.install_error = fmt::format("{} failed ({})", c.name, c.reason.empty() ? "no set-up record" : c.reason);
+      }
+      if (tn->kind == "probe" && c.status == "failed" && !inp.probe) {
+        p.import_ok = false;
+        p.import_error = fmt::format("{} failed ({})", c.name, c.reason);
+      }
+      if (tn->iteration > 0 && !recorded_tests.count(c.name)) {
+        if (c.status == "notrun" && inp.setup && !inp.setup->ok) continue;
+        if (c.status == "notrun" && !inp.setup) {
+          p.install_ok = false;
+          if (p.install_error.empty()) p.install_error = fmt::format("{} not run: its set-up failed", c.name);
+          continue;
+        }
+        if (c.status == "failed") {
+          // CTest killed the runner itself (its TIMEOUT) before a record was written.
+          AttemptRecord a;
+          a.package = name;
+          a.mode = tn->kind;
+          a.gil = gil_mode_from_string(tn->kind).value_or(GilMode::Off);
+          a.iteration = tn->iteration;
+          a.test_name = c.name;
+          a.outcome = c.reason.find("Timeout") != std::string::npos ? Outcome::Timeout : Outcome::Fail;
+          a.detail = "no record: " + c.reason;
+          lost.push_back(a);
+          ++report.lost;
+        }
+      }
+    }
+    for (auto& a : lost) inp.attempts.push_back(std::move(a));
+
+    std::sort(inp.attempts.begin(), inp.attempts.end(), [](const AttemptRecord& a, const AttemptRecord& b) {
+      return std::tie(a.iteration, a.attempt, a.start_time) < std::tie(b.iteration, b.attempt, b.start_time);
+    });
+    std::vector<IterationResult> gil1;
+    std::set<std::string> tsan_types;
+    std::map<std::string, std::pair<int, int>> per_test;  // id -> (passes, failures)
+    for (const auto& a : inp.attempts) {
+      if (!counts_as_iteration(a.outcome)) {
+        ++report.uncounted;
+        continue;
+      }
+      auto it = to_iteration(a, record_files.count(a.attempt_id) ? record_files[a.attempt_id] : fs::path());
+      for (const auto& t : a.tsan) tsan_types.insert(t.type);
+      if (is_gil1(a)) {
+        it.index = static_cast<int>(gil1.size()) + 1;
+        gil1.push_back(std::move(it));
+        continue;
+      }
+      for (const auto& t : it.test_results) {
+        if (t.status == "passed") ++per_test[t.id].first;
+        if (t.status == "failed" || t.status == "error") ++per_test[t.id].second;
+      }
+      it.index = static_cast<int>(p.iterations.size()) + 1;
+      p.iterations.push_back(std::move(it));
+    }
+    p.tsan_warning_types.assign(tsan_types.begin(), tsan_types.end());
+    for (const auto& [id, pf] : per_test) {
+      if (pf.second > 0) p.failing_tests[id] = pf.second;
+      if (pf.first > 0 && pf.second > 0) p.flaky_tests[id] = pf.second;
+    }
+    summarize(p, gil1, gil_fallback);
+    run.packages.push_back(std::move(p));
+  }
+  return run;
+}
+
+}  // namespace labeille::analyzers

@@ -1,0 +1,29 @@
+// labeille: the `labeille ft ...` command line. Commands live in their libraries.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "labeille/analyzers/cli.hpp"
+#include "labeille/core/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"labeille: free-threaded CPython compatibility testing"};
+  app.require_subcommand(1);
+  auto* ft = app.add_subcommand("ft", "Free-threading runs and their results");
+  ft->require_subcommand(1);
+  labeille::analyzers::add_commands(*ft);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "labeille: error: " << e.what() << "\n";
+    return labeille::kExitUsage;
+  } catch (const labeille::Error& e) {
+    std::cerr << "labeille: error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "labeille: error: " << e.what() << "\n";
+    return labeille::kExitInternal;
+  }
+  return 0;
+}

@@ -1,0 +1,473 @@
+#include "labeille/analyzers/views.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include "labeille/analyzers/results_io.hpp"
+#include "labeille/analyzers/stats.hpp"
+#include "labeille/core/error.hpp"
+#include "labeille/core/outcome.hpp"
+
+namespace labeille::analyzers {
+
+namespace {
+
+int category_rank(const std::string& c) {
+  auto cat = category_from_string(c);
+  return cat ? rank(*cat) : 100;  // unknown strings from other writers sort last
+}
+
+std::string paint(const Style& s, const std::string& category, const std::string& text) {
+  if (!s.color) return text;
+  const char* code = "0";
+  if (category == "crash" || category == "deadlock") code = "1;31";
+  else if (category == "intermittent" || category == "tsan_warnings") code = "33";
+  else if (category == "incompatible" || category == "install_failure" || category == "import_failure") code = "31";
+  else if (category == "compatible" || category == "compatible_gil_fallback") code = "32";
+  return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+}
+
+std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
+
+std::string truncate(const std::string& s, std::size_t w) {
+  return s.size() <= w ? s : s.substr(0, w - 3) + "...";
+}
+
+std::vector<const PackageResult*> sorted(const RunResults& run, SortBy by) {
+  std::vector<const PackageResult*> v;
+  for (const auto& p : run.packages) v.push_back(&p);
+  std::stable_sort(v.begin(), v.end(), [by](const PackageResult* a, const PackageResult* b) {
+    switch (by) {
+      case SortBy::Name: return a->package < b->package;
+      case SortBy::PassRate:
+        // Exact comparison of k/n without rounding: a/b < c/d <=> a*d < c*b.
+        if (a->pass_count * std::max(1, b->iterations_completed) != b->pass_count * std::max(1, a->iterations_completed))
+          return a->pass_count * std::max(1, b->iterations_completed) < b->pass_count * std::max(1, a->iterations_completed);
+        return a->package < b->package;
+      case SortBy::Category:
+        if (category_rank(a->category) != category_rank(b->category))
+          return category_rank(a->category) < category_rank(b->category);
+        return a->package < b->package;
+    }
+    return false;
+  });
+  return v;
+}
+
+std::map<std::string, int> category_counts(const RunResults& run) {
+  std::map<std::string, int> m;
+  for (const auto& p : run.packages) ++m[p.category];
+  return m;
+}
+
+// Crash/deadlock signatures grouped across packages: the same CPython bug in many
+// packages shows as one group.
+std::map<std::string, std::set<std::string>> signature_groups(const RunResults& run) {
+  std::map<std::string, std::set<std::string>> g;
+  for (const auto& p : run.packages)
+    for (const auto& s : p.failure_signatures) g[s].insert(p.package);
+  return g;
+}
+
+std::string gil_text(const PackageResult& p) {
+  if (p.gil_comparison.empty()) return "";
+  std::string pv = p.gil_fisher_p ? fmt::format(", Fisher p={:.3g}", *p.gil_fisher_p) : "";
+  if (p.gil_comparison == "pre_existing")
+    return fmt::format("pre-existing: fails with GIL=1 too ({}/{} passed{})", p.gil_enabled_pass_count,
+                       p.gil_enabled_iterations, pv);
+  if (p.gil_comparison == "free_threading_specific")
+    return fmt::format("free-threading specific: GIL=1 passed {}/{}{}", p.gil_enabled_pass_count,
+                       p.gil_enabled_iterations, pv);
+  if (p.gil_comparison == "gil_only_failures")
+    return fmt::format("fails only with GIL=1 ({}/{} passed)", p.gil_enabled_pass_count, p.gil_enabled_iterations);
+  return "";
+}
+
+}  // namespace
+
+std::string passed_of(const PackageResult& p) { return fmt::format("{}/{}", p.pass_count, p.iterations_completed); }
+
+std::string details(const PackageResult& p) {
+  std::vector<std::string> parts;
+  if (!p.install_ok) parts.push_back("install: " + p.install_error);
+  if (!p.import_ok) parts.push_back("import: " + p.import_error);
+  if (p.deadlock_count > 0) {
+    std::set<std::string> kinds;
+    for (const auto& it : p.iterations)
+      if (it.status == "deadlock" && !it.stall_cpu_state.empty()) kinds.insert(it.stall_cpu_state);
+    std::string k;
+    for (const auto& s : kinds) k += (k.empty() ? "" : "/") + s;
+    parts.push_back(fmt::format("{} stall(s){}", p.deadlock_count, k.empty() ? "" : " (" + k + ")"));
+  }
+  if (!p.failure_signatures.empty()) parts.push_back(p.failure_signatures.front());
+  if (p.extension_compat && !p.extension_compat->gil_reenabled_by.empty())
+    parts.push_back("GIL re-enabled by " + p.extension_compat->gil_reenabled_by);
+  if (!p.tsan_warning_types.empty()) {
+    std::string t;
+    for (const auto& s : p.tsan_warning_types) t += (t.empty() ? "" : ", ") + s;
+    parts.push_back("TSAN: " + t);
+  }
+  if (!p.flaky_tests.empty()) parts.push_back(fmt::format("{} flaky test(s)", p.flaky_tests.size()));
+  if (auto g = gil_text(p); !g.empty()) parts.push_back(g);
+  std::string out;
+  for (const auto& s : parts) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
+std::string render_show(const RunResults& run, SortBy sort, int limit, const Style& style) {
+  std::string o;
+  o += fmt::format("labeille ft results: {}\n", run.dir);
+  auto m = [&](const char* k) { return meta_string(run.meta_json, k); };
+  o += fmt::format("Run: {}  {}\n", m("run_id"), m("timestamp"));
+  if (!m("python_profile.version").empty() || !m("config.target_python").empty())
+    o += fmt::format("Python: {} {} (gil_disabled={})\n", m("python_profile.version"),
+                     m("python_profile.path").empty() ? m("config.target_python") : m("python_profile.path"),
+                     m("python_profile.gil_disabled"));
+  if (!m("system_profile.cpu_count").empty() || !m("system_profile.hostname").empty())
+    o += fmt::format("System: {} ({} CPUs)\n", m("system_profile.hostname"), m("system_profile.cpu_count"));
+  if (!m("config.iterations").empty())
+    o += fmt::format("Config: iterations={} timeout={}s stall_threshold={}s compare_with_gil={}\n", m("config.iterations"),
+                     m("config.timeout"), m("config.stall_threshold"), m("config.compare_with_gil"));
+  o += fmt::format("\nCompatibility summary ({} packages)\n", run.packages.size());
+  auto counts = category_counts(run);
+#define LABEILLE_X(id, name, rank, desc)                                                        \
+  if (counts.count(name)) o += fmt::format("  {} {:>5}\n", paint(style, name, pad(name, 24)), counts[name]);
+  LABEILLE_FT_CATEGORIES(LABEILLE_X)
+#undef LABEILLE_X
+  for (const auto& [c, n] : counts)
+    if (!category_from_string(c)) o += fmt::format("  {} {:>5}\n", pad(c, 24), n);
+  o += fmt::format("\n{} {} {} {} {} {}\n", pad("Package", 24), pad("Category", 24), pad("Passed", 8),
+                   pad("Failure rate (95%)", 19), pad("Crash/Dl", 9), "Details");
+  int shown = 0;
+  for (const auto* p : sorted(run, sort)) {
+    if (limit > 0 && shown++ >= limit) break;
+    std::string rate = p->iterations_completed
+                           ? (p->pass_count == p->iterations_completed
+                                  ? "<= " + percent(p->failure_rate_high)
+                                  : percent(p->failure_rate_low) + "-" + percent(p->failure_rate_high))
+                           : "-";
+    o += fmt::format("{} {} {} {} {} {}\n", pad(truncate(p->package, 24), 24),
+                     paint(style, p->category, pad(p->category, 24)), pad(passed_of(*p), 8), pad(rate, 19),
+                     pad(fmt::format("{}/{}", p->crash_count, p->deadlock_count), 9), truncate(details(*p), 120));
+  }
+  if (limit > 0 && static_cast<int>(run.packages.size()) > limit)
+    o += fmt::format("... {} more (--limit)\n", run.packages.size() - static_cast<std::size_t>(limit));
+  return o;
+}
+
+std::string render_flaky(const RunResults& run, const std::string& package, const Style& style) {
+  std::string o;
+  int found = 0;
+  for (const auto* p : sorted(run, SortBy::Name)) {
+    if (!package.empty() ? p->package != package : p->category != "intermittent") continue;
+    ++found;
+    o += fmt::format("{} — {} ({})\n", p->package, paint(style, p->category, p->category), p->verdict);
+    std::string seq;
+    for (const auto& it : p->iterations) seq += it.status == "pass" ? '.' : it.status == "crash" ? 'C' : it.status == "deadlock" ? 'D' : it.status == "timeout" ? 'T' : 'F';
+    o += fmt::format("  iterations: {}   (. pass, F fail, C crash, D deadlock, T timeout)\n", seq);
+    std::set<std::string> sigs(p->failure_signatures.begin(), p->failure_signatures.end());
+    if (p->crash_count > 0)
+      o += fmt::format("  crash signatures: {} distinct over {} crash(es) — {}\n", sigs.size(), p->crash_count,
+                       sigs.size() == 1 ? "consistent: likely one race" : "varied: several races or memory corruption");
+    const auto& tests = p->failing_tests.empty() ? p->flaky_tests : p->failing_tests;
+    if (tests.empty()) {
+      o += "  no per-test results (no pytest JUnit in the attempts)\n\n";
+      continue;
+    }
+    o += fmt::format("  {} {} {} {}\n", pad("test", 56), pad("failed", 8), pad("flips", 6), "failing iterations");
+    for (const auto& [id, fails] : tests) {
+      std::string iters;
+      int flips = 0;
+      std::string prev;
+      std::map<std::string, int> messages;
+      for (const auto& it : p->iterations)
+        for (const auto& t : it.test_results) {
+          if (t.id != id) continue;
+          bool bad = t.status == "failed" || t.status == "error";
+          if (bad) {
+            iters += (iters.empty() ? "" : ",") + std::to_string(it.index);
+            if (!t.message.empty()) ++messages[t.message];
+          }
+          if (!prev.empty() && prev != (bad ? "bad" : "good")) ++flips;
+          prev = bad ? "bad" : "good";
+        }
+      o += fmt::format("  {} {} {} {}{}\n", pad(truncate(id, 56), 56), pad(std::to_string(fails), 8),
+                       pad(std::to_string(flips), 6), iters, p->flaky_tests.count(id) ? "" : "  (always fails)");
+      for (const auto& [msg, n] : messages) o += fmt::format("      {}x {}\n", n, truncate(msg, 100));
+    }
+    o += "\n";
+  }
+  if (found == 0)
+    o += package.empty() ? "no intermittent packages\n" : fmt::format("package {} is not in this run\n", package);
+  return o;
+}
+
+std::string render_compat(const RunResults& run, bool extensions_only, const Style& style) {
+  std::string o = fmt::format("{} {} {} {}\n", pad("Package", 24), pad("Category", 24), pad("GIL fallback", 30),
+                              "Extensions (declaration; re-enabled GIL)");
+  for (const auto* p : sorted(run, SortBy::Name)) {
+    const auto& ec = p->extension_compat;
+    if (extensions_only && (!ec || ec->extensions.empty())) continue;
+    std::string fallback = !ec ? "not probed"
+                           : !ec->gil_reenabled_by.empty() ? "yes: " + ec->gil_reenabled_by
+                           : ec->gil_enabled_after_import.value_or(false) ? "yes"
+                                                                           : "no";
+    std::string exts;
+    if (ec)
+      for (const auto& x : ec->extensions)
+        exts += fmt::format("{}{} ({}; {})", exts.empty() ? "" : ", ", x.module,
+                            x.declaration.empty() ? "unknown" : x.declaration == "none" ? "no Py_mod_gil" : x.declaration,
+                            !x.reenabled_gil ? "?" : *x.reenabled_gil ? "re-enabled" : "kept off");
+    if (exts.empty()) exts = ec ? "pure Python" : "-";
+    o += fmt::format("{} {} {} {}\n", pad(truncate(p->package, 24), 24), paint(style, p->category, pad(p->category, 24)),
+                     pad(truncate(fallback, 30), 30), exts);
+  }
+  return o;
+}
+
+std::string render_compare(const RunResults& a, const RunResults& b, bool json) {
+  std::map<std::string, const PackageResult*> ma, mb;
+  for (const auto& p : a.packages) ma[p.package] = &p;
+  for (const auto& p : b.packages) mb[p.package] = &p;
+  struct Change {
+    std::string package, from, to, a_rate, b_rate, judgement;
+    double p = 1;
+  };
+  std::vector<Change> transitions, rate_changes;
+  std::vector<std::string> only_a, only_b, new_issues, resolved;
+  for (const auto& [name, pa] : ma) {
+    auto it = mb.find(name);
+    if (it == mb.end()) {
+      only_a.push_back(name);
+      continue;
+    }
+    const auto* pb = it->second;
+    Change c{name, pa->category, pb->category, passed_of(*pa), passed_of(*pb), "", 1};
+    int fa = pa->iterations_completed - pa->pass_count, fb = pb->iterations_completed - pb->pass_count;
+    if (pa->iterations_completed > 0 && pb->iterations_completed > 0) {
+      c.p = fisher_exact_two_sided(fa, pa->pass_count, fb, pb->pass_count);
+      c.judgement = c.p < 0.05 ? (fb * pa->iterations_completed > fa * pb->iterations_completed ? "worse" : "better")
+                                : "no significant change";
+    }
+    if (pa->category != pb->category) transitions.push_back(c);
+    else if (c.a_rate != c.b_rate) rate_changes.push_back(c);
+    std::set<std::string> sa(pa->failure_signatures.begin(), pa->failure_signatures.end());
+    std::set<std::string> sb(pb->failure_signatures.begin(), pb->failure_signatures.end());
+    for (const auto& s : sb)
+      if (!sa.count(s)) new_issues.push_back(name + ": " + s);
+    for (const auto& s : sa)
+      if (!sb.count(s)) resolved.push_back(name + ": " + s);
+    if (pb->deadlock_count > 0 && pa->deadlock_count == 0) new_issues.push_back(name + ": deadlock");
+    if (pa->deadlock_count > 0 && pb->deadlock_count == 0) resolved.push_back(name + ": deadlock");
+  }
+  for (const auto& [name, pb] : mb)
+    if (!ma.count(name)) only_b.push_back(name);
+
+  if (json) {
+    rapidjson::StringBuffer sb;
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(sb);
+    auto changes = [&](const char* k, const std::vector<Change>& v) {
+      w.Key(k);
+      w.StartArray();
+      for (const auto& c : v) {
+        w.StartObject();
+        w.Key("package"); w.String(c.package.c_str());
+        w.Key("from"); w.String(c.from.c_str());
+        w.Key("to"); w.String(c.to.c_str());
+        w.Key("passed_a"); w.String(c.a_rate.c_str());
+        w.Key("passed_b"); w.String(c.b_rate.c_str());
+        w.Key("fisher_p"); w.Double(c.p);
+        w.Key("judgement"); w.String(c.judgement.c_str());
+        w.EndObject();
+      }
+      w.EndArray();
+    };
+    auto list = [&](const char* k, const std::vector<std::string>& v) {
+      w.Key(k);
+      w.StartArray();
+      for (const auto& s : v) w.String(s.c_str());
+      w.EndArray();
+    };
+    w.StartObject();
+    w.Key("run_a"); w.String(a.dir.c_str());
+    w.Key("run_b"); w.String(b.dir.c_str());
+    changes("transitions", transitions);
+    changes("pass_rate_changes", rate_changes);
+    list("new_issues", new_issues);
+    list("resolved_issues", resolved);
+    list("only_in_a", only_a);
+    list("only_in_b", only_b);
+    w.EndObject();
+    return std::string(sb.GetString(), sb.GetSize()) + "\n";
+  }
+  std::string o = fmt::format("compare {} -> {}\n", a.dir, b.dir);
+  o += fmt::format("\nCategory transitions ({})\n", transitions.size());
+  for (const auto& c : transitions)
+    o += fmt::format("  {} {} -> {}   passed {} -> {}   ({}, Fisher p={:.3g})\n", pad(c.package, 24), c.from, c.to,
+                     c.a_rate, c.b_rate, c.judgement, c.p);
+  o += fmt::format("\nPass-rate changes within a category ({})\n", rate_changes.size());
+  for (const auto& c : rate_changes)
+    o += fmt::format("  {} {}   passed {} -> {}   ({}, Fisher p={:.3g})\n", pad(c.package, 24), c.to, c.a_rate, c.b_rate,
+                     c.judgement, c.p);
+  o += fmt::format("\nNew issues ({})\n", new_issues.size());
+  for (const auto& s : new_issues) o += "  + " + s + "\n";
+  o += fmt::format("\nResolved issues ({})\n", resolved.size());
+  for (const auto& s : resolved) o += "  - " + s + "\n";
+  o += fmt::format("\nOnly in A ({}): ", only_a.size());
+  for (const auto& s : only_a) o += s + " ";
+  o += fmt::format("\nOnly in B ({}): ", only_b.size());
+  for (const auto& s : only_b) o += s + " ";
+  return o + "\n";
+}
+
+namespace {
+
+std::string md_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '|') o += "\\|";
+    else if (c == '\n') o += ' ';
+    else o += c;
+  }
+  return o;
+}
+
+std::string html_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+const char* outcome_color(const std::string& status) {
+  if (status == "pass") return "#2e7d32";
+  if (status == "crash") return "#b71c1c";
+  if (status == "deadlock") return "#6a1b9a";
+  if (status == "timeout") return "#ef6c00";
+  return "#f9a825";  // fail / error
+}
+
+std::string heatmap_svg(const RunResults& run) {
+  constexpr int kCell = 14, kLabel = 200, kTop = 20;
+  std::size_t cols = 1;
+  for (const auto& p : run.packages) cols = std::max(cols, p.iterations.size());
+  int w = kLabel + static_cast<int>(cols) * kCell + 10;
+  int h = kTop + static_cast<int>(run.packages.size()) * kCell + 10;
+  std::string s = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" "
+      "aria-label=\"package x iteration outcomes\">\n",
+      w, h);
+  for (std::size_t c = 0; c < cols; ++c)
+    s += fmt::format("<text x=\"{}\" y=\"14\" font-size=\"9\">{}</text>", kLabel + static_cast<int>(c) * kCell + 2, c + 1);
+  int row = 0;
+  for (const auto* p : sorted(run, SortBy::Category)) {
+    int y = kTop + row++ * kCell;
+    s += fmt::format("<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text>\n", y + 11, html_escape(truncate(p->package, 30)));
+    int col = 0;
+    for (const auto& it : p->iterations)
+      s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} iteration {}: {}</title></rect>\n",
+                       kLabel + col++ * kCell, y, kCell - 2, kCell - 2, outcome_color(it.status), html_escape(p->package),
+                       it.index, it.status);
+  }
+  return s + "</svg>\n";
+}
+
+}  // namespace
+
+std::string render_report(const RunResults& run, const std::string& format) {
+  auto counts = category_counts(run);
+  auto groups = signature_groups(run);
+  auto packages = sorted(run, SortBy::Category);
+  if (format == "markdown") {
+    std::string o = fmt::format("# Free-threading compatibility report\n\nRun `{}`, {} packages, Python {}.\n\n",
+                                meta_string(run.meta_json, "run_id"), run.packages.size(),
+                                meta_string(run.meta_json, "python_profile.version"));
+    o += "| Category | Packages |\n|---|---:|\n";
+#define LABEILLE_X(id, name, rank, desc) \
+  if (counts.count(name)) o += fmt::format("| {} | {} |\n", name, counts[name]);
+    LABEILLE_FT_CATEGORIES(LABEILLE_X)
+#undef LABEILLE_X
+    o += "\n## Packages\n\n| Package | Category | Passed | Verdict | Details |\n|---|---|---:|---|---|\n";
+    for (const auto* p : packages)
+      o += fmt::format("| {} | {} | {} | {} | {} |\n", md_escape(p->package), p->category, passed_of(*p),
+                       md_escape(p->verdict), md_escape(details(*p)));
+    if (!groups.empty()) {
+      o += "\n## Crash and failure signatures\n\n| Signature | Packages |\n|---|---|\n";
+      for (const auto& [sig, pk] : groups) {
+        std::string names;
+        for (const auto& n : pk) names += (names.empty() ? "" : ", ") + n;
+        o += fmt::format("| `{}` | {} |\n", md_escape(sig), md_escape(names));
+      }
+    }
+    return o;
+  }
+  if (format == "text") {
+    std::string o = render_show(run, SortBy::Category, 0, Style{});
+    if (!groups.empty()) {
+      o += "\nCrash and failure signatures\n";
+      for (const auto& [sig, pk] : groups) o += fmt::format("  {} package(s): {}\n", pk.size(), sig);
+    }
+    return o;
+  }
+  if (format == "html") {
+    std::string o =
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<title>Free-threading compatibility report</title>\n<style>body{font-family:sans-serif;margin:2em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}"
+        "th{background:#eee}</style></head><body>\n<h1>Free-threading compatibility report</h1>\n";
+    o += fmt::format("<p>Run <code>{}</code>: {} packages.</p>\n", html_escape(meta_string(run.meta_json, "run_id")),
+                     run.packages.size());
+    o += "<h2>Outcomes by iteration</h2>\n" + heatmap_svg(run);
+    o += "<p><span style=\"color:#2e7d32\">&#9632; pass</span> <span style=\"color:#f9a825\">&#9632; fail</span> "
+         "<span style=\"color:#ef6c00\">&#9632; timeout</span> <span style=\"color:#6a1b9a\">&#9632; deadlock</span> "
+         "<span style=\"color:#b71c1c\">&#9632; crash</span></p>\n";
+    o += "<h2>Packages</h2>\n<table><tr><th>Package</th><th>Category</th><th>Passed</th><th>Verdict</th><th>Details</th></tr>\n";
+    for (const auto* p : packages)
+      o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(p->package),
+                       html_escape(p->category), passed_of(*p), html_escape(p->verdict), html_escape(details(*p)));
+    o += "</table>\n</body></html>\n";
+    return o;
+  }
+  throw Error(fmt::format("--format \"{}\": use markdown, text or html", format), kExitUsage);
+}
+
+std::string render_export(const RunResults& run, const std::string& format) {
+  if (format == "json") {
+    std::string o = "[\n";
+    for (std::size_t i = 0; i < run.packages.size(); ++i)
+      o += package_to_json_line(run.packages[i]) + (i + 1 < run.packages.size() ? ",\n" : "\n");
+    return o + "]\n";
+  }
+  if (format == "csv") {
+    auto q = [](const std::string& s) {
+      std::string o = "\"";
+      for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+      return o + "\"";
+    };
+    std::string o =
+        "package,category,iterations_completed,pass_count,fail_count,crash_count,timeout_count,deadlock_count,"
+        "tsan_warning_iterations,pass_rate,failure_rate_low,failure_rate_high,install_ok,import_ok,gil_comparison,details\n";
+    for (const auto* p : sorted(run, SortBy::Name))
+      o += fmt::format("{},{},{},{},{},{},{},{},{},{:.4f},{:.4f},{:.4f},{},{},{},{}\n", q(p->package), p->category,
+                       p->iterations_completed, p->pass_count, p->fail_count, p->crash_count, p->timeout_count,
+                       p->deadlock_count, p->tsan_warning_iterations, p->pass_rate, p->failure_rate_low,
+                       p->failure_rate_high, p->install_ok, p->import_ok, p->gil_comparison, q(details(*p)));
+    return o;
+  }
+  throw Error(fmt::format("--format \"{}\": use csv or json", format), kExitUsage);
+}
+
+}  // namespace labeille::analyzers
