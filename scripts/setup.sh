@@ -54,8 +54,8 @@ DEB_PACKAGES=(
   libboost1.81-dev libboost-filesystem1.81-dev
   libfmt-dev rapidjson-dev libpugixml-dev libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  # tests: schema validation, TSAN fixture
-  libxml2-utils
+  # tests: schema validation (xmllint), the html report's screenshot (chromium)
+  libxml2-utils chromium
   # CPython build (ctypes needs libffi; pip needs ssl and zlib)
   build-essential libffi-dev zlib1g-dev libssl-dev libbz2-dev liblzma-dev
   libsqlite3-dev uuid-dev xz-utils ca-certificates

@@ -11,6 +11,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "labeille/analyzers/stats.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/outcome.hpp"
@@ -295,9 +296,13 @@ PackageResult package_from_json(std::string_view json, std::string_view source) 
     p.gil_comparison = get_str(d, "gil_comparison");
     if (member(d, "gil_fisher_p")) p.gil_fisher_p = get_num(d, "gil_fisher_p");
   }
-  p.verdict = get_str(d, "verdict");
-  p.failure_rate_low = get_num(d, "failure_rate_low");
-  p.failure_rate_high = member(d, "failure_rate_high") ? get_num(d, "failure_rate_high") : 1.0;
+  // The Python tool writes counts only: derive our bound and verdict from them.
+  const int failed = p.iterations_completed - p.pass_count;
+  auto iv = clopper_pearson_95(failed, p.iterations_completed);
+  p.verdict = member(d, "verdict") ? get_str(d, "verdict") : verdict_text(failed, p.iterations_completed);
+  p.failure_rate_low = member(d, "failure_rate_low") ? get_num(d, "failure_rate_low") : iv.low;
+  p.failure_rate_high = member(d, "failure_rate_high") ? get_num(d, "failure_rate_high") : iv.high;
+  if (!member(d, "failing_tests")) p.failing_tests = p.flaky_tests;
   return p;
 }
 

@@ -1,0 +1,240 @@
+#include "labeille/analyzers/fold.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "labeille/analyzers/results_io.hpp"
+#include "labeille/core/fs.hpp"
+#include "labeille/core/record.hpp"
+
+namespace fs = std::filesystem;
+
+namespace labeille::analyzers {
+
+namespace {
+
+fs::path scratch() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path p = fs::temp_directory_path() /
+               fmt::format("labeille-fold-{}-{}-{}", info->test_suite_name(), info->name(), ::getpid());
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+// Writes one attempt record the way the runner lays it out.
+fs::path attempt(const fs::path& rec, const std::string& pkg, const std::string& mode, int iter, Outcome o,
+                 int attempt_no = 1, const std::string& junit = "") {
+  AttemptRecord r;
+  r.package = pkg;
+  r.mode = mode;
+  r.gil = *gil_mode_from_string(mode);
+  r.iteration = iter;
+  r.attempt = attempt_no;
+  r.test_name = fmt::format("ft.{}.{}.iter{:02d}", pkg, mode, iter);
+  r.attempt_id = fmt::format("host:{}:{}:{}:{}", pkg, mode, iter, attempt_no);
+  r.outcome = o;
+  r.duration_s = 1.5;
+  if (o == Outcome::Crash) r.crash = CrashInfo{11, "SIGSEGV", "", {"pkg/a.py:3 f"}, "SIGSEGV | pkg/a.py:3 f"};
+  if (o == Outcome::Deadlock) {
+    r.stall.detected = true;
+    r.stall.cpu_state = "idle";
+  }
+  auto dir = rec / pkg / fmt::format("{}.iter{:02d}.a{:03d}", mode, iter, attempt_no);
+  fs::create_directories(dir);
+  atomic_write_file(dir / "record.json", to_json(r));
+  if (!junit.empty()) std::ofstream(dir / "junit.xml") << junit;
+  return dir;
+}
+
+std::string junit_with(bool test_b_fails) {
+  return fmt::format(
+      "<?xml version=\"1.0\"?><testsuites><testsuite name=\"pytest\">"
+      "<testcase classname=\"tests.test_x\" name=\"test_a\" time=\"0.1\"/>"
+      "<testcase classname=\"tests.test_x\" name=\"test_b\" time=\"0.1\">{}</testcase>"
+      "</testsuite></testsuites>",
+      test_b_fails ? "<failure message=\"AssertionError: lost update: 1999 != 2000\">trace</failure>" : "");
+}
+
+const PackageResult& find(const RunResults& run, const std::string& name) {
+  for (const auto& p : run.packages)
+    if (p.package == name) return p;
+  throw std::runtime_error("no package " + name);
+}
+
+}  // namespace
+
+TEST(Fold, CategoriesCountsAndFlakyTests) {
+  auto d = scratch();
+  auto rec = d / "records";
+  for (int i = 1; i <= 4; ++i) attempt(rec, "ok", "gil0", i, Outcome::Pass);
+  for (int i = 1; i <= 4; ++i) attempt(rec, "racy", "gil0", i, i % 2 ? Outcome::Pass : Outcome::Fail, 1, junit_with(i % 2 == 0));
+  attempt(rec, "boom", "gil0", 1, Outcome::Pass);
+  attempt(rec, "boom", "gil0", 2, Outcome::Crash);
+  attempt(rec, "stuck", "gil0", 1, Outcome::Deadlock);
+  FoldReport report;
+  auto run = fold({{rec}, {}, {}}, report);
+  EXPECT_EQ(report.records, 11);
+  EXPECT_TRUE(report.problems.empty());
+  EXPECT_EQ(find(run, "ok").category, "compatible");
+  EXPECT_EQ(find(run, "ok").verdict, "4/4 passed: failure rate <= 53% (95%)");
+  const auto& racy = find(run, "racy");
+  EXPECT_EQ(racy.category, "intermittent");
+  EXPECT_EQ(racy.pass_count, 2);
+  EXPECT_EQ(racy.flaky_tests.at("tests.test_x::test_b"), 2);
+  EXPECT_FALSE(racy.flaky_tests.count("tests.test_x::test_a"));
+  EXPECT_EQ(racy.iterations[1].tests_failed, 1);
+  EXPECT_EQ(racy.iterations[1].test_results[1].message, "AssertionError: lost update: 1999 != 2000");
+  EXPECT_EQ(find(run, "boom").category, "crash");
+  EXPECT_EQ(find(run, "boom").failure_signatures.at(0), "SIGSEGV | pkg/a.py:3 f");
+  EXPECT_EQ(find(run, "stuck").category, "deadlock");
+  EXPECT_EQ(find(run, "stuck").iterations[0].stall_cpu_state, "idle");
+}
+
+TEST(Fold, ShardsCopiedTwiceCountOnceAndMergeEqualsOneRun) {
+  auto d = scratch();
+  for (int i = 1; i <= 3; ++i) attempt(d / "one", "a", "gil0", i, i == 2 ? Outcome::Fail : Outcome::Pass);
+  for (int i = 1; i <= 2; ++i) attempt(d / "one", "b", "gil0", i, Outcome::Pass);
+  // The same attempts split over two shards, one record present in both.
+  for (int i = 1; i <= 3; ++i) attempt(d / "s1", "a", "gil0", i, i == 2 ? Outcome::Fail : Outcome::Pass);
+  attempt(d / "s2", "a", "gil0", 3, Outcome::Pass);
+  for (int i = 1; i <= 2; ++i) attempt(d / "s2", "b", "gil0", i, Outcome::Pass);
+  FoldReport r1, r2;
+  auto single = fold({{d / "one"}, {}, {}}, r1);
+  auto merged = fold({{d / "s1", d / "s2"}, {}, {}}, r2);
+  EXPECT_EQ(r2.duplicates, 1);
+  ASSERT_EQ(single.packages.size(), merged.packages.size());
+  for (std::size_t i = 0; i < single.packages.size(); ++i)
+    EXPECT_EQ(package_to_json_line(single.packages[i]), package_to_json_line(merged.packages[i]));
+}
+
+TEST(Fold, CorruptRecordIsReportedWithItsPathAndSkipped) {
+  auto d = scratch();
+  attempt(d, "a", "gil0", 1, Outcome::Pass);
+  auto bad = d / "a" / "gil0.iter02.a001";
+  fs::create_directories(bad);
+  std::ofstream(bad / "record.json") << "{\"schema\": 1, \"kind\": \"attempt\", \"outco";
+  fs::create_directories(d / "a" / "gil0.iter03.a001");  // still running: no record.json yet
+  FoldReport report;
+  auto run = fold({{d}, {}, {}}, report);
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_NE(report.problems[0].find((bad / "record.json").string()), std::string::npos);
+  EXPECT_EQ(find(run, "a").iterations_completed, 1);
+}
+
+TEST(Fold, InterruptedAndSkippedAreNotIterations) {
+  auto d = scratch();
+  attempt(d, "a", "gil0", 1, Outcome::Pass);
+  attempt(d, "a", "gil0", 2, Outcome::Skipped);
+  attempt(d, "a", "gil0", 3, Outcome::Interrupted);
+  FoldReport report;
+  auto run = fold({{d}, {}, {}}, report);
+  EXPECT_EQ(find(run, "a").iterations_completed, 1);
+  EXPECT_EQ(report.uncounted, 2);
+}
+
+TEST(Fold, RepeatedAttemptsEachCount) {
+  // ctest --repeat until-pass:3 on iteration 1: fail, fail, pass -> three measured runs.
+  auto d = scratch();
+  attempt(d, "a", "gil0", 1, Outcome::Fail, 1);
+  attempt(d, "a", "gil0", 1, Outcome::Fail, 2);
+  attempt(d, "a", "gil0", 1, Outcome::Pass, 3);
+  FoldReport report;
+  auto run = fold({{d}, {}, {}}, report);
+  EXPECT_EQ(find(run, "a").iterations_completed, 3);
+  EXPECT_EQ(find(run, "a").pass_count, 1);
+  EXPECT_EQ(find(run, "a").category, "intermittent");
+}
+
+TEST(Fold, GilComparison) {
+  auto d = scratch();
+  for (int i = 1; i <= 3; ++i) {
+    attempt(d, "ftonly", "gil0", i, Outcome::Fail);
+    attempt(d, "ftonly", "gil1", i, Outcome::Pass);
+    attempt(d, "old", "gil0", i, Outcome::Fail);
+    attempt(d, "old", "gil1", i, Outcome::Fail);
+  }
+  FoldReport report;
+  auto run = fold({{d}, {}, {}}, report);
+  EXPECT_EQ(find(run, "ftonly").gil_comparison, "free_threading_specific");
+  EXPECT_EQ(find(run, "ftonly").iterations_completed, 3);
+  EXPECT_EQ(find(run, "ftonly").gil_enabled_iterations, 3);
+  EXPECT_EQ(find(run, "old").gil_comparison, "pre_existing");
+}
+
+TEST(Fold, SetupAndProbeRecords) {
+  auto d = scratch();
+  SetupRecord s;
+  s.attempt_id = "s1";
+  s.package = "broken";
+  s.ok = false;
+  s.error = "pip install failed: no matching distribution\nmore";
+  fs::create_directories(d / "broken" / "setup.a001");
+  atomic_write_file(d / "broken" / "setup.a001" / "record.json", to_json(s));
+  ProbeRecord pr;
+  pr.attempt_id = "p1";
+  pr.package = "fallback";
+  pr.ok = true;
+  pr.gil_reenabled_by = "fallback._speedups";
+  pr.extensions = {{"fallback._speedups", "/x.so", true, "", true, "none"}};
+  fs::create_directories(d / "fallback" / "probe.a001");
+  atomic_write_file(d / "fallback" / "probe.a001" / "record.json", to_json(pr));
+  attempt(d, "fallback", "gil0", 1, Outcome::Pass);
+  ProbeRecord bad;
+  bad.attempt_id = "p2";
+  bad.package = "noimport";
+  bad.ok = false;
+  bad.error = "ModuleNotFoundError: No module named 'noimport._core'";
+  fs::create_directories(d / "noimport" / "probe.a001");
+  atomic_write_file(d / "noimport" / "probe.a001" / "record.json", to_json(bad));
+  FoldReport report;
+  auto run = fold({{d}, {}, {}}, report);
+  EXPECT_EQ(find(run, "broken").category, "install_failure");
+  EXPECT_EQ(find(run, "broken").install_error, "pip install failed: no matching distribution");
+  EXPECT_EQ(find(run, "fallback").category, "compatible_gil_fallback");
+  EXPECT_EQ(find(run, "noimport").category, "import_failure");
+}
+
+TEST(Fold, CTestJUnitFillsWhatRecordsCannotSay) {
+  auto d = scratch();
+  attempt(d / "rec", "slow", "gil0", 1, Outcome::Pass);
+  std::ofstream(d / "ctest.xml")
+      << "<?xml version=\"1.0\"?><testsuite>"
+         "<testcase name=\"ft.nosetup.setup\" classname=\"ft.nosetup.setup\" status=\"fail\"><failure message=\"Failed\"/></testcase>"
+         "<testcase name=\"ft.nosetup.gil0.iter01\" classname=\"x\" status=\"notrun\"><skipped message=\"Fixture dependency failed\"/></testcase>"
+         "<testcase name=\"ft.slow.gil0.iter01\" classname=\"x\" status=\"run\"/>"
+         "<testcase name=\"ft.slow.gil0.iter02\" classname=\"x\" status=\"fail\"><failure message=\"Timeout\"/></testcase>"
+         "</testsuite>";
+  FoldReport report;
+  auto run = fold({{d / "rec"}, {d / "ctest.xml"}, {}}, report);
+  EXPECT_EQ(find(run, "nosetup").category, "install_failure");
+  const auto& slow = find(run, "slow");
+  EXPECT_EQ(slow.iterations_completed, 2);
+  EXPECT_EQ(slow.timeout_count, 1);
+  EXPECT_EQ(slow.category, "intermittent");
+  EXPECT_EQ(report.lost, 1);
+}
+
+TEST(Fold, WriteAndReadBackIsStableAndKeepsMetaKeys) {
+  auto d = scratch();
+  attempt(d / "rec", "a", "gil0", 1, Outcome::Pass);
+  FoldReport report;
+  auto run = fold({{d / "rec"}, {}, {}}, report);
+  write_run(run, d / "out", R"({"run_id": "ft_20260101_000000", "config": {"iterations": 1}})");
+  auto first = read_file(d / "out" / "ft_results.jsonl");
+  write_run(fold({{d / "rec"}, {}, {}}, report), d / "out", read_file(d / "out" / "ft_meta.json"));
+  EXPECT_EQ(read_file(d / "out" / "ft_results.jsonl"), first);
+  auto back = read_run(d / "out");
+  EXPECT_EQ(meta_string(back.meta_json, "run_id"), "ft_20260101_000000");
+  EXPECT_EQ(meta_string(back.meta_json, "config.iterations"), "1");
+  EXPECT_EQ(meta_string(back.meta_json, "packages_total"), "1");
+  ASSERT_EQ(back.packages.size(), 1u);
+  EXPECT_EQ(package_to_json_line(back.packages[0]), package_to_json_line(run.packages[0]));
+  EXPECT_NE(read_file(d / "out" / "ft_summary.json").find("\"compatible\": 1"), std::string::npos);
+}
+
+}  // namespace labeille::analyzers

@@ -1,0 +1,87 @@
+"""Renders `labeille ft report --format html` in a real headless Chromium and checks the
+screenshot: the page must show the heatmap's pass (green) and crash (red) cells, and
+must load nothing from the network (the page is self-contained).
+
+usage: html_screenshot_test.py LABEILLE RESULT_DIR CHROMIUM WORK_DIR
+"""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+
+def png_pixels(path):
+    """Decodes an 8-bit RGB/RGBA non-interlaced PNG (what Chromium writes) to rows."""
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, ctype = struct.unpack(">IIBB", chunk[:10])
+            assert depth == 8 and ctype in (2, 6), (depth, ctype)
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if f == 1: line[x] = (line[x] + a) & 255
+            elif f == 2: line[x] = (line[x] + b) & 255
+            elif f == 3: line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append([tuple(line[i:i + 3]) for i in range(0, stride, bpp)])
+        prev = line
+    return rows
+
+
+def main():
+    labeille, result_dir, chromium, work = sys.argv[1:5]
+    if not chromium or not os.path.exists(chromium):
+        print("chromium not found: install Debian's chromium (scripts/setup.sh does)")
+        return 1
+    os.makedirs(work, exist_ok=True)
+    html = os.path.join(work, "report.html")
+    png = os.path.join(work, "report.png")
+    for f in (html, png):
+        if os.path.exists(f):
+            os.remove(f)
+    subprocess.run([labeille, "ft", "report", result_dir, "--format", "html", "-o", html], check=True)
+    profile = tempfile.mkdtemp(prefix="labeille-chromium-")
+    try:
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--user-data-dir=" + profile, "--window-size=900,500", "--screenshot=" + png,
+                        "file://" + html], check=True, timeout=90, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    rows = png_pixels(png)
+    colors = {px for row in rows for px in row}
+    green = (0x2e, 0x7d, 0x32)
+    red = (0xb7, 0x1c, 0x1c)
+    print(f"screenshot {len(rows[0])}x{len(rows)}, {len(colors)} colours")
+    assert len(rows) == 500 and len(rows[0]) == 900, "unexpected screenshot size"
+    assert len(colors) > 20, "blank page"
+    assert green in colors, "no pass cell drawn"
+    assert red in colors, "no crash cell drawn"
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
