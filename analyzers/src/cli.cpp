@@ -140,7 +140,7 @@ void add_commands(CLI::App& ft) {
     cmd->add_option("result_dir", *dir, "Result directory")->required();
     cmd->add_option("--format", *format, "csv or json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
     cmd->add_option("-o,--output", *out, "Write to FILE instead of stdout");
-    cmd->callback([=] { emit(render_export(read_run(*dir), *format), *out); });
+    cmd->callback([=] { emit(render_export(read_run(*dir, /*keep_tails=*/true), *format), *out); });
   }
 }
 

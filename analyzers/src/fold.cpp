@@ -1,7 +1,14 @@
 #include "labeille/analyzers/fold.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <map>
+#include <thread>
+#include <unordered_set>
 #include <regex>
 #include <set>
 
@@ -20,12 +27,42 @@ namespace labeille::analyzers {
 
 namespace {
 
+// What fold keeps of one attempt: never the whole record (its tails can be 128 KiB, and
+// there may be hundreds of thousands of records).
+struct Attempt {
+  std::string mode, test_name, attempt_id, start_time;
+  GilMode gil = GilMode::Off;
+  int iteration = 0, attempt = 0;
+  Outcome outcome = Outcome::Error;
+  IterationResult it;
+  std::vector<std::string> tsan_types;
+};
+
 struct PackageInputs {
-  std::vector<AttemptRecord> attempts;
+  std::vector<Attempt> attempts;
   std::optional<SetupRecord> setup;
   std::optional<ProbeRecord> probe;
   std::vector<CTestResult> ctest;
 };
+
+// Reads a record; false when it does not exist (yet). Plain POSIX: fold reads hundreds
+// of thousands of small files and iostreams cost more than the parse.
+bool read_small_file(const fs::path& p, std::string& out) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  ::fstat(fd, &st);
+  out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  out.resize(got);
+  ::close(fd);
+  return true;
+}
 
 std::string first_line(std::string_view s) {
   auto nl = s.find('\n');
@@ -40,7 +77,9 @@ std::string last_lines(std::string_view text, std::size_t n) {
   return out;
 }
 
-bool is_gil1(const AttemptRecord& r) { return r.mode.rfind("gil1", 0) == 0 || r.gil == GilMode::On; }
+bool is_gil1(const Attempt& a) { return a.mode.rfind("gil1", 0) == 0 || a.gil == GilMode::On; }
+
+constexpr std::size_t kStderrTailBytes = 2048;
 
 IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file) {
   IterationResult it;
@@ -55,6 +94,8 @@ IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file
   it.output_stalled = r.stall.detected;
   it.last_output_line = r.last_output_line;
   it.stderr_tail = last_lines(r.err.tail, 20);
+  if (it.stderr_tail.size() > kStderrTailBytes)
+    it.stderr_tail = sanitize_utf8(it.stderr_tail.substr(it.stderr_tail.size() - kStderrTailBytes));
   it.iteration = r.iteration;
   it.attempt = r.attempt;
   it.stall_cpu_state = r.stall.cpu_state;
@@ -62,8 +103,12 @@ IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file
   it.attempt_id = r.attempt_id;
   // The JUnit beside the record wins: records copied from another machine keep their
   // old absolute junit_path.
-  fs::path junit = record_file.empty() ? fs::path() : record_file.parent_path() / attempt_files::kJUnit;
-  if ((junit.empty() || !fs::exists(junit)) && !r.junit_path.empty()) junit = r.junit_path;
+  // The runner sets junit_path only when pytest wrote one.
+  fs::path junit;
+  if (!r.junit_path.empty()) {
+    junit = record_file.parent_path() / attempt_files::kJUnit;
+    if (record_file.empty() || !fs::exists(junit)) junit = r.junit_path;
+  }
   if (!junit.empty() && fs::exists(junit)) {
     try {
       it.test_results = read_pytest_junit(junit);
@@ -170,50 +215,96 @@ std::vector<CTestResult> read_ctest_xml(const fs::path& file) {
 
 RunResults fold(const FoldInputs& in, FoldReport& report) {
   std::map<std::string, PackageInputs> pkgs;
-  std::map<std::string, fs::path> record_files;  // attempt_id -> file (for JUnit lookup)
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
 
+  // The layout is fixed (<dir>/<package>/<attempt dir>/record.json): walk two levels
+  // instead of a recursive walk that would stat every log file.
   std::vector<fs::path> files;
   for (const auto& dir : in.record_dirs) {
-    if (!fs::is_directory(dir)) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
       report.problems.push_back(fmt::format("{}: not a directory", dir.string()));
       continue;
     }
-    for (auto& e : fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied))
-      if (e.is_regular_file() && e.path().filename() == attempt_files::kRecord) files.push_back(e.path());
+    for (auto& pkg : fs::directory_iterator(dir, ec)) {
+      if (!pkg.is_directory()) continue;
+      for (auto& att : fs::directory_iterator(pkg.path(), ec))
+        if (att.is_directory()) files.push_back(att.path() / attempt_files::kRecord);
+    }
   }
   std::sort(files.begin(), files.end());  // deterministic folds
 
-  for (const auto& f : files) {
-    Record rec;
-    try {
-      rec = parse_record(read_file(f), f.string());
-    } catch (const Error& e) {
-      report.problems.push_back(e.what());
+  // Parse on every core; merge in file order so the result never depends on timing.
+  // Workers turn each record into its compact form at once, so memory holds compact
+  // attempts only, never the parsed records.
+  struct Parsed {
+    std::string package, id, problem;
+    bool missing = false;
+    std::variant<std::monostate, Attempt, SetupRecord, ProbeRecord> item;
+  };
+  std::vector<Parsed> parsed(files.size());
+  {
+    const unsigned workers = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
+        std::string text;
+        if (!read_small_file(files[i], text)) {
+          parsed[i].missing = true;  // still running, or killed before writing
+          continue;
+        }
+        try {
+          auto rec = parse_record(text, files[i].string());
+          std::visit(
+              [&](auto& r) {
+                auto& out = parsed[i];
+                out.package = r.package;
+                out.id = r.attempt_id.empty() ? files[i].string() : r.attempt_id;
+                using T = std::decay_t<decltype(r)>;
+                if constexpr (std::is_same_v<T, AttemptRecord>) {
+                  Attempt a{r.mode, r.test_name, out.id, r.start_time, r.gil, r.iteration, r.attempt, r.outcome, {}, {}};
+                  if (counts_as_iteration(r.outcome)) a.it = to_iteration(r, files[i]);
+                  for (const auto& t : r.tsan) a.tsan_types.push_back(t.type);
+                  out.item = std::move(a);
+                } else {
+                  out.item = std::move(r);
+                }
+              },
+              rec);
+        } catch (const Error& e) {
+          parsed[i].problem = e.what();
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+  }
+
+  for (auto& pr : parsed) {
+    if (pr.missing) continue;
+    if (!pr.problem.empty()) {
+      report.problems.push_back(std::move(pr.problem));
       continue;
     }
     ++report.records;
-    std::visit(
-        [&](auto& r) {
-          std::string id = r.attempt_id.empty() ? f.string() : r.attempt_id;
-          if (!seen.insert(id).second) {
-            ++report.duplicates;
-            return;
-          }
-          auto& p = pkgs[r.package];
-          using T = std::decay_t<decltype(r)>;
-          if constexpr (std::is_same_v<T, AttemptRecord>) {
-            record_files[id] = f;
-            p.attempts.push_back(r);
-          } else if constexpr (std::is_same_v<T, SetupRecord>) {
-            // The newest set-up decides (a re-run after a fix).
-            if (!p.setup || p.setup->start_time < r.start_time) p.setup = r;
-          } else {
-            if (!p.probe || p.probe->start_time < r.start_time) p.probe = r;
-          }
-        },
-        rec);
+    if (!seen.insert(pr.id).second) {
+      ++report.duplicates;
+      continue;
+    }
+    auto& p = pkgs[pr.package];
+    if (auto* a = std::get_if<Attempt>(&pr.item)) {
+      p.attempts.push_back(std::move(*a));
+    } else if (auto* s = std::get_if<SetupRecord>(&pr.item)) {
+      // The newest set-up decides (a re-run after a fix).
+      if (!p.setup || p.setup->start_time < s->start_time) p.setup = std::move(*s);
+    } else if (auto* r = std::get_if<ProbeRecord>(&pr.item)) {
+      if (!p.probe || p.probe->start_time < r->start_time) p.probe = std::move(*r);
+    }
   }
+  parsed.clear();
+  parsed.shrink_to_fit();
 
   auto add_ctest = [&](const std::vector<CTestResult>& results) {
     for (const auto& c : results)
@@ -264,7 +355,7 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
     // never ran because their set-up fixture failed mean the package did not install.
     std::set<std::string> recorded_tests;
     for (const auto& a : inp.attempts) recorded_tests.insert(a.test_name);
-    std::vector<AttemptRecord> lost;
+    std::vector<Attempt> lost;
     for (const auto& c : inp.ctest) {
       auto tn = parse_test_name(c.name);
       if (tn->kind == "setup" && c.status == "failed" && !inp.setup) {
@@ -284,34 +375,35 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
         }
         if (c.status == "failed") {
           // CTest killed the runner itself (its TIMEOUT) before a record was written.
-          AttemptRecord a;
-          a.package = name;
+          Attempt a;
           a.mode = tn->kind;
           a.gil = gil_mode_from_string(tn->kind).value_or(GilMode::Off);
           a.iteration = tn->iteration;
           a.test_name = c.name;
           a.outcome = c.reason.find("Timeout") != std::string::npos ? Outcome::Timeout : Outcome::Fail;
-          a.detail = "no record: " + c.reason;
-          lost.push_back(a);
+          a.it.status = std::string(to_string(a.outcome));
+          a.it.iteration = a.iteration;
+          a.it.last_output_line = "no record: CTest says " + c.reason;
+          lost.push_back(std::move(a));
           ++report.lost;
         }
       }
     }
     for (auto& a : lost) inp.attempts.push_back(std::move(a));
 
-    std::sort(inp.attempts.begin(), inp.attempts.end(), [](const AttemptRecord& a, const AttemptRecord& b) {
+    std::sort(inp.attempts.begin(), inp.attempts.end(), [](const Attempt& a, const Attempt& b) {
       return std::tie(a.iteration, a.attempt, a.start_time) < std::tie(b.iteration, b.attempt, b.start_time);
     });
     std::vector<IterationResult> gil1;
     std::set<std::string> tsan_types;
     std::map<std::string, std::pair<int, int>> per_test;  // id -> (passes, failures)
-    for (const auto& a : inp.attempts) {
+    for (auto& a : inp.attempts) {
       if (!counts_as_iteration(a.outcome)) {
         ++report.uncounted;
         continue;
       }
-      auto it = to_iteration(a, record_files.count(a.attempt_id) ? record_files[a.attempt_id] : fs::path());
-      for (const auto& t : a.tsan) tsan_types.insert(t.type);
+      auto it = std::move(a.it);
+      tsan_types.insert(a.tsan_types.begin(), a.tsan_types.end());
       if (is_gil1(a)) {
         it.index = static_cast<int>(gil1.size()) + 1;
         gil1.push_back(std::move(it));

@@ -211,7 +211,7 @@ std::string package_to_json_line(const PackageResult& p) {
   return std::string(sb.GetString(), sb.GetSize());
 }
 
-PackageResult package_from_json(std::string_view json, std::string_view source) {
+PackageResult package_from_json(std::string_view json, std::string_view source, bool keep_tails) {
   rj::Document d;
   d.Parse(json.data(), json.size());
   if (d.HasParseError())
@@ -256,7 +256,7 @@ PackageResult package_from_json(std::string_view json, std::string_view source) 
       it.tsan_warnings = get_int(e, "tsan_warnings");
       it.output_stalled = get_bool(e, "output_stalled", false);
       it.last_output_line = get_str(e, "last_output_line");
-      it.stderr_tail = get_str(e, "stderr_tail");
+      if (keep_tails) it.stderr_tail = get_str(e, "stderr_tail");
       auto msgs = member(e, "test_messages");
       if (auto* tr = member(e, "test_results"); tr && tr->IsObject()) {
         for (auto& m : tr->GetObject()) {
@@ -306,7 +306,7 @@ PackageResult package_from_json(std::string_view json, std::string_view source) 
   return p;
 }
 
-RunResults read_run(const fs::path& run_dir) {
+RunResults read_run(const fs::path& run_dir, bool keep_tails) {
   if (!fs::is_directory(run_dir))
     throw Error(fmt::format("{}: no such result directory", run_dir.string()));
   auto meta = run_dir / "ft_meta.json";
@@ -323,7 +323,7 @@ RunResults read_run(const fs::path& run_dir) {
   while (std::getline(in, line)) {
     ++n;
     if (trim(line).empty()) continue;
-    run.packages.push_back(package_from_json(line, fmt::format("{}:{}", results.string(), n)));
+    run.packages.push_back(package_from_json(line, fmt::format("{}:{}", results.string(), n), keep_tails));
   }
   return run;
 }

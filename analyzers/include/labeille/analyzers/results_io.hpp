@@ -12,10 +12,12 @@
 namespace labeille::analyzers {
 
 std::string package_to_json_line(const PackageResult& p);
-PackageResult package_from_json(std::string_view json, std::string_view source);
+// `keep_tails` false drops each iteration's stderr_tail: no view shows it, and at
+// 5,000 packages x 20 iterations the tails are most of the bytes.
+PackageResult package_from_json(std::string_view json, std::string_view source, bool keep_tails = true);
 
 // Reads RUN_DIR; throws labeille::Error when RUN_DIR or its ft_meta.json is missing.
-RunResults read_run(const std::filesystem::path& run_dir);
+RunResults read_run(const std::filesystem::path& run_dir, bool keep_tails = false);
 
 // Writes ft_results.jsonl, ft_summary.json and ft_meta.json (each atomically).
 // `meta_base` is a JSON object whose keys are kept; counters are filled in.
