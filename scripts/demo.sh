@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 py=$(bash scripts/setup.sh | tail -n1)
 cmake --preset release -DLABEILLE_FT_TEST_PYTHON="$py" >/dev/null
-cmake --build --preset release --target labeille-ft-runner labeille_ft_hook >/dev/null
+cmake --build --preset release --target labeille-ft-runner labeille_ft_hook labeille >/dev/null
 runner=build/release/runner/labeille-ft-runner
 work=${LABEILLE_FT_DEMO_DIR:-$PWD/ft-work/demo}
 rm -rf "$work/records"
@@ -37,3 +37,6 @@ demo segfault  "python -c 'import ctypes; ctypes.string_at(0)'"
 demo deadlock  "python tests/fixtures/runner/lock_order_deadlock.py"
 demo busyloop  "python tests/fixtures/runner/busy_silent.py"
 echo "records: $work/records (see docs/records.md)"
+echo
+build/release/analyzers/labeille ft fold -o "$work/results" "$work/records"
+build/release/analyzers/labeille ft show "$work/results"

@@ -147,11 +147,12 @@ std::string render_show(const RunResults& run, SortBy sort, int limit, const Sty
   int shown = 0;
   for (const auto* p : sorted(run, sort)) {
     if (limit > 0 && shown++ >= limit) break;
-    std::string rate = p->iterations_completed
-                           ? (p->pass_count == p->iterations_completed
-                                  ? "<= " + percent(p->failure_rate_high)
-                                  : percent(p->failure_rate_low) + "-" + percent(p->failure_rate_high))
-                           : "-";
+    std::string rate = "-";
+    if (p->iterations_completed > 0) {
+      if (p->pass_count == p->iterations_completed) rate = "<= " + percent(p->failure_rate_high);
+      else if (p->pass_count == 0) rate = ">= " + percent(p->failure_rate_low);
+      else rate = percent(p->failure_rate_low) + "-" + percent(p->failure_rate_high);
+    }
     o += fmt::format("{} {} {} {} {} {}\n", pad(truncate(p->package, 24), 24),
                      paint(style, p->category, pad(p->category, 24)), pad(passed_of(*p), 8), pad(rate, 19),
                      pad(fmt::format("{}/{}", p->crash_count, p->deadlock_count), 9), truncate(details(*p), 120));
