@@ -50,6 +50,7 @@ void summarize(PackageResult& p, const std::vector<IterationResult>& gil1, bool 
       if (o == Outcome::Pass) in.tsan_warnings = true;
     }
     if (!it.crash_signature.empty()) sigs.insert(it.crash_signature);
+    if (!it.stall_signature.empty()) sigs.insert(it.stall_signature);
   }
   p.iterations_completed = static_cast<int>(p.iterations.size());
   const int n = p.iterations_completed;

@@ -19,6 +19,7 @@
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/record.hpp"
+#include "labeille/core/signature.hpp"
 #include "labeille/core/text.hpp"
 
 namespace fs = std::filesystem;
@@ -99,6 +100,11 @@ IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file
   it.iteration = r.iteration;
   it.attempt = r.attempt;
   it.stall_cpu_state = r.stall.cpu_state;
+  if (r.outcome == Outcome::Deadlock) {
+    auto tops = stall_signature(r.thread_stacks);
+    it.stall_signature = fmt::format("stall ({}){}", r.stall.cpu_state.empty() ? "not sampled" : r.stall.cpu_state,
+                                     tops.empty() ? "" : " | " + tops);
+  }
   it.gil_enabled = r.gil_enabled_at_exit;
   it.attempt_id = r.attempt_id;
   // The JUnit beside the record wins: records copied from another machine keep their

@@ -161,6 +161,7 @@ std::string package_to_json_line(const PackageResult& p) {
     key(w, "iteration"); w.Int(it.iteration);
     key(w, "attempt"); w.Int(it.attempt);
     key(w, "stall_cpu_state"); str(w, it.stall_cpu_state);
+    key(w, "stall_signature"); str(w, it.stall_signature);
     key(w, "gil_enabled"); opt_bool(w, it.gil_enabled);
     key(w, "attempt_id"); str(w, it.attempt_id);
     key(w, "test_messages");
@@ -272,6 +273,7 @@ PackageResult package_from_json(std::string_view json, std::string_view source, 
       it.iteration = get_int(e, "iteration");
       it.attempt = get_int(e, "attempt");
       it.stall_cpu_state = get_str(e, "stall_cpu_state");
+      it.stall_signature = get_str(e, "stall_signature");
       it.gil_enabled = get_opt_bool(e, "gil_enabled");
       it.attempt_id = get_str(e, "attempt_id");
       p.iterations.push_back(std::move(it));

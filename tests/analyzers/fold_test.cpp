@@ -43,6 +43,11 @@ fs::path attempt(const fs::path& rec, const std::string& pkg, const std::string&
   if (o == Outcome::Deadlock) {
     r.stall.detected = true;
     r.stall.cpu_state = "idle";
+    r.thread_stacks =
+        "Thread 0x00007f0000000002 (most recent call first):\n"
+        "  File \"/venvs/" + pkg + "/lib/python3.13t/site-packages/lockpkg/core.py\", line 12 in take_b_then_a\n\n"
+        "Current thread 0x00007f0000000001 (most recent call first):\n"
+        "  File \"/usr/lib/python3.13/threading.py\", line 1092 in join\n";
   }
   // As on another machine: the runner's absolute path is stale, the file sits beside the record.
   if (!junit.empty()) r.junit_path = "/elsewhere/records/junit.xml";
@@ -95,6 +100,8 @@ TEST(Fold, CategoriesCountsAndFlakyTests) {
   EXPECT_EQ(find(run, "boom").failure_signatures.at(0), "SIGSEGV | pkg/a.py:3 f");
   EXPECT_EQ(find(run, "stuck").category, "deadlock");
   EXPECT_EQ(find(run, "stuck").iterations[0].stall_cpu_state, "idle");
+  EXPECT_EQ(find(run, "stuck").failure_signatures.at(0),
+            "stall (idle) | lockpkg/core.py:12 take_b_then_a ; python3.13/threading.py:1092 join");
 }
 
 TEST(Fold, ShardsCopiedTwiceCountOnceAndMergeEqualsOneRun) {

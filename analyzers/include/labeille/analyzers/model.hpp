@@ -32,6 +32,7 @@ struct IterationResult {
   // Our additions.
   int iteration = 0, attempt = 0;
   std::string stall_cpu_state;   // idle | busy | ""
+  std::string stall_signature;   // "stall (idle) | a.py:3 f ; b.py:9 g": top frame of every thread
   std::optional<bool> gil_enabled;
   std::string attempt_id;
 };

@@ -55,13 +55,7 @@ class OutputScanner {
   int tsan_count_ = 0;
 };
 
-// "  File "/x/site-packages/pkg/mod.py", line 12 in func" -> "pkg/mod.py:12 func"
-// Absolute paths are cut to what follows site-packages/ (or the last two components), so
-// the same bug has the same frame on every machine and in every venv.
-std::string normalize_python_frame(std::string_view line);
 // "    #0 worker /src/racy.c:8 (racy+0x1234)" -> "worker racy.c:8"
 std::string normalize_native_frame(std::string_view line);
-// Removes hex addresses, "pid=N", "thread T3"-style ids and decimal runs of 5+ digits.
-std::string strip_volatile(std::string_view text);
 
 }  // namespace labeille::runner
