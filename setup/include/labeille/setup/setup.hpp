@@ -1,0 +1,53 @@
+// Package set-up and import probe: the `ft.<pkg>.setup` and `ft.<pkg>.probe` CTest
+// tests run `labeille-ft-setup prepare|probe`, which write one setup or probe record.
+//
+// Every child process (git, pip, python) runs under the runner's supervisor: own process
+// group, timeout, nothing left behind, logs in the record's directory.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "labeille/core/record.hpp"
+
+namespace labeille::setup {
+
+struct PrepareOptions {
+  std::filesystem::path record_dir, repos_dir, venvs_dir;
+  std::string package;
+  std::string python;                // target interpreter
+  std::string git, ref;              // source: git URL (+ ref)
+  int depth = 1;                     // clone depth (0 = full)
+  std::string path;                  // or a local directory (copied)
+  std::string sdist, version;        // or a PyPI sdist
+  std::string install_command;       // default: python -m pip install .
+  std::vector<std::string> extra_deps;
+  std::filesystem::path hook_dir;    // labeille_ft_hook.{py,pth}
+  double timeout_s = 1800;
+};
+
+struct ProbeOptions {
+  std::filesystem::path record_dir, repos_dir, venvs_dir;
+  std::string package, import_name;
+  bool detect_extensions = true;
+  double timeout_s = 300;
+  std::filesystem::path probe_script;  // labeille_ft_probe.py
+};
+
+SetupRecord prepare(const PrepareOptions& o);
+ProbeRecord probe(const ProbeOptions& o);
+
+// The venv is rebuilt when this stamp (interpreter, install command, extra deps)
+// differs from the one stored in it.
+std::string venv_stamp(const PrepareOptions& o);
+
+// Free-threading declarations in extension sources (C, C++, Cython, Rust):
+// Py_mod_gil slots (also multi-line initialisers), PyUnstable_Module_SetGIL, pybind11
+// py::mod_gil_not_used(), PyO3 gil_used = false, nanobind FREE_THREADED, Cython
+// freethreading_compatible. Returns the kinds found ("Py_mod_gil", ...), sorted.
+std::vector<std::string> scan_declarations(std::string_view source_text);
+std::vector<std::string> scan_tree(const std::filesystem::path& dir);
+
+}  // namespace labeille::setup
