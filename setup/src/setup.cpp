@@ -47,6 +47,43 @@ std::vector<std::string> step_env(const std::string& venv, const std::string& pa
   return runner::to_entries(runner::build_environment(runner::current_environment(), in).env);
 }
 
+// The line of a failed step's output that says why. pip quotes a failed build's own
+// output between "╰─> [N lines of output]" and "[end of output]": the last line there
+// is the package's message. Otherwise the last line that mentions an error, skipping
+// pip's boilerplate; otherwise the last non-empty line.
+std::string telling_line(std::string_view text) {
+  auto lines = split_lines(text);
+  std::string quoted, erroring, fallback;
+  bool in_quote = false;
+  for (auto line : lines) {
+    std::string t = trim(line);
+    if (t.find("lines of output]") != std::string::npos) {
+      in_quote = true;
+      continue;
+    }
+    if (t == "[end of output]") {
+      in_quote = false;
+      continue;
+    }
+    if (t.empty()) continue;
+    if (in_quote) {
+      quoted = t;
+      continue;
+    }
+    static constexpr std::string_view kBoilerplate[] = {"note:", "hint:", "\u2502", "\u2570", "\u00d7",
+                                                        "error: subprocess-exited-with-error",
+                                                        "error: metadata-generation-failed"};
+    bool boring = false;
+    for (auto b : kBoilerplate) boring = boring || t.rfind(b, 0) == 0;
+    if (boring) continue;
+    fallback = t;
+    std::string lower = t;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.find("error") != std::string::npos) erroring = t;
+  }
+  return !quoted.empty() ? quoted : !erroring.empty() ? erroring : fallback;
+}
+
 struct StepResult {
   bool ok = false;
   std::string error;  // last meaningful stderr line
@@ -76,8 +113,8 @@ StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, c
                       : t.timed_out ? fmt::format("timed out after {:g} s", timeout_s)
                       : t.signal   ? "killed by " + runner::signal_name(t.signal)
                                    : fmt::format("exit {}", t.exit_code.value_or(-1));
-    std::string last = last_line(r.err.tail);
-    if (last.empty()) last = last_line(r.out.tail);
+    std::string last = telling_line(r.err.tail);
+    if (last.empty()) last = telling_line(r.out.tail);
     s.error = fmt::format("{} failed ({}){}", name, why, last.empty() ? "" : ": " + last);
   }
   return s;

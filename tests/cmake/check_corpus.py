@@ -1,0 +1,62 @@
+"""Checks the categories of the fixture corpus in a result directory.
+
+usage: check_corpus.py RESULT_DIR ITERATIONS
+
+Exact expectations for every deterministic package; the real race (ft-racy) is random
+by nature, so only what holds with overwhelming probability is asserted.
+"""
+import json
+import sys
+
+EXPECTED = {
+    "ft-compatible": "compatible",
+    "ft-gil-fallback": "compatible_gil_fallback",
+    "ft-flaky-twin": "intermittent",
+    "ft-only-incompatible": "incompatible",
+    "ft-preexisting": "incompatible",
+    "ft-crash": "crash",
+    "ft-deadlock": "deadlock",
+    "ft-install-failure": "install_failure",
+    "ft-import-failure": "import_failure",
+}
+
+
+def main():
+    result_dir, iterations = sys.argv[1], int(sys.argv[2])
+    rows = {}
+    with open(result_dir + "/ft_results.jsonl") as f:
+        for line in f:
+            row = json.loads(line)
+            rows[row["package"]] = row
+    errors = []
+
+    def expect(cond, what):
+        if not cond:
+            errors.append(what)
+
+    for pkg, cat in EXPECTED.items():
+        got = rows.get(pkg, {}).get("category")
+        expect(got == cat, f"{pkg}: category {got}, expected {cat}")
+    twin = rows.get("ft-flaky-twin", {})
+    expect(twin.get("pass_count") == iterations - 1, f"ft-flaky-twin passed {twin.get('pass_count')}/{iterations}")
+    expect("tests.test_twin::test_fails_on_chosen_iterations" in twin.get("flaky_tests", {}),
+           f"ft-flaky-twin flaky tests: {twin.get('flaky_tests')}")
+    expect(rows.get("ft-only-incompatible", {}).get("gil_comparison") == "free_threading_specific",
+           "ft-only-incompatible is not free_threading_specific")
+    expect(rows.get("ft-preexisting", {}).get("gil_comparison") == "pre_existing", "ft-preexisting is not pre_existing")
+    expect(rows.get("ft-gil-fallback", {}).get("extension_compat", {}).get("gil_reenabled_by")
+           == "ft_gil_fallback._speedups", "ft-gil-fallback: module that re-enabled the GIL not named")
+    expect(any("take_a_then_b" in s and "take_b_then_a" in s for s in rows.get("ft-deadlock", {}).get("failure_signatures", [])),
+           "ft-deadlock: the stall signature does not name both threads")
+    expect(any(s.startswith("SIGSEGV") for s in rows.get("ft-crash", {}).get("failure_signatures", [])),
+           "ft-crash: no SIGSEGV signature")
+    racy = rows.get("ft-racy", {}).get("category")
+    expect(racy in ("intermittent", "incompatible", "compatible"), f"ft-racy: category {racy}")
+    for e in errors:
+        print("MISMATCH:", e)
+    print(f"checked {len(rows)} packages: {'ok' if not errors else str(len(errors)) + ' mismatches'}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
