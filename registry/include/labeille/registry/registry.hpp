@@ -1,0 +1,87 @@
+// labeille's package registry, read for the CMake module.
+//
+// Layout (the labeille tool's): <dir>/schema.yaml (schema_version), <dir>/index.yaml
+// (packages: [{name, download_count, extension_type, enriched, skip}]) and one
+// <dir>/packages/<name>.yaml per package. Unknown fields are ignored; null fields take
+// their defaults. A package whose file is malformed (bad YAML, wrong type) is reported as a
+// Problem naming the file and line and left out; the others are still read. Names outside
+// PEP 508's grammar are refused before any path is built from them.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace labeille::registry {
+
+struct Package {
+  std::string name;
+  std::optional<long long> download_count;  // index.yaml; null = unknown (ranked last)
+  bool index_skip = false;                  // index.yaml's skip
+  std::string repo;        // URL, or (our extension) local path / file:// URL; "" = sdist
+  std::string install_command, test_command, import_name, install_method;
+  std::optional<int> timeout, clone_depth;
+  bool uses_xdist = false;
+  bool skip = false;  // the package file's skip
+  std::string skip_reason;
+  std::map<std::string, std::string> skip_versions;  // "3.13" -> reason
+};
+
+struct Problem {
+  std::filesystem::path file;
+  int line = 0;  // 1-based; 0 when unknown
+  std::string message;
+  std::string to_string() const;  // "<file>:<line>: <message>"
+};
+
+struct Registry {
+  std::filesystem::path dir;
+  int schema_version = 0;
+  std::vector<Package> packages;  // index order, only the readable ones
+  std::vector<Problem> problems;
+};
+
+// PEP 508 names: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$, case-insensitive.
+bool is_valid_name(const std::string& name);
+
+// Reads the whole registry. Throws labeille::Error when the directory or index.yaml is
+// missing or unreadable (nothing to run); per-package trouble lands in problems.
+Registry load(const std::filesystem::path& dir);
+
+struct Selection {
+  std::optional<std::size_t> top;   // TOP n after ranking and skips
+  std::vector<std::string> names;   // PACKAGES: only these (must be in the index)
+  std::string python_version;       // target X.Y, for skip_versions
+};
+
+struct Chosen {
+  std::vector<Package> run;                               // ranked
+  std::vector<std::pair<std::string, std::string>> skipped;  // name, reason
+  std::vector<Problem> problems;                          // e.g. unknown PACKAGES name
+};
+
+// Ranks by download_count descending (nulls last, then name), drops skipped packages
+// (index skip, file skip, skip_versions[python_version]), then keeps the first `top`.
+Chosen choose(const Registry& registry, const Selection& selection);
+
+// How a package's sources are fetched, from its `repo`.
+struct Source {
+  enum class Kind { git, path, sdist } kind = Kind::sdist;
+  std::string location;  // URL or absolute path
+};
+// http(s)/ssh/git URLs -> git; file:// URL or a path (absolute, or relative to the
+// registry dir) -> path, unless it is a git repository (has .git) -> git; "" -> sdist.
+Source source_of(const Package& package, const std::filesystem::path& registry_dir);
+
+// Wraps `text` as a CMake bracket argument ([=[...]=]) that no content can close.
+std::string bracket_quote(const std::string& text);
+
+// CMake code: a message() per problem and skip, then one labeille_ft_add_package() call
+// per chosen package, every argument bracket-quoted, each call ending with
+// ${LABEILLE_FT_REGISTRY_EXTRA_ARGS} (the caller's pass-through keywords).
+std::string render_cmake(const Registry& registry, const Chosen& chosen);
+
+}  // namespace labeille::registry
