@@ -88,10 +88,87 @@ Commands
     labeille_ft_add_package(urllib3 GIT https://github.com/urllib3/urllib3 REF 2.2.3
                             ITERATIONS 20 EXTRA_DEPS trustme)
     # ctest -L ft, then: labeille ft show labeille-ft/results/ft_ctest
+
+.. command:: labeille_ft_add_registry
+
+  ::
+
+    labeille_ft_add_registry(DIR <registry dir> [TOP <n>] [PACKAGES <name>...]
+        [<any labeille_ft_add_package keyword>...])
+
+  Adds the packages of a labeille registry (``schema.yaml``, ``index.yaml``,
+  ``packages/<name>.yaml``), as :command:`labeille_ft_add_package` would, with the
+  registry's ``repo``, ``install_command``, ``test_command``, ``import_name``,
+  ``timeout``, ``clone_depth`` and ``uses_xdist``. Packages skipped by ``skip`` (index or
+  package file) or by ``skip_versions`` for the target's ``X.Y`` are left out with a
+  status message. ``TOP n`` keeps the n most downloaded (``download_count`` descending,
+  nulls last, then name) runnable packages; ``PACKAGES`` only the named ones. A malformed
+  package file is reported (a warning with file and line) and left out; the others still
+  run. Names outside PEP 508's grammar (``../evil``) are refused. Other keywords are
+  passed to every package (e.g. ``ITERATIONS 3 LABELS nightly``).
+
+  Extension of ours: ``repo`` may be a local path (absolute, or relative to the registry
+  directory) or a ``file://`` URL; a git work tree there is cloned, a plain directory is
+  used in place.
+
+  The registry is parsed by the C++ tool ``labeille-ft-registry``. With
+  ``find_package(LabeilleFT)`` the tool already exists and runs at configure time. After
+  ``add_subdirectory()`` of labeille-ft it is not built yet at configure time, so (like
+  :command:`gtest_discover_tests`) the module only writes the test include file, and the
+  tool runs when CTest reads it (``ctest``, ``ctest -N``), once the build made it.
+
+Sharding
+^^^^^^^^
+
+``LABEILLE_FT_SHARD_COUNT`` n > 0 gives each package (its setup, probe and iterations
+together) the label ``ft.shard.<k>``, k = (first 28 bits of SHA-1 of the name) mod n, the
+same on every machine. ``ctest -L '^ft\.shard\.2$'`` then runs one shard; with
+``LABEILLE_FT_ONLY_SHARD`` ON only the packages of shard ``LABEILLE_FT_SHARD_INDEX`` get
+tests at all.
 #]=======================================================================]
 
 include_guard(GLOBAL)
 cmake_minimum_required(VERSION 3.25)
+
+# How tests get made. labeille_ft_add_package() never calls add_test(): it renders CTest
+# code (add_test(<name> <command>...) / set_tests_properties(), every value
+# bracket-quoted) and either appends it to <build>/LabeilleFT/packages.cmake (configure
+# time) or, when CTest itself reads our include file (_LABEILLE_FT_CTEST_MODE, see
+# _labeille_ft_finish), evaluates it at once. <build>/LabeilleFT/tests.cmake, registered
+# in TEST_INCLUDE_FILES and always written, includes the tool paths (file(GENERATE)),
+# packages.cmake, the registries to read at test time, and ft.fold. One code path thus
+# serves a find_package() project and an add_subdirectory() one whose tools are not built
+# at configure time.
+set(_LABEILLE_FT_MODULE_FILE "${CMAKE_CURRENT_LIST_FILE}")
+set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_FIRST_PASS TSAN
+    DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
+    REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
+    TEST_COMMAND_OVERRIDE PYTHON_VERSION)
+
+# <out> = <text> as a CMake bracket argument no content can close early.
+function(_labeille_ft_quote out text)
+  set(_eq "=")
+  string(LENGTH "${text}" _len)
+  while(TRUE)
+    string(FIND "${text}]${_eq}]" "]${_eq}]" _pos)
+    if(_pos EQUAL _len)
+      break()
+    endif()
+    string(APPEND _eq "=")
+  endwhile()
+  set(_lead "")
+  if(text MATCHES "^\n")  # CMake drops a newline right after the opening bracket
+    set(_lead "\n")
+  endif()
+  set(${out} "[${_eq}[${_lead}${text}]${_eq}]" PARENT_SCOPE)
+endfunction()
+
+# Appends one bracket-quoted argument to the code in <var>. One value per call, so a value
+# holding ';' (a shell command) stays one argument.
+function(_labeille_ft_arg var value)
+  _labeille_ft_quote(_q "${value}")
+  set(${var} "${${var}} ${_q}" PARENT_SCOPE)
+endfunction()
 
 function(_labeille_ft_default var value)
   if(NOT DEFINED ${var})
@@ -99,42 +176,8 @@ function(_labeille_ft_default var value)
   endif()
 endfunction()
 
-# The executables: imported targets (find_package) or our own (add_subdirectory).
-function(_labeille_ft_tool out target)
-  if(NOT TARGET ${target})
-    message(FATAL_ERROR "LabeilleFT: target ${target} is missing; load the module through "
-                        "find_package(LabeilleFT) or add_subdirectory() of labeille-ft first.")
-  endif()
-  set(${out} "$<TARGET_FILE:${target}>" PARENT_SCOPE)
-endfunction()
-
-#[[ labeille_ft_check_python(<python>) — FATAL_ERROR unless <python> is a free-threaded
-    build. The answer is cached per interpreter path. ]]
-function(labeille_ft_check_python python)
-  string(MAKE_C_IDENTIFIER "${python}" _id)
-  if(DEFINED CACHE{_LABEILLE_FT_PY_OK_${_id}})
-    return()
-  endif()
-  if(NOT EXISTS "${python}")
-    message(FATAL_ERROR "LabeilleFT: the target interpreter does not exist:\n"
-                        "  Path: ${python}\n"
-                        "Set LABEILLE_FT_TARGET_PYTHON (or TARGET_PYTHON) to a free-threaded "
-                        "CPython; scripts/setup.sh builds one (CPython 3.13 --disable-gil).")
-  endif()
-  execute_process(
-    COMMAND "${python}" -c "import sys, sysconfig; print(sysconfig.get_config_var('Py_GIL_DISABLED'), sys.version.split()[0])"
-    RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err OUTPUT_STRIP_TRAILING_WHITESPACE)
-  if(NOT _rc EQUAL 0 OR NOT _out MATCHES "^1 ")
-    message(FATAL_ERROR "LabeilleFT: the target interpreter is not a free-threaded build:\n"
-                        "  Path: ${python}\n"
-                        "  Result: ${_out}${_err}\n"
-                        "labeille ft needs CPython built with ./configure --disable-gil "
-                        "(Py_GIL_DISABLED=1, e.g. python3.13t); scripts/setup.sh builds one.")
-  endif()
-  set(_LABEILLE_FT_PY_OK_${_id} TRUE CACHE INTERNAL "")
-endfunction()
-
-function(_labeille_ft_defaults)
+# Run-wide defaults into the caller's scope.
+macro(_labeille_ft_defaults)
   _labeille_ft_default(LABEILLE_FT_ITERATIONS 10)
   _labeille_ft_default(LABEILLE_FT_TIMEOUT 600)
   _labeille_ft_default(LABEILLE_FT_STALL_THRESHOLD 60)
@@ -146,25 +189,195 @@ function(_labeille_ft_defaults)
   _labeille_ft_default(LABEILLE_FT_SHARD_COUNT 0)
   _labeille_ft_default(LABEILLE_FT_SHARD_INDEX 0)
   _labeille_ft_default(LABEILLE_FT_ONLY_SHARD OFF)
+  _labeille_ft_default(LABEILLE_FT_RUN_ID ft_ctest)
   _labeille_ft_default(LABEILLE_FT_WORK_DIR "${CMAKE_BINARY_DIR}/labeille-ft")
-  foreach(_v IN ITEMS LABEILLE_FT_ITERATIONS LABEILLE_FT_TIMEOUT LABEILLE_FT_STALL_THRESHOLD
-                      LABEILLE_FT_GIL_MODES LABEILLE_FT_STOP_ON_FIRST_PASS LABEILLE_FT_TSAN
-                      LABEILLE_FT_DETECT_EXTENSIONS LABEILLE_FT_PARALLEL_THREADS LABEILLE_FT_SHARD_COUNT
-                      LABEILLE_FT_SHARD_INDEX LABEILLE_FT_ONLY_SHARD LABEILLE_FT_WORK_DIR)
-    set(${_v} "${${_v}}" PARENT_SCOPE)
+  foreach(_lft_d IN ITEMS RECORDS REPOS VENVS RESULTS)
+    string(TOLOWER "${_lft_d}" _lft_sub)
+    _labeille_ft_default(LABEILLE_FT_${_lft_d}_DIR "${LABEILLE_FT_WORK_DIR}/${_lft_sub}")
   endforeach()
-  foreach(_d IN ITEMS RECORDS REPOS VENVS RESULTS)
-    string(TOLOWER "${_d}" _sub)
-    if(NOT DEFINED LABEILLE_FT_${_d}_DIR)
-      set(LABEILLE_FT_${_d}_DIR "${LABEILLE_FT_WORK_DIR}/${_sub}" PARENT_SCOPE)
+endmacro()
+
+#[[ labeille_ft_check_python(<python> [<version_var>]) — FATAL_ERROR unless <python> is a
+    free-threaded build; <version_var> receives its X.Y. Cached per interpreter path. ]]
+function(labeille_ft_check_python python)
+  string(MAKE_C_IDENTIFIER "${python}" _id)
+  if(NOT DEFINED CACHE{_LABEILLE_FT_PY_${_id}})
+    if(NOT EXISTS "${python}")
+      message(FATAL_ERROR "LabeilleFT: the target interpreter does not exist:\n"
+                          "  Path: ${python}\n"
+                          "Set LABEILLE_FT_TARGET_PYTHON (or TARGET_PYTHON) to a free-threaded "
+                          "CPython; scripts/setup.sh builds one (CPython 3.13 --disable-gil).")
     endif()
-  endforeach()
+    execute_process(
+      COMMAND "${python}" -c "import sys, sysconfig; print(sysconfig.get_config_var('Py_GIL_DISABLED'), '%d.%d' % sys.version_info[:2])"
+      RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(NOT _rc EQUAL 0 OR NOT _out MATCHES "^1 ([0-9]+\\.[0-9]+)$")
+      message(FATAL_ERROR "LabeilleFT: the target interpreter is not a free-threaded build:\n"
+                          "  Path: ${python}\n"
+                          "  Py_GIL_DISABLED, version: ${_out}${_err}\n"
+                          "labeille ft needs CPython built with ./configure --disable-gil "
+                          "(Py_GIL_DISABLED=1, e.g. python3.13t); scripts/setup.sh builds one.")
+    endif()
+    set(_LABEILLE_FT_PY_${_id} "${CMAKE_MATCH_1}" CACHE INTERNAL "")
+  endif()
+  if(ARGC GREATER 1)
+    set(${ARGV1} "${_LABEILLE_FT_PY_${_id}}" PARENT_SCOPE)
+  endif()
 endfunction()
 
-function(_labeille_ft_require_integer fn keyword value)
-  if(NOT value MATCHES "^[0-9]+(\\.[0-9]+)?$")
-    message(FATAL_ERROR "${fn}(): ${keyword} must be a non-negative number, got \"${value}\"")
+# Run-wide checks shared by both commands; sets LABEILLE_FT_PYTHON_VERSION (X.Y).
+macro(_labeille_ft_check_run fn)
+  if(NOT LABEILLE_FT_TARGET_PYTHON)
+    message(FATAL_ERROR "${fn}(): no target interpreter: set LABEILLE_FT_TARGET_PYTHON "
+                        "(a free-threaded CPython, e.g. python3.13t; scripts/setup.sh builds one)")
   endif()
+  if(NOT _LABEILLE_FT_CTEST_MODE)
+    labeille_ft_check_python("${LABEILLE_FT_TARGET_PYTHON}" LABEILLE_FT_PYTHON_VERSION)
+  endif()
+endmacro()
+
+function(_labeille_ft_emit code)
+  if(_LABEILLE_FT_CTEST_MODE)
+    cmake_language(EVAL CODE "${code}")
+  else()
+    _labeille_ft_begin()
+    file(APPEND "${CMAKE_BINARY_DIR}/LabeilleFT/packages.cmake" "${code}")
+  endif()
+endfunction()
+
+# First call of a configure: fresh generated files, tool paths, the include file, the
+# snapshot of the run for ft.fold.
+function(_labeille_ft_begin)
+  get_property(_begun GLOBAL PROPERTY _LABEILLE_FT_BEGUN)
+  if(_begun)
+    return()
+  endif()
+  set_property(GLOBAL PROPERTY _LABEILLE_FT_BEGUN TRUE)
+  foreach(_t IN ITEMS runner setup labeille registry)
+    if(NOT TARGET LabeilleFT::${_t})
+      message(FATAL_ERROR "LabeilleFT: target LabeilleFT::${_t} is missing; load the module "
+                          "through find_package(LabeilleFT) or add_subdirectory() of labeille-ft.")
+    endif()
+  endforeach()
+  set(_dir "${CMAKE_BINARY_DIR}/LabeilleFT")
+  file(WRITE "${_dir}/packages.cmake" "# Generated by LabeilleFT.cmake at configure time; do not edit.\n")
+  file(GENERATE OUTPUT "${_dir}/tools.cmake" CONTENT
+"set(_LFT_RUNNER [==[$<TARGET_FILE:LabeilleFT::runner>]==])
+set(_LFT_SETUP [==[$<TARGET_FILE:LabeilleFT::setup>]==])
+set(_LFT_LABEILLE [==[$<TARGET_FILE:LabeilleFT::labeille>]==])
+set(_LFT_REGISTRY [==[$<TARGET_FILE:LabeilleFT::registry>]==])
+")
+  _labeille_ft_defaults()
+  set(_snapshot "")
+  foreach(_v IN LISTS _LABEILLE_FT_RUN_VARS)
+    if(DEFINED LABEILLE_FT_${_v})
+      _labeille_ft_quote(_q "${LABEILLE_FT_${_v}}")
+      string(APPEND _snapshot "  set(LABEILLE_FT_${_v} ${_q})\n")
+    endif()
+  endforeach()
+  set_property(GLOBAL PROPERTY _LABEILLE_FT_SNAPSHOT "${_snapshot}")
+  _labeille_ft_write_meta("${_dir}/ft_meta_seed.json")
+  set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" APPEND PROPERTY TEST_INCLUDE_FILES "${_dir}/tests.cmake")
+  cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _labeille_ft_finish)
+endfunction()
+
+# The --meta object of `labeille ft fold` (it keeps these keys and fills the counters).
+function(_labeille_ft_write_meta file)
+  _labeille_ft_defaults()
+  _labeille_ft_check_run(labeille_ft)
+  string(TIMESTAMP _now "%Y-%m-%dT%H:%M:%SZ" UTC)
+  set(_m "{}")
+  _labeille_ft_json_str(_m "${_m}" run_id "${LABEILLE_FT_RUN_ID}")
+  _labeille_ft_json_str(_m "${_m}" timestamp "${_now}")
+  string(JSON _m SET "${_m}" python_profile "{}")
+  _labeille_ft_json_str(_m "${_m}" python_profile path "${LABEILLE_FT_TARGET_PYTHON}")
+  _labeille_ft_json_str(_m "${_m}" python_profile version "${LABEILLE_FT_PYTHON_VERSION}")
+  string(JSON _m SET "${_m}" python_profile gil_disabled true)
+  string(JSON _m SET "${_m}" config "{}")
+  _labeille_ft_json_str(_m "${_m}" config target_python "${LABEILLE_FT_TARGET_PYTHON}")
+  string(JSON _m SET "${_m}" config iterations "${LABEILLE_FT_ITERATIONS}")
+  string(JSON _m SET "${_m}" config timeout "${LABEILLE_FT_TIMEOUT}")
+  string(JSON _m SET "${_m}" config stall_threshold "${LABEILLE_FT_STALL_THRESHOLD}")
+  string(JSON _m SET "${_m}" config parallel_threads "${LABEILLE_FT_PARALLEL_THREADS}")
+  set(_gil1 false)
+  if("gil1" IN_LIST LABEILLE_FT_GIL_MODES)
+    set(_gil1 true)
+  endif()
+  string(JSON _m SET "${_m}" config compare_with_gil ${_gil1})
+  foreach(_pair IN ITEMS tsan_build:TSAN stop_on_first_pass:STOP_ON_FIRST_PASS detect_extensions:DETECT_EXTENSIONS)
+    string(REPLACE ":" ";" _pair "${_pair}")
+    list(GET _pair 0 _key)
+    list(GET _pair 1 _var)
+    set(_b false)
+    if(LABEILLE_FT_${_var})
+      set(_b true)
+    endif()
+    string(JSON _m SET "${_m}" config ${_key} ${_b})
+  endforeach()
+  string(JSON _m SET "${_m}" config extra_deps "[]")
+  set(_i 0)
+  foreach(_d IN LISTS LABEILLE_FT_EXTRA_DEPS)
+    _labeille_ft_json_str(_m "${_m}" config extra_deps ${_i} "${_d}")
+    math(EXPR _i "${_i} + 1")
+  endforeach()
+  _labeille_ft_json_str(_m "${_m}" config test_command_suffix "${LABEILLE_FT_TEST_COMMAND_SUFFIX}")
+  _labeille_ft_json_str(_m "${_m}" config test_command_override "${LABEILLE_FT_TEST_COMMAND_OVERRIDE}")
+  if(NOT DEFINED LABEILLE_FT_INSTALL_FROM)
+    set(LABEILLE_FT_INSTALL_FROM source)
+  endif()
+  _labeille_ft_json_str(_m "${_m}" config install_from "${LABEILLE_FT_INSTALL_FROM}")
+  string(JSON _m SET "${_m}" cli_args "[]")
+  set(_i 0)
+  foreach(_a IN LISTS LABEILLE_FT_CLI_ARGS)
+    _labeille_ft_json_str(_m "${_m}" cli_args ${_i} "${_a}")
+    math(EXPR _i "${_i} + 1")
+  endforeach()
+  file(WRITE "${file}" "${_m}\n")
+endfunction()
+
+# string(JSON SET) takes JSON text; this sets a JSON string (escaped by a round trip
+# through a one-element array, so quotes and backslashes in paths stay valid JSON).
+function(_labeille_ft_json_str out json)
+  list(POP_BACK ARGN _value)
+  string(JSON _arr SET "[]" 0 "\"\"")
+  string(REPLACE "\\" "\\\\" _esc "${_value}")
+  string(REPLACE "\"" "\\\"" _esc "${_esc}")
+  string(REPLACE "\n" "\\n" _esc "${_esc}")
+  string(REPLACE "\t" "\\t" _esc "${_esc}")
+  string(JSON _r SET "${json}" ${ARGN} "\"${_esc}\"")
+  set(${out} "${_r}" PARENT_SCOPE)
+endfunction()
+
+# Deferred to the end of the top directory: the include file CTest reads.
+function(_labeille_ft_finish)
+  set(_dir "${CMAKE_BINARY_DIR}/LabeilleFT")
+  get_property(_snapshot GLOBAL PROPERTY _LABEILLE_FT_SNAPSHOT)
+  get_property(_stanzas GLOBAL PROPERTY _LABEILLE_FT_STANZAS)
+  _labeille_ft_quote(_module "${_LABEILLE_FT_MODULE_FILE}")
+  _labeille_ft_quote(_tools "${_dir}/tools.cmake")
+  _labeille_ft_quote(_packages "${_dir}/packages.cmake")
+  _labeille_ft_quote(_meta "${_dir}/ft_meta_seed.json")
+  file(WRITE "${_dir}/tests.cmake"
+"# Generated by LabeilleFT.cmake; read by CTest (TEST_INCLUDE_FILES). Do not edit.
+set(_LABEILLE_FT_CTEST_MODE TRUE)
+include(${_tools})
+include(${_module})
+set_property(GLOBAL PROPERTY _LFT_FIXTURES \"\")
+set_property(GLOBAL PROPERTY _LFT_SHARDS \"\")
+include(${_packages})
+${_stanzas}
+# ft.fold: FIXTURES_CLEANUP of every package, so any ctest -L ft ends with results on disk.
+get_property(_lft_fixtures GLOBAL PROPERTY _LFT_FIXTURES)
+get_property(_lft_shards GLOBAL PROPERTY _LFT_SHARDS)
+block()
+${_snapshot}  if(_lft_fixtures)
+    add_test(ft.fold \"\${_LFT_LABEILLE}\" ft fold --output \"\${LABEILLE_FT_RESULTS_DIR}/\${LABEILLE_FT_RUN_ID}\"
+             --meta ${_meta} \"\${LABEILLE_FT_RECORDS_DIR}\")
+    set_tests_properties(ft.fold PROPERTIES FIXTURES_CLEANUP \"\${_lft_fixtures}\"
+                         LABELS \"ft;\${_lft_shards}\" TIMEOUT 600)
+  endif()
+endblock()
+")
 endfunction()
 
 function(labeille_ft_add_package name)
@@ -184,26 +397,28 @@ function(labeille_ft_add_package name)
     message(FATAL_ERROR "${_fn}(${name}): keyword ${_bad} needs a value")
   endif()
   # PEP 508 names only: they become paths and test names (no ../evil).
-  if(NOT name MATCHES "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$" OR name MATCHES "\\.\\.")
+  if(NOT name MATCHES "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
     message(FATAL_ERROR "${_fn}(): \"${name}\" is not a valid package name (PEP 508: letters, "
                         "digits, '.', '_', '-'; starting and ending with a letter or digit)")
   endif()
   set(_sources 0)
-  foreach(_s IN ITEMS GIT PATH)
-    if(DEFINED arg_${_s})
+  foreach(_s IN ITEMS GIT PATH SDIST)
+    if(arg_${_s})
       math(EXPR _sources "${_sources} + 1")
     endif()
   endforeach()
-  if(arg_SDIST)
-    math(EXPR _sources "${_sources} + 1")
-  endif()
   if(NOT _sources EQUAL 1)
     message(FATAL_ERROR "${_fn}(${name}): give exactly one source: GIT <url>, PATH <dir> or SDIST")
   endif()
 
   _labeille_ft_defaults()
-  foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT GIL_MODES DETECT_EXTENSIONS PARALLEL_THREADS TARGET_PYTHON)
-    if(NOT DEFINED arg_${_k})
+  if(DEFINED arg_TARGET_PYTHON)
+    set(LABEILLE_FT_TARGET_PYTHON "${arg_TARGET_PYTHON}")
+  endif()
+  _labeille_ft_check_run(${_fn})
+  foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT GIL_MODES DETECT_EXTENSIONS PARALLEL_THREADS
+                      TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE)
+    if(NOT DEFINED arg_${_k} AND DEFINED LABEILLE_FT_${_k})
       set(arg_${_k} "${LABEILLE_FT_${_k}}")
     endif()
   endforeach()
@@ -212,16 +427,16 @@ function(labeille_ft_add_package name)
       set(arg_${_k} TRUE)
     endif()
   endforeach()
-  foreach(_k IN ITEMS TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE)
-    if(NOT DEFINED arg_${_k} AND DEFINED LABEILLE_FT_${_k})
-      set(arg_${_k} "${LABEILLE_FT_${_k}}")
+  set(arg_EXTRA_DEPS ${LABEILLE_FT_EXTRA_DEPS} ${arg_EXTRA_DEPS})
+  set(arg_ENV ${LABEILLE_FT_ENV} ${arg_ENV})
+  foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT PARALLEL_THREADS)
+    if(NOT arg_${_k} MATCHES "^[0-9]+$")
+      message(FATAL_ERROR "${_fn}(${name}): ${_k} must be a non-negative integer, got \"${arg_${_k}}\"")
     endif()
   endforeach()
-  list(APPEND arg_EXTRA_DEPS ${LABEILLE_FT_EXTRA_DEPS})
-  set(arg_ENV ${LABEILLE_FT_ENV} ${arg_ENV})
-  _labeille_ft_require_integer(${_fn} ITERATIONS "${arg_ITERATIONS}")
-  _labeille_ft_require_integer(${_fn} STALL_THRESHOLD "${arg_STALL_THRESHOLD}")
-  _labeille_ft_require_integer(${_fn} TIMEOUT "${arg_TIMEOUT}")
+  if(DEFINED arg_CLONE_DEPTH AND NOT arg_CLONE_DEPTH MATCHES "^[0-9]+$")
+    message(FATAL_ERROR "${_fn}(${name}): CLONE_DEPTH must be a non-negative integer, got \"${arg_CLONE_DEPTH}\"")
+  endif()
   foreach(_m IN LISTS arg_GIL_MODES)
     if(NOT _m MATCHES "^gil[01]$")
       message(FATAL_ERROR "${_fn}(${name}): GIL_MODES takes gil0 and/or gil1, got \"${_m}\"")
@@ -232,13 +447,13 @@ function(labeille_ft_add_package name)
       message(FATAL_ERROR "${_fn}(${name}): ENV takes KEY=VALUE items, got \"${_e}\"")
     endif()
   endforeach()
-  if(NOT arg_TARGET_PYTHON)
-    message(FATAL_ERROR "${_fn}(${name}): no target interpreter: set LABEILLE_FT_TARGET_PYTHON "
-                        "or give TARGET_PYTHON (a free-threaded CPython, e.g. python3.13t)")
-  endif()
-  labeille_ft_check_python("${arg_TARGET_PYTHON}")
+  foreach(_l IN LISTS arg_LABELS)
+    if(NOT _l MATCHES "^[A-Za-z0-9._-]+$")
+      message(FATAL_ERROR "${_fn}(${name}): LABELS: \"${_l}\" may only use [A-Za-z0-9._-]")
+    endif()
+  endforeach()
 
-  # Shards: a stable hash of the name, so a package stays in its shard across runs.
+  # Shards: a stable hash of the name, so a package stays in its shard on every machine.
   set(_shard_label "")
   if(LABEILLE_FT_SHARD_COUNT GREATER 0)
     string(SHA1 _h "${name}")
@@ -250,182 +465,229 @@ function(labeille_ft_add_package name)
     set(_shard_label "ft.shard.${_shard}")
   endif()
 
-  _labeille_ft_tool(_runner LabeilleFT::runner)
-  _labeille_ft_tool(_setup LabeilleFT::setup)
+  set(_records "${LABEILLE_FT_RECORDS_DIR}")
   set(_repos "${LABEILLE_FT_REPOS_DIR}")
   set(_venvs "${LABEILLE_FT_VENVS_DIR}")
-  set(_records "${LABEILLE_FT_RECORDS_DIR}")
-  set(_labels ft "ft.pkg.${name}" ${_shard_label} ${arg_LABELS})
   set(_fixture "ft.${name}")
+  list(JOIN arg_LABELS ";" _user_labels)
+  set(_labels "ft;ft.pkg.${name}")
+  if(_shard_label)
+    string(APPEND _labels ";${_shard_label}")
+  endif()
+  if(_user_labels)
+    string(APPEND _labels ";${_user_labels}")
+  endif()
+  set(_code "# ${name}\nset_property(GLOBAL APPEND PROPERTY _LFT_FIXTURES [=[${_fixture}]=])\n")
+  if(_shard_label)
+    string(APPEND _code "set_property(GLOBAL APPEND PROPERTY _LFT_SHARDS [=[${_shard_label}]=])\n")
+  endif()
 
-  # Set-up.
-  set(_prepare "${_setup}" prepare --record-dir "${_records}" --package "${name}"
-               --python "${arg_TARGET_PYTHON}" --repos-dir "${_repos}" --venvs-dir "${_venvs}"
-               --timeout "${arg_TIMEOUT}")
-  if(DEFINED arg_GIT)
-    list(APPEND _prepare --git "${arg_GIT}")
+  # Set-up: sources, venv, install, startup hook.
+  set(_cmd "")
+  foreach(_a IN ITEMS prepare --record-dir "${_records}" --package "${name}"
+                      --python "${LABEILLE_FT_TARGET_PYTHON}" --repos-dir "${_repos}" --venvs-dir "${_venvs}"
+                      --timeout "${arg_TIMEOUT}")
+    _labeille_ft_arg(_cmd "${_a}")
+  endforeach()
+  if(arg_GIT)
+    _labeille_ft_arg(_cmd --git)
+    _labeille_ft_arg(_cmd "${arg_GIT}")
     if(DEFINED arg_REF)
-      list(APPEND _prepare --ref "${arg_REF}")
+      _labeille_ft_arg(_cmd --ref)
+      _labeille_ft_arg(_cmd "${arg_REF}")
     endif()
     if(DEFINED arg_CLONE_DEPTH)
-      list(APPEND _prepare --depth "${arg_CLONE_DEPTH}")
+      _labeille_ft_arg(_cmd --depth)
+      _labeille_ft_arg(_cmd "${arg_CLONE_DEPTH}")
     endif()
-  elseif(DEFINED arg_PATH)
+  elseif(arg_PATH)
     get_filename_component(_path "${arg_PATH}" ABSOLUTE)
-    list(APPEND _prepare --path "${_path}")
+    _labeille_ft_arg(_cmd --path)
+    _labeille_ft_arg(_cmd "${_path}")
   else()
-    list(APPEND _prepare --sdist "${name}")
+    _labeille_ft_arg(_cmd --sdist)
+    _labeille_ft_arg(_cmd "${name}")
     if(DEFINED arg_VERSION)
-      list(APPEND _prepare --version "${arg_VERSION}")
+      _labeille_ft_arg(_cmd --version)
+      _labeille_ft_arg(_cmd "${arg_VERSION}")
     endif()
   endif()
   if(DEFINED arg_INSTALL_COMMAND)
-    list(APPEND _prepare --install-command "${arg_INSTALL_COMMAND}")
+    _labeille_ft_arg(_cmd --install-command)
+    _labeille_ft_arg(_cmd "${arg_INSTALL_COMMAND}")
   endif()
   if(arg_PARALLEL_THREADS GREATER 0)
     list(APPEND arg_EXTRA_DEPS pytest-run-parallel)
   endif()
   if(arg_EXTRA_DEPS)
     list(JOIN arg_EXTRA_DEPS "," _deps)
-    list(APPEND _prepare --extra-deps "${_deps}")
+    _labeille_ft_arg(_cmd --extra-deps)
+    _labeille_ft_arg(_cmd "${_deps}")
   endif()
-  # Set-up steps (git, pip) get their own generous limit on top of the per-step timeout.
+  # git and pip get several times the per-step timeout: a slow index is not the package's fault.
   math(EXPR _setup_timeout "${arg_TIMEOUT} * 3 + 60")
-  add_test(NAME ft.${name}.setup COMMAND ${_prepare})
-  set_tests_properties(ft.${name}.setup PROPERTIES
-    FIXTURES_SETUP "${_fixture}" LABELS "${_labels}" RESOURCE_LOCK "${_fixture}" TIMEOUT ${_setup_timeout})
+  string(APPEND _code
+    "add_test([=[ft.${name}.setup]=] \"\${_LFT_SETUP}\"${_cmd})\n"
+    "set_tests_properties([=[ft.${name}.setup]=] PROPERTIES FIXTURES_SETUP [=[${_fixture}]=] "
+    "LABELS [=[${_labels}]=] RESOURCE_LOCK [=[${_fixture}]=] TIMEOUT ${_setup_timeout})\n")
 
-  # Import probe.
-  set(_probe "${_setup}" probe --record-dir "${_records}" --package "${name}"
-             --repos-dir "${_repos}" --venvs-dir "${_venvs}")
+  # Import probe, PYTHON_GIL unset (the setup tool's own choice).
+  set(_cmd "")
+  foreach(_a IN ITEMS probe --record-dir "${_records}" --package "${name}"
+                      --repos-dir "${_repos}" --venvs-dir "${_venvs}" --timeout "${arg_TIMEOUT}")
+    _labeille_ft_arg(_cmd "${_a}")
+  endforeach()
   if(DEFINED arg_IMPORT_NAME)
-    list(APPEND _probe --import-name "${arg_IMPORT_NAME}")
+    _labeille_ft_arg(_cmd --import-name)
+    _labeille_ft_arg(_cmd "${arg_IMPORT_NAME}")
   endif()
   if(NOT arg_DETECT_EXTENSIONS)
-    list(APPEND _probe --no-detect-extensions)
+    _labeille_ft_arg(_cmd --no-detect-extensions)
   endif()
-  add_test(NAME ft.${name}.probe COMMAND ${_probe})
-  set_tests_properties(ft.${name}.probe PROPERTIES
-    FIXTURES_REQUIRED "${_fixture}" LABELS "${_labels}" RESOURCE_LOCK "${_fixture}" TIMEOUT 600)
+  math(EXPR _probe_timeout "${arg_TIMEOUT} + 60")
+  string(APPEND _code
+    "add_test([=[ft.${name}.probe]=] \"\${_LFT_SETUP}\"${_cmd})\n"
+    "set_tests_properties([=[ft.${name}.probe]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
+    "LABELS [=[${_labels}]=] RESOURCE_LOCK [=[${_fixture}]=] TIMEOUT ${_probe_timeout})\n")
 
-  # The test command.
-  if(DEFINED arg_TEST_COMMAND_OVERRIDE AND NOT arg_TEST_COMMAND_OVERRIDE STREQUAL "")
-    set(_cmd "${arg_TEST_COMMAND_OVERRIDE}")
+  # The test command: the override, or the command + -p no:xdist + pytest-run-parallel + suffix.
+  if(NOT "${arg_TEST_COMMAND_OVERRIDE}" STREQUAL "")
+    set(_test_cmd "${arg_TEST_COMMAND_OVERRIDE}")
   else()
+    set(_test_cmd "python -m pytest")
     if(DEFINED arg_TEST_COMMAND)
-      set(_cmd "${arg_TEST_COMMAND}")
-    else()
-      set(_cmd "python -m pytest")
+      set(_test_cmd "${arg_TEST_COMMAND}")
     endif()
     if(arg_USES_XDIST)
-      string(APPEND _cmd " -p no:xdist")
+      string(APPEND _test_cmd " -p no:xdist")
     endif()
     if(arg_PARALLEL_THREADS GREATER 0)
-      string(APPEND _cmd " --parallel-threads ${arg_PARALLEL_THREADS}")
+      string(APPEND _test_cmd " --parallel-threads=${arg_PARALLEL_THREADS}")
     endif()
-    if(DEFINED arg_TEST_COMMAND_SUFFIX AND NOT arg_TEST_COMMAND_SUFFIX STREQUAL "")
-      string(APPEND _cmd " ${arg_TEST_COMMAND_SUFFIX}")
+    if(NOT "${arg_TEST_COMMAND_SUFFIX}" STREQUAL "")
+      string(APPEND _test_cmd " ${arg_TEST_COMMAND_SUFFIX}")
     endif()
   endif()
 
-  # Iterations. CTest 3.25 kills a test at TIMEOUT without a grace signal, so its limit
-  # sits above the runner's own (timeout + stack dump + SIGTERM grace + margin).
+  # Iterations. CTest 3.25 kills at TIMEOUT without a grace signal, so its limit sits
+  # above the runner's own: timeout + stack dump + SIGTERM grace + margin.
   math(EXPR _ctest_timeout "${arg_TIMEOUT} + 60")
-  set(_width 2)
-  string(LENGTH "${arg_ITERATIONS}" _len)
-  if(_len GREATER 2)
-    set(_width ${_len})
+  string(LENGTH "${arg_ITERATIONS}" _width)
+  if(_width LESS 2)
+    set(_width 2)
   endif()
   foreach(_mode IN LISTS arg_GIL_MODES)
+    string(SUBSTRING "${_mode}" 3 1 _gil)
     foreach(_i RANGE 1 ${arg_ITERATIONS})
-      if(_i EQUAL 0)
-        continue()
+      if(arg_ITERATIONS EQUAL 0)
+        break()
       endif()
       string(LENGTH "${_i}" _l)
       set(_nn "${_i}")
       while(_l LESS _width)
-        set(_nn "0${_nn}")
+        string(PREPEND _nn "0")
         math(EXPR _l "${_l} + 1")
       endwhile()
       set(_test "ft.${name}.${_mode}.iter${_nn}")
-      set(_run "${_runner}" --record-dir "${_records}" --package "${name}" --mode ${_mode}
-               --iteration ${_i} --test-name "${_test}" --venv "${_venvs}/${name}"
-               --cwd "${_repos}/${name}" --stall-threshold "${arg_STALL_THRESHOLD}"
-               --timeout "${arg_TIMEOUT}")
+      set(_cmd "")
+      foreach(_a IN ITEMS --record-dir "${_records}" --package "${name}" --mode ${_mode} --gil ${_gil}
+                          --iteration ${_i} --test-name "${_test}" --cwd "${_repos}/${name}"
+                          --venv "${_venvs}/${name}" --stall-threshold "${arg_STALL_THRESHOLD}"
+                          --timeout "${arg_TIMEOUT}")
+        _labeille_ft_arg(_cmd "${_a}")
+      endforeach()
       if(arg_TSAN)
-        list(APPEND _run --tsan)
+        _labeille_ft_arg(_cmd --tsan)
       endif()
       if(arg_STOP_ON_FIRST_PASS)
-        list(APPEND _run --skip-if-passed)
+        _labeille_ft_arg(_cmd --skip-if-passed)
       endif()
       foreach(_e IN LISTS arg_ENV)
-        list(APPEND _run --env "${_e}")
+        _labeille_ft_arg(_cmd --env)
+        _labeille_ft_arg(_cmd "${_e}")
       endforeach()
-      list(APPEND _run --shell "${_cmd}")
-      add_test(NAME ${_test} COMMAND ${_run})
-      set_tests_properties(${_test} PROPERTIES
-        FIXTURES_REQUIRED "${_fixture}" LABELS "${_labels};ft.${_mode}" RESOURCE_LOCK "${_fixture}"
-        TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE 77)
+      _labeille_ft_arg(_cmd --shell)
+      _labeille_ft_arg(_cmd "${_test_cmd}")
+      string(APPEND _code
+        "add_test([=[${_test}]=] \"\${_LFT_RUNNER}\"${_cmd})\n"
+        "set_tests_properties([=[${_test}]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
+        "LABELS [=[${_labels};ft.${_mode}]=] RESOURCE_LOCK [=[${_fixture}]=] "
+        "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE 77)\n")
     endforeach()
   endforeach()
-
-  # One ft.fold per project, added once every package is known.
-  set_property(GLOBAL APPEND PROPERTY LABEILLE_FT_FIXTURES "${_fixture}")
-  set_property(GLOBAL APPEND PROPERTY LABEILLE_FT_SHARD_LABELS "${_shard_label}")
-  get_property(_deferred GLOBAL PROPERTY LABEILLE_FT_FOLD_DEFERRED)
-  if(NOT _deferred)
-    set_property(GLOBAL PROPERTY LABEILLE_FT_FOLD_DEFERRED TRUE)
-    set_property(GLOBAL PROPERTY LABEILLE_FT_FOLD_ARGS
-      "${LABEILLE_FT_RECORDS_DIR}" "${LABEILLE_FT_RESULTS_DIR}" "${arg_TARGET_PYTHON}"
-      "${arg_ITERATIONS}" "${arg_TIMEOUT}" "${arg_STALL_THRESHOLD}" "${arg_GIL_MODES}"
-      "${arg_STOP_ON_FIRST_PASS}" "${arg_DETECT_EXTENSIONS}" "${arg_TSAN}")
-    cmake_language(DEFER DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}" CALL _labeille_ft_add_fold)
-  endif()
+  _labeille_ft_emit("${_code}")
 endfunction()
 
-# ft.fold: FIXTURES_CLEANUP of every package, so any `ctest -L ft` (or -R of one
-# package) ends with the records folded into <results>/ft_ctest.
-function(_labeille_ft_add_fold)
-  get_property(_fixtures GLOBAL PROPERTY LABEILLE_FT_FIXTURES)
-  get_property(_shards GLOBAL PROPERTY LABEILLE_FT_SHARD_LABELS)
-  get_property(_a GLOBAL PROPERTY LABEILLE_FT_FOLD_ARGS)
-  list(GET _a 0 _records)
-  list(GET _a 1 _results)
-  list(GET _a 2 _python)
-  list(GET _a 3 _iterations)
-  list(GET _a 4 _timeout)
-  list(GET _a 5 _stall)
-  list(SUBLIST _a 6 -1 _rest)
-  _labeille_ft_tool(_labeille LabeilleFT::labeille)
-  execute_process(COMMAND "${_python}" -c "import platform, sys, sysconfig; print(platform.python_version(), sysconfig.get_config_var('Py_GIL_DISABLED') == 1, hasattr(sys, 'gettotalrefcount'))"
-                  OUTPUT_VARIABLE _pv OUTPUT_STRIP_TRAILING_WHITESPACE)
-  separate_arguments(_pv)
-  list(GET _pv 0 _version)
-  set(_compare false)
-  if("gil1" IN_LIST _rest)
-    set(_compare true)
+function(labeille_ft_add_registry)
+  set(_fn labeille_ft_add_registry)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "DIR;TOP" "PACKAGES")
+  if(NOT arg_DIR)
+    message(FATAL_ERROR "${_fn}(): DIR <registry dir> is required")
   endif()
-  # ft_meta.json's keys (the fold fills the counters). Field names follow labeille's.
-  set(_meta "{}")
-  string(TIMESTAMP _now "%Y-%m-%dT%H:%M:%SZ" UTC)
-  string(JSON _meta SET "${_meta}" run_id "\"ft_ctest\"")
-  string(JSON _meta SET "${_meta}" timestamp "\"${_now}\"")
-  string(JSON _meta SET "${_meta}" python_profile "{}")
-  string(JSON _meta SET "${_meta}" python_profile path "\"${_python}\"")
-  string(JSON _meta SET "${_meta}" python_profile version "\"${_version}\"")
-  string(JSON _meta SET "${_meta}" python_profile implementation "\"CPython\"")
-  string(JSON _meta SET "${_meta}" python_profile gil_disabled "true")
-  string(JSON _meta SET "${_meta}" config "{}")
-  string(JSON _meta SET "${_meta}" config target_python "\"${_python}\"")
-  string(JSON _meta SET "${_meta}" config iterations "${_iterations}")
-  string(JSON _meta SET "${_meta}" config timeout "${_timeout}")
-  string(JSON _meta SET "${_meta}" config stall_threshold "${_stall}")
-  string(JSON _meta SET "${_meta}" config compare_with_gil "${_compare}")
-  string(JSON _meta SET "${_meta}" config install_from "\"cmake\"")
-  set(_meta_file "${CMAKE_BINARY_DIR}/labeille-ft/ft_meta_seed.json")
-  file(WRITE "${_meta_file}" "${_meta}\n")
-  list(REMOVE_ITEM _shards "")
-  add_test(NAME ft.fold COMMAND "${_labeille}" ft fold --output "${_results}/ft_ctest"
-                                --meta "${_meta_file}" "${_records}")
-  set_tests_properties(ft.fold PROPERTIES FIXTURES_CLEANUP "${_fixtures}" LABELS "ft;${_shards}" TIMEOUT 600)
+  if(DEFINED arg_TOP AND NOT arg_TOP MATCHES "^[0-9]+$")
+    message(FATAL_ERROR "${_fn}(): TOP must be a non-negative integer, got \"${arg_TOP}\"")
+  endif()
+  get_filename_component(_dir "${arg_DIR}" ABSOLUTE)
+  if(NOT EXISTS "${_dir}/index.yaml")
+    message(FATAL_ERROR "${_fn}(): ${_dir}/index.yaml not found: DIR must be a labeille registry "
+                        "(schema.yaml, index.yaml, packages/<name>.yaml)")
+  endif()
+  _labeille_ft_defaults()
+  _labeille_ft_check_run(${_fn})
+  _labeille_ft_begin()
+  get_property(_n GLOBAL PROPERTY _LABEILLE_FT_REGISTRY_COUNT)
+  if(NOT _n)
+    set(_n 0)
+  endif()
+  math(EXPR _n "${_n} + 1")
+  set_property(GLOBAL PROPERTY _LABEILLE_FT_REGISTRY_COUNT ${_n})
+  set(_out "${CMAKE_BINARY_DIR}/LabeilleFT/registry-${_n}.cmake")
+  set(_args --dir "${_dir}" --output "${_out}" --python-version "${LABEILLE_FT_PYTHON_VERSION}")
+  if(arg_TOP)
+    list(APPEND _args --top ${arg_TOP})
+  endif()
+  foreach(_p IN LISTS arg_PACKAGES)
+    list(APPEND _args --package "${_p}")
+  endforeach()
+
+  get_target_property(_imported LabeilleFT::registry IMPORTED)
+  if(_imported)
+    # find_package(): the tool exists, read the registry now; edits re-run the configure.
+    get_target_property(_tool LabeilleFT::registry LOCATION)
+    execute_process(COMMAND "${_tool}" ${_args} RESULT_VARIABLE _rc ERROR_VARIABLE _err)
+    if(NOT _rc EQUAL 0)
+      message(FATAL_ERROR "${_fn}(): labeille-ft-registry failed (exit ${_rc}):\n${_err}")
+    endif()
+    file(GLOB _files CONFIGURE_DEPENDS "${_dir}/index.yaml" "${_dir}/packages/*.yaml")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_files})
+    set(LABEILLE_FT_REGISTRY_EXTRA_ARGS "${arg_UNPARSED_ARGUMENTS}")
+    include("${_out}")
+  else()
+    # add_subdirectory(): the tool is built later; CTest runs it when it reads tests.cmake.
+    get_property(_snapshot GLOBAL PROPERTY _LABEILLE_FT_SNAPSHOT)
+    set(_stanza "block()\n${_snapshot}")
+    foreach(_v IN LISTS _LABEILLE_FT_RUN_VARS)  # this call's values win over the first call's
+      if(DEFINED LABEILLE_FT_${_v})
+        _labeille_ft_quote(_q "${LABEILLE_FT_${_v}}")
+        string(APPEND _stanza "  set(LABEILLE_FT_${_v} ${_q})\n")
+      endif()
+    endforeach()
+    _labeille_ft_quote(_q "${arg_UNPARSED_ARGUMENTS}")
+    string(APPEND _stanza "  set(LABEILLE_FT_REGISTRY_EXTRA_ARGS ${_q})\n")
+    set(_argv "")
+    foreach(_a IN LISTS _args)
+      _labeille_ft_arg(_argv "${_a}")
+    endforeach()
+    _labeille_ft_quote(_qout "${_out}")
+    string(APPEND _stanza
+      "  execute_process(COMMAND \"\${_LFT_REGISTRY}\"${_argv} RESULT_VARIABLE _rc ERROR_VARIABLE _err)\n"
+      "  if(_rc EQUAL 0)\n"
+      "    if(_err)\n      message(WARNING \"\${_err}\")\n    endif()\n"
+      "    include(${_qout})\n"
+      "  else()\n"
+      "    message(WARNING \"labeille_ft_add_registry: labeille-ft-registry failed (exit \${_rc}; built yet?):\\n\${_err}\")\n"
+      "  endif()\n"
+      "endblock()\n")
+    set_property(GLOBAL APPEND_STRING PROPERTY _LABEILLE_FT_STANZAS "${_stanza}")
+  endif()
 endfunction()
