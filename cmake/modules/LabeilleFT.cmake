@@ -415,7 +415,6 @@ function(labeille_ft_add_package name)
   if(DEFINED arg_TARGET_PYTHON)
     set(LABEILLE_FT_TARGET_PYTHON "${arg_TARGET_PYTHON}")
   endif()
-  _labeille_ft_check_run(${_fn})
   foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT GIL_MODES DETECT_EXTENSIONS PARALLEL_THREADS
                       TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE)
     if(NOT DEFINED arg_${_k} AND DEFINED LABEILLE_FT_${_k})
@@ -452,6 +451,8 @@ function(labeille_ft_add_package name)
       message(FATAL_ERROR "${_fn}(${name}): LABELS: \"${_l}\" may only use [A-Za-z0-9._-]")
     endif()
   endforeach()
+
+  _labeille_ft_check_run(${_fn})
 
   # Shards: a stable hash of the name, so a package stays in its shard on every machine.
   set(_shard_label "")

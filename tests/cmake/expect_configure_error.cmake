@@ -2,6 +2,7 @@
 #       -P expect_configure_error.cmake
 # Configures a throw-away project whose CMakeLists.txt runs BODY after find_package and
 # checks that configuring fails with EXPECT in the message.
+cmake_minimum_required(VERSION 3.25)  # CMP0053: "@PYTHON@" is text, not a variable
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}/src")
 string(REPLACE "@PYTHON@" "${PYTHON}" BODY "${BODY}")
