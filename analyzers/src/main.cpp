@@ -5,6 +5,7 @@
 
 #include "labeille/analyzers/cli.hpp"
 #include "labeille/core/error.hpp"
+#include "labeille/driver/run.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"labeille: free-threaded CPython compatibility testing"};
@@ -12,8 +13,11 @@ int main(int argc, char** argv) {
   auto* ft = app.add_subcommand("ft", "Free-threading runs and their results");
   ft->require_subcommand(1);
   labeille::analyzers::add_commands(*ft);
+  labeille::driver::add_commands(*ft);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a command's own exit status (e.g. 130 after Ctrl-C)
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
     std::cerr << "labeille: error: " << e.what() << "\n";

@@ -1,0 +1,82 @@
+#include <cstdlib>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "labeille/core/error.hpp"
+#include "labeille/driver/run.hpp"
+
+namespace labeille::driver {
+
+namespace {
+std::vector<std::string> split_csv(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    auto comma = s.find(',', pos);
+    auto item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+}  // namespace
+
+void add_commands(CLI::App& ft) {
+  auto* cmd = ft.add_subcommand("run", "Run packages' test suites many times on a free-threaded CPython (via CTest)");
+  auto o = std::make_shared<RunOptions>();
+  auto packages = std::make_shared<std::string>();
+  auto extra = std::make_shared<std::string>();
+  auto registry = std::make_shared<std::string>();
+  auto no_detect = std::make_shared<bool>(false);
+  auto resume = std::make_shared<std::string>();
+  const char* env_registry = std::getenv("LABEILLE_REGISTRY_DIR");
+  const char* home = std::getenv("HOME");
+  *registry = env_registry ? env_registry : std::string(home ? home : "") + "/.local/share/labeille/registry";
+  o->results_dir = "results";
+  cmd->add_option("--target-python", o->target_python, "Free-threaded Python build (required unless --resume)");
+  cmd->add_option("-n,--iterations", o->iterations, "Iterations per package")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->add_option("--timeout", o->timeout, "Per-iteration timeout in seconds")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--stall-threshold", o->stall_threshold, "Seconds without output before a deadlock")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--packages", *packages, "Comma-separated package filter");
+  cmd->add_option("--top", o->top, "Top N packages by downloads")->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--compare-with-gil", o->compare_with_gil, "Also run with PYTHON_GIL=1");
+  cmd->add_flag("--stop-on-first-pass", o->stop_on_first_pass, "Skip the remaining iterations after a pass");
+  cmd->add_flag("--detect-extensions", o->detect_extensions, "Probe extensions for GIL fallback (default)");
+  cmd->add_flag("--no-detect-extensions", *no_detect, "Do not probe extensions");
+  cmd->add_flag("--tsan", o->tsan, "Parse ThreadSanitizer reports (use a --with-thread-sanitizer build)");
+  cmd->add_flag("--check-stability", o->check_stability, "Measure load and CPU timing spread before starting");
+  cmd->add_option("--extra-deps", *extra, "Comma-separated extra dependencies for every venv");
+  cmd->add_option("--test-command-suffix", o->test_command_suffix, "Appended to every test command");
+  cmd->add_option("--test-command-override", o->test_command_override, "Replaces every test command");
+  cmd->add_option("--env", o->env, "KEY=VALUE for every test command (repeatable)");
+  cmd->add_option("--registry-dir", *registry, "Registry (default ~/.local/share/labeille/registry, or LABEILLE_REGISTRY_DIR)");
+  cmd->add_option("--work-dir", o->work_dir, "Working directory (repos/ and venvs/ below it)");
+  cmd->add_option("--repos-dir", o->repos_dir, "Persistent source checkouts (default <work-dir>/repos)");
+  cmd->add_option("--venvs-dir", o->venvs_dir, "Persistent venvs (default <work-dir>/venvs)");
+  cmd->add_option("--results-dir", o->results_dir, "Where ft_<timestamp>/ goes")->capture_default_str();
+  cmd->add_option("-j,--jobs", o->jobs, "Tests run at once (default: CPUs)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--resume", *resume, "Complete an interrupted run directory");
+  cmd->add_option("--parallel-threads", o->parallel_threads, "pytest-run-parallel threads (0: off)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("-v,--verbose", o->verbose, "Show CMake's and CTest's output");
+  cmd->callback([=] {
+    RunOptions opts = *o;
+    opts.packages = split_csv(*packages);
+    opts.extra_deps = split_csv(*extra);
+    opts.registry_dir = *registry;
+    opts.detect_extensions = !*no_detect;
+    opts.resume = *resume;
+    for (const auto& kv : opts.env)
+      if (kv.find('=') == std::string::npos || kv.front() == '=')
+        throw Error(fmt::format("--env \"{}\": expected KEY=VALUE", kv), kExitUsage);
+    if (opts.resume.empty() && opts.target_python.empty())
+      throw Error("--target-python is required (a free-threaded CPython, e.g. python3.13t)", kExitUsage);
+    int code = run(std::move(opts));
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+}  // namespace labeille::driver
