@@ -163,6 +163,13 @@ function(_labeille_ft_quote out text)
   set(${out} "[${_eq}[${_lead}${text}]${_eq}]" PARENT_SCOPE)
 endfunction()
 
+# labeille_ft_add_package's keywords (labeille_ft_add_registry passes them through).
+set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST)
+set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
+    TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT
+    DETECT_EXTENSIONS PARALLEL_THREADS TARGET_PYTHON)
+set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS)
+
 # Appends one bracket-quoted argument to the code in <var>. One value per call, so a value
 # holding ';' (a shell command) stays one argument.
 function(_labeille_ft_arg var value)
@@ -382,12 +389,7 @@ endfunction()
 
 function(labeille_ft_add_package name)
   set(_fn labeille_ft_add_package)
-  set(_options SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST)
-  set(_one GIT REF CLONE_DEPTH PATH VERSION IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
-           TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT
-           DETECT_EXTENSIONS PARALLEL_THREADS TARGET_PYTHON)
-  set(_multi GIL_MODES EXTRA_DEPS ENV LABELS)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "${_options}" "${_one}" "${_multi}")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "${_LABEILLE_FT_OPTIONS}" "${_LABEILLE_FT_ONE}" "${_LABEILLE_FT_MULTI}")
   if(arg_UNPARSED_ARGUMENTS)
     list(GET arg_UNPARSED_ARGUMENTS 0 _bad)
     message(FATAL_ERROR "${_fn}(${name}): unknown keyword \"${_bad}\"")
@@ -621,7 +623,32 @@ endfunction()
 
 function(labeille_ft_add_registry)
   set(_fn labeille_ft_add_registry)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" "DIR;TOP" "PACKAGES")
+  # By hand rather than cmake_parse_arguments: PACKAGES ends at any keyword of
+  # labeille_ft_add_package too, and those (with their values) pass through.
+  set(_pass_kw ${_LABEILLE_FT_OPTIONS} ${_LABEILLE_FT_ONE} ${_LABEILLE_FT_MULTI})
+  set(arg_PACKAGES "")
+  set(arg_UNPARSED_ARGUMENTS "")
+  set(_state "")
+  foreach(_a IN LISTS ARGN)
+    if(_a MATCHES "^(DIR|TOP|PACKAGES)$")
+      set(_state "${_a}")
+    elseif(_a IN_LIST _pass_kw)
+      set(_state pass)
+      list(APPEND arg_UNPARSED_ARGUMENTS "${_a}")
+    elseif(_state MATCHES "^(DIR|TOP)$")
+      set(arg_${_state} "${_a}")
+      set(_state "")
+    elseif(_state STREQUAL "PACKAGES")
+      list(APPEND arg_PACKAGES "${_a}")
+    elseif(_state STREQUAL "pass")
+      list(APPEND arg_UNPARSED_ARGUMENTS "${_a}")
+    else()
+      message(FATAL_ERROR "${_fn}(): unexpected argument \"${_a}\"")
+    endif()
+  endforeach()
+  if(_state MATCHES "^(DIR|TOP)$")
+    message(FATAL_ERROR "${_fn}(): keyword ${_state} needs a value")
+  endif()
   if(NOT arg_DIR)
     message(FATAL_ERROR "${_fn}(): DIR <registry dir> is required")
   endif()
