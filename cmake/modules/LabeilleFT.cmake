@@ -34,7 +34,10 @@ run with ``-D``:
 ``LABEILLE_FT_WORK_DIR`` (``${CMAKE_BINARY_DIR}/labeille-ft``) and below it, unless
 set: ``LABEILLE_FT_RECORDS_DIR`` (``records``), ``LABEILLE_FT_REPOS_DIR``
 (``repos``), ``LABEILLE_FT_VENVS_DIR`` (``venvs``), ``LABEILLE_FT_RESULTS_DIR``
-(``results``; the fold writes ``<results>/ft_ctest``).
+(``results``).
+``LABEILLE_FT_RUN_ID`` (``ft_ctest``): the fold writes ``<results>/<run id>``;
+``LABEILLE_FT_INSTALL_FROM`` (``source``) and ``LABEILLE_FT_CLI_ARGS`` (list) only go
+into ``ft_meta.json`` (``labeille ft run`` records its own command line there).
 ``LABEILLE_FT_SHARD_COUNT`` (0: no shards) and ``LABEILLE_FT_SHARD_INDEX``: each
 package gets the label ``ft.shard.<k>`` from a stable hash of its name; with
 ``LABEILLE_FT_ONLY_SHARD`` ON only the packages of shard ``LABEILLE_FT_SHARD_INDEX``
