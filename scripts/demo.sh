@@ -1,42 +1,25 @@
 #!/usr/bin/env bash
 # scripts/demo.sh — set up everything and run the main job on its embedded default
-# (README command 1).
+# (README command 1): `labeille ft run` over the demo corpus.
 #
-# Today the main job is the supervising runner on the demo commands below, each run
-# with the free-threaded CPython: a passing suite, a segfault, a lock-order deadlock, a
-# silent busy loop. The summary shows what labeille-ft-runner made of each attempt.
-# Records go to ${LABEILLE_FT_DEMO_DIR:-./ft-work/demo}.
+# The corpus (tests/fixtures/packages, registered in tests/fixtures/registry) has one
+# small package per outcome: compatible, compatible_gil_fallback (a C extension without
+# Py_mod_gil), intermittent (a real race, and a deterministic twin), incompatible
+# (free-threading specific, and pre-existing), crash, deadlock, install_failure,
+# import_failure. Each runs 3 times with PYTHON_GIL=0 and 3 times with PYTHON_GIL=1, in
+# parallel over the machine's cores, supervised by labeille-ft-runner; the summary is
+# `labeille ft show` of the result directory.
+#
+#   bash scripts/demo.sh [extra `labeille ft run` options, e.g. -n 10]
+#
+# Work files go to ${LABEILLE_FT_DEMO_DIR:-./ft-work/demo}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=$(bash scripts/setup.sh | tail -n1)
 cmake --preset release -DLABEILLE_FT_TEST_PYTHON="$py" >/dev/null
-cmake --build --preset release --target labeille-ft-runner labeille_ft_hook labeille >/dev/null
-runner=build/release/runner/labeille-ft-runner
+cmake --build --preset release --target labeille labeille-ft-runner labeille-ft-setup labeille_ft_hook \
+  labeille_ft_probe_script >/dev/null
 work=${LABEILLE_FT_DEMO_DIR:-$PWD/ft-work/demo}
-rm -rf "$work/records"
-mkdir -p "$work"
-
-# A venv of the free-threaded CPython with the startup hook (for the stack dumps).
-if [ ! -x "$work/venv/bin/python" ]; then "$py" -m venv "$work/venv"; fi
-site=$("$work/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-cp build/release/share/labeille-ft/hook/labeille_ft_hook.* "$site/"
-
-demo() {  # demo NAME COMMAND
-  "$runner" --record-dir "$work/records" --package "$1" --venv "$work/venv" \
-    --stall-threshold 3 --timeout 60 --quiet --shell "$2" >/dev/null || true
-  python3 - "$work/records/$1" <<'PY'
-import glob, json, sys
-rec = json.load(open(sorted(glob.glob(sys.argv[1] + "/*/record.json"))[-1]))
-print(f"  {rec['package']:<12} {rec['outcome']:<9} {rec['duration_s']:6.2f} s  {rec['detail']}")
-PY
-}
-
-echo "labeille ft demo: one supervised attempt per demo command ($py)"
-demo passing   "python -c 'import sys; print(\"GIL enabled:\", sys._is_gil_enabled())'"
-demo segfault  "python -c 'import ctypes; ctypes.string_at(0)'"
-demo deadlock  "python tests/fixtures/runner/lock_order_deadlock.py"
-demo busyloop  "python tests/fixtures/runner/busy_silent.py"
-echo "records: $work/records (see docs/records.md)"
-echo
-build/release/analyzers/labeille ft fold -o "$work/results" "$work/records"
-build/release/analyzers/labeille ft show "$work/results"
+exec build/release/analyzers/labeille ft run --target-python "$py" \
+  --registry-dir tests/fixtures/registry --work-dir "$work" --results-dir "$work/results" \
+  -n 3 --compare-with-gil --stall-threshold 15 "$@"
