@@ -712,8 +712,7 @@ function(labeille_ft_add_registry)
     _labeille_ft_quote(_qout "${_out}")
     string(APPEND _stanza
       "  execute_process(COMMAND \"\${_LFT_REGISTRY}\"${_argv} RESULT_VARIABLE _rc ERROR_VARIABLE _err)\n"
-      "  if(_rc EQUAL 0)\n"
-      "    if(_err)\n      message(WARNING \"\${_err}\")\n    endif()\n"
+      "  if(_rc EQUAL 0)  # its warnings are in the file it wrote\n"
       "    include(${_qout})\n"
       "  else()\n"
       "    message(WARNING \"labeille_ft_add_registry: labeille-ft-registry failed (exit \${_rc}; built yet?):\\n\${_err}\")\n"
