@@ -61,7 +61,7 @@ Commands
         [STALL_THRESHOLD <s>] [TIMEOUT <s>]
         [EXTRA_DEPS <req>...] [ENV <KEY=VALUE>...]
         [TSAN] [STOP_ON_FIRST_PASS] [DETECT_EXTENSIONS <ON|OFF>]
-        [PARALLEL_THREADS <n>] [LABELS <label>...]
+        [PARALLEL_THREADS <n>] [LABELS <label>...] [NO_RESOURCE_LOCK]
         [TARGET_PYTHON <python>])
 
   Adds, for package ``<name>`` (a PEP 508 name; anything else is refused):
@@ -78,7 +78,8 @@ Commands
 
   All carry the labels ``ft``, ``ft.pkg.<name>``, the mode's ``ft.gil0``/``ft.gil1``,
   ``ft.shard.<k>`` when sharded, and ``LABELS``; tests of one package share a
-  ``RESOURCE_LOCK`` (they share a checkout and a venv). The first call also adds
+  ``RESOURCE_LOCK`` (they share a checkout and a venv) unless ``NO_RESOURCE_LOCK``
+  (or ``LABEILLE_FT_RESOURCE_LOCK`` OFF). The first call also adds
   ``ft.fold`` (``FIXTURES_CLEANUP`` of every package), so a plain ``ctest -L ft``
   ends with ``ft_meta.json``, ``ft_results.jsonl`` and ``ft_summary.json`` on disk.
 
@@ -146,7 +147,7 @@ set(_LABEILLE_FT_MODULE_FILE "${CMAKE_CURRENT_LIST_FILE}")
 set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_FIRST_PASS TSAN
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
-    TEST_COMMAND_OVERRIDE PYTHON_VERSION)
+    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK)
 
 # <out> = <text> as a CMake bracket argument no content can close early.
 function(_labeille_ft_quote out text)
@@ -167,7 +168,7 @@ function(_labeille_ft_quote out text)
 endfunction()
 
 # labeille_ft_add_package's keywords (labeille_ft_add_registry passes them through).
-set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST)
+set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK)
 set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
     TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT
     DETECT_EXTENSIONS PARALLEL_THREADS TARGET_PYTHON)
@@ -488,6 +489,12 @@ function(labeille_ft_add_package name)
   set(_repos "${LABEILLE_FT_REPOS_DIR}")
   set(_venvs "${LABEILLE_FT_VENVS_DIR}")
   set(_fixture "ft.${name}")
+  # The iterations share a checkout (pytest caches, __pycache__) and a venv: serialized by
+  # default; NO_RESOURCE_LOCK (or LABEILLE_FT_RESOURCE_LOCK OFF) lets `ctest -j` overlap them.
+  set(_lock " RESOURCE_LOCK [=[${_fixture}]=]")
+  if(arg_NO_RESOURCE_LOCK OR (DEFINED LABEILLE_FT_RESOURCE_LOCK AND NOT LABEILLE_FT_RESOURCE_LOCK))
+    set(_lock "")
+  endif()
   list(JOIN arg_LABELS ";" _user_labels)
   set(_labels "ft;ft.pkg.${name}")
   if(_shard_label)
@@ -548,7 +555,7 @@ function(labeille_ft_add_package name)
   string(APPEND _code
     "add_test([=[ft.${name}.setup]=] \"\${_LFT_SETUP}\"${_cmd})\n"
     "set_tests_properties([=[ft.${name}.setup]=] PROPERTIES FIXTURES_SETUP [=[${_fixture}]=] "
-    "LABELS [=[${_labels}]=] RESOURCE_LOCK [=[${_fixture}]=] TIMEOUT ${_setup_timeout})\n")
+    "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_setup_timeout})\n")
 
   # Import probe, PYTHON_GIL unset (the setup tool's own choice).
   set(_cmd "")
@@ -567,7 +574,7 @@ function(labeille_ft_add_package name)
   string(APPEND _code
     "add_test([=[ft.${name}.probe]=] \"\${_LFT_SETUP}\"${_cmd})\n"
     "set_tests_properties([=[ft.${name}.probe]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
-    "LABELS [=[${_labels}]=] RESOURCE_LOCK [=[${_fixture}]=] TIMEOUT ${_probe_timeout})\n")
+    "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_probe_timeout})\n")
 
   # The test command: the override, or the command + -p no:xdist + pytest-run-parallel + suffix.
   if(NOT "${arg_TEST_COMMAND_OVERRIDE}" STREQUAL "")
@@ -630,7 +637,7 @@ function(labeille_ft_add_package name)
       string(APPEND _code
         "add_test([=[${_test}]=] \"\${_LFT_RUNNER}\"${_cmd})\n"
         "set_tests_properties([=[${_test}]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
-        "LABELS [=[${_labels};ft.${_mode}]=] RESOURCE_LOCK [=[${_fixture}]=] "
+        "LABELS [=[${_labels};ft.${_mode}]=]${_lock} "
         "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE 77)\n")
     endforeach()
   endforeach()

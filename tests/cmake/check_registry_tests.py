@@ -111,6 +111,7 @@ check(p.get("RESOURCE_LOCK") == ["ft.good-one"], "RESOURCE_LOCK per package")
 check(p.get("FIXTURES_REQUIRED") == ["ft.good-one"], "FIXTURES_REQUIRED")
 check(set(p.get("LABELS", [])) >= {"ft", "ft.gil0", "ft.pkg.good-one"}, f"labels {p.get('LABELS')}")
 check(props("ft.good-one.setup").get("FIXTURES_SETUP") == ["ft.good-one"], "FIXTURES_SETUP")
+check("RESOURCE_LOCK" not in props("ft.own.gil0.iter01"), "NO_RESOURCE_LOCK still locks")
 fold = props("ft.fold")
 check(set(fold.get("FIXTURES_CLEANUP", [])) ==
       {"ft.own", "ft.big", "ft.mid", "ft.small", "ft.alpha", "ft.unknown-count", "ft.inject", "ft.good-one", "ft.good-two"},

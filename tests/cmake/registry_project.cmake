@@ -29,7 +29,7 @@ file(WRITE "${WORK}/src/CMakeLists.txt" "cmake_minimum_required(VERSION 3.25)
 project(user LANGUAGES NONE)
 enable_testing()
 ${load}
-labeille_ft_add_package(own PATH [[${WORK}/pkg]] ITERATIONS 1 TEST_COMMAND [[python -m pytest -k 'a;b']])
+labeille_ft_add_package(own PATH [[${WORK}/pkg]] ITERATIONS 1 TEST_COMMAND [[python -m pytest -k 'a;b']] NO_RESOURCE_LOCK)
 labeille_ft_add_registry(DIR [[${REGISTRIES}/basic]] TOP 3 ITERATIONS 2)
 labeille_ft_add_registry(DIR [[${REGISTRIES}/basic]] PACKAGES alpha unknown-count ITERATIONS 1 LABELS picked)
 labeille_ft_add_registry(DIR [[${REGISTRIES}/hostile]] ITERATIONS 1)
