@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "labeille/core/error.hpp"
+#include "labeille/core/fs.hpp"
 
 namespace labeille::registry {
 namespace fs = std::filesystem;
@@ -58,8 +59,14 @@ Problem problem_from(const fs::path& file, const YAML::Exception& e) {
   return {file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg};
 }
 
-void read_package_file(const fs::path& file, Package& pkg) {
-  const YAML::Node doc = YAML::LoadFile(file.string());
+class DiskReader final : public FileReader {
+ public:
+  bool is_file(const fs::path& path) const override { return fs::is_regular_file(path); }
+  std::string read(const fs::path& path) const override { return labeille::read_file(path); }
+};
+
+void read_package_file(const std::string& text, Package& pkg) {
+  const YAML::Node doc = YAML::Load(text);
   if (!doc.IsMap()) throw YAML::TypedBadConversion<Package>(doc.Mark());
   if (auto declared = field<std::string>(doc, "package"); declared && *declared != pkg.name)
     throw Error(fmt::format("package: \"{}\" does not match the index name \"{}\"", *declared, pkg.name));
@@ -78,16 +85,18 @@ void read_package_file(const fs::path& file, Package& pkg) {
 
 }  // namespace
 
-Registry load(const fs::path& dir) {
+Registry load(const fs::path& dir) { return load(dir, DiskReader()); }
+
+Registry load(const fs::path& dir, const FileReader& files) {
   Registry reg;
   reg.dir = fs::absolute(dir).lexically_normal();
   const fs::path index_file = reg.dir / "index.yaml";
-  if (!fs::is_regular_file(index_file))
+  if (!files.is_file(index_file))
     throw Error(fmt::format("{}: registry index not found (is DIR a labeille registry?)", index_file.string()));
 
-  if (const fs::path schema = reg.dir / "schema.yaml"; fs::is_regular_file(schema)) {
+  if (const fs::path schema = reg.dir / "schema.yaml"; files.is_file(schema)) {
     try {
-      const YAML::Node s = YAML::LoadFile(schema.string());
+      const YAML::Node s = YAML::Load(files.read(schema));
       if (s.IsMap()) reg.schema_version = field<int>(s, "schema_version").value_or(0);
     } catch (const YAML::Exception& e) {
       reg.problems.push_back(problem_from(schema, e));
@@ -96,7 +105,7 @@ Registry load(const fs::path& dir) {
 
   YAML::Node index;
   try {
-    index = YAML::LoadFile(index_file.string());
+    index = YAML::Load(files.read(index_file));
   } catch (const YAML::Exception& e) {
     throw Error(problem_from(index_file, e).to_string());
   }
@@ -121,12 +130,12 @@ Registry load(const fs::path& dir) {
       continue;
     }
     const fs::path file = reg.dir / "packages" / (pkg.name + ".yaml");
-    if (!fs::is_regular_file(file)) {
+    if (!files.is_file(file)) {
       reg.problems.push_back({file, 0, "package file not found; package left out"});
       continue;
     }
     try {
-      read_package_file(file, pkg);
+      read_package_file(files.read(file), pkg);
     } catch (const YAML::Exception& e) {
       reg.problems.push_back(problem_from(file, e));
       continue;

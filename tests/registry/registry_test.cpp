@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <algorithm>
 
 #include "labeille/core/error.hpp"
@@ -191,4 +193,62 @@ TEST(RegistryRender, ProblemsBecomeWarnings) {
   EXPECT_THAT(code, HasSubstr("message(WARNING [=[labeille ft registry: "));
   EXPECT_THAT(code, HasSubstr("broken.yaml:4: "));
   EXPECT_THAT(code, HasSubstr("labeille_ft_add_package([=[good-one]=]"));
+}
+
+// In-memory registries through the FileReader seam: edge cases without fixture files.
+namespace {
+
+class FakeFiles final : public reg::FileReader {
+ public:
+  std::map<std::filesystem::path, std::string> files;
+  bool is_file(const std::filesystem::path& p) const override { return files.count(p) > 0; }
+  std::string read(const std::filesystem::path& p) const override {
+    auto it = files.find(p);
+    if (it == files.end()) throw labeille::Error(p.string() + ": cannot read");
+    return it->second;
+  }
+};
+
+}  // namespace
+
+TEST(RegistryFake, TiesRankByNameAndTopCutsThere) {
+  FakeFiles fake;
+  std::string index = "packages:\n";
+  for (const char* n : {"delta", "alpha", "charlie", "bravo"}) {
+    index += std::string("  - {name: ") + n + ", download_count: 7}\n";
+    fake.files[std::string("/r/packages/") + n + ".yaml"] = std::string("package: ") + n + "\n";
+  }
+  fake.files["/r/index.yaml"] = index;
+  const reg::Registry r = reg::load("/r", fake);
+  EXPECT_EQ(r.schema_version, 0);  // no schema.yaml: tolerated
+  reg::Selection s;
+  s.top = 3;
+  EXPECT_THAT(names(reg::choose(r, s).run), ElementsAre("alpha", "bravo", "charlie"));
+}
+
+TEST(RegistryFake, IndexWithoutAPackageListIsAnErrorNamingTheField) {
+  FakeFiles fake;
+  fake.files["/r/index.yaml"] = "packages: {requests: 1}\n";
+  try {
+    reg::load("/r", fake);
+    FAIL() << "no error";
+  } catch (const labeille::Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("/r/index.yaml: field packages: expected a list"));
+  }
+}
+
+TEST(RegistryFake, MismatchedPackageFieldAndUnreadableFileAreProblems) {
+  FakeFiles fake;
+  fake.files["/r/index.yaml"] = "packages:\n  - name: a\n  - name: b\n  - name: c\n";
+  fake.files["/r/packages/a.yaml"] = "package: not-a\n";
+  fake.files["/r/packages/b.yaml"] = "package: b\nskip_versions: [\"3.13\"]\n";
+  fake.files["/r/packages/c.yaml"] = "- just\n- a list\n";
+  const reg::Registry r = reg::load("/r", fake);
+  EXPECT_THAT(names(r.packages), ElementsAre("b"));
+  ASSERT_EQ(r.problems.size(), 2u);
+  EXPECT_THAT(r.problems[0].to_string(), HasSubstr("a.yaml: package: \"not-a\" does not match"));
+  EXPECT_THAT(r.problems[1].to_string(), HasSubstr("c.yaml:1: "));
+  reg::Selection s;
+  s.python_version = "3.13";  // the list form of skip_versions
+  EXPECT_TRUE(reg::choose(r, s).run.empty());
 }

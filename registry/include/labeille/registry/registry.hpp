@@ -47,9 +47,19 @@ struct Registry {
 // PEP 508 names: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$, case-insensitive.
 bool is_valid_name(const std::string& name);
 
+// The registry's files, behind an interface so tests can read in-memory registries.
+class FileReader {
+ public:
+  virtual ~FileReader() = default;
+  virtual bool is_file(const std::filesystem::path& path) const = 0;
+  // The whole file; throws labeille::Error naming the path when it cannot be read.
+  virtual std::string read(const std::filesystem::path& path) const = 0;
+};
+
 // Reads the whole registry. Throws labeille::Error when the directory or index.yaml is
 // missing or unreadable (nothing to run); per-package trouble lands in problems.
-Registry load(const std::filesystem::path& dir);
+Registry load(const std::filesystem::path& dir, const FileReader& files);
+Registry load(const std::filesystem::path& dir);  // from disk
 
 struct Selection {
   std::optional<std::size_t> top;   // TOP n after ranking and skips
