@@ -111,6 +111,13 @@ Commands
   run. Names outside PEP 508's grammar (``../evil``) are refused. Other keywords are
   passed to every package (e.g. ``ITERATIONS 3 LABELS nightly``).
 
+  Example:
+
+  .. code-block:: cmake
+
+    labeille_ft_add_registry(DIR "$ENV{HOME}/.local/share/labeille/registry" TOP 50
+                             ITERATIONS 5 GIL_MODES gil0 gil1 LABELS top50)
+
   Extension of ours: ``repo`` may be a local path (absolute, or relative to the registry
   directory) or a ``file://`` URL; a git work tree there is cloned, a plain directory is
   used in place.
