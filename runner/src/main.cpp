@@ -1,4 +1,5 @@
 // labeille-ft-runner: one supervised attempt. See attempt.hpp and docs/runner.md.
+#include <exception>
 #include <iostream>
 
 #include "labeille/core/error.hpp"
@@ -12,5 +13,10 @@ int main(int argc, char** argv) {
   } catch (const labeille::Error& e) {
     std::cerr << "labeille-ft-runner: error: " << e.what() << "\n";
     return e.exit_code() == labeille::kUsageExitCode ? labeille::kUsageExitCode : labeille::kRecordExitCode;
+  } catch (const std::exception& e) {
+    // A library failure (std::filesystem, Asio) outside the paths that throw
+    // labeille::Error: still one line and the documented "no record" status, never abort().
+    std::cerr << "labeille-ft-runner: error: " << e.what() << "\n";
+    return labeille::kRecordExitCode;
   }
 }

@@ -71,6 +71,17 @@ TEST(RunnerReal, UsageErrorsExit64) {
   EXPECT_FALSE(fs::exists(d / "evil"));
 }
 
+TEST(RunnerReal, UnwritableRecordDirExits70WithoutRunning) {
+  auto d = scratch();
+  // A regular file where the record directory should be: nothing can be created below it.
+  std::ofstream(d / "not-a-dir") << "x";
+  auto marker = d / "ran";
+  auto res = run_runner({"--record-dir", (d / "not-a-dir").string(), "--package", "p", "--shell",
+                         "touch '" + marker.string() + "'"});
+  EXPECT_EQ(res.exit_code, 70);
+  EXPECT_FALSE(fs::exists(marker)) << "the command must not run when its record cannot be written";
+}
+
 TEST(RunnerReal, PytestPassFailAndNoTestsCollected) {
   LABEILLE_REQUIRE_PYTHON();
   auto d = scratch();
