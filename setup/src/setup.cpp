@@ -196,7 +196,7 @@ SetupRecord prepare(const PrepareOptions& o) {
     fs::create_directories(dl);
     std::string spec = o.version.empty() ? o.sdist : o.sdist + "==" + o.version;
     auto s = run_step({o.python, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                       "--no-build-isolation", "-d", dl.string(), spec},
+                       "-d", dl.string(), spec},
                       dl, plain_env, dir, "pip-download", o.timeout_s);
     if (!s.ok) return finish(false, "source", s.error);
     fs::path archive;

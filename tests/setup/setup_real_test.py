@@ -1,0 +1,87 @@
+"""labeille-ft-setup for real: every source kind, venv reuse and rebuild, failures.
+
+usage: setup_real_test.py LABEILLE_FT_SETUP PYTHON SOURCE_DIR WORK_DIR
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+SETUP, PYTHON, SOURCE, WORK = sys.argv[1:5]
+PACKAGES = os.path.join(SOURCE, "tests", "fixtures", "packages")
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def prepare(pkg, *args):
+    r = subprocess.run([SETUP, "prepare", "--record-dir", f"{WORK}/rec", "--package", pkg, "--python", PYTHON,
+                        "--repos-dir", f"{WORK}/repos", "--venvs-dir", f"{WORK}/venvs", *args],
+                       capture_output=True, text=True, timeout=900)
+    setups = sorted(d for d in os.listdir(f"{WORK}/rec/{pkg}") if d.startswith("setup."))
+    rec = json.load(open(f"{WORK}/rec/{pkg}/{setups[-1]}/record.json"))
+    return r.returncode, rec
+
+
+def main():
+    shutil.rmtree(WORK, ignore_errors=True)
+    os.makedirs(WORK)
+    # A git repository made here, cloned with a depth and a ref.
+    repo = f"{WORK}/origin"
+    shutil.copytree(f"{PACKAGES}/ft-compatible", repo)
+    git = ["git", "-C", repo, "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-qm", "v1"], check=True)
+    subprocess.run(git + ["tag", "v1"], check=True)
+    head = subprocess.run(["git", "-C", repo, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    code, rec = prepare("ft-compatible", "--git", f"file://{repo}", "--ref", "v1", "--depth", "1")
+    if code != 0 or not rec["ok"] or rec["install_from"] != "git" or rec["commit"] != head:
+        fail(f"git source: exit {code}, {rec}")
+    if rec["version"] != "1.0" or rec["reused_venv"]:
+        fail(f"git source: version {rec['version']}, reused {rec['reused_venv']}")
+    site = subprocess.run([f"{WORK}/venvs/ft-compatible/bin/python", "-c",
+                           "import labeille_ft_hook, ft_compatible, pytest; print('ok')"], capture_output=True, text=True)
+    if site.stdout.strip() != "ok":
+        fail("the venv lacks the package, pytest or the startup hook: " + site.stderr)
+    # Same interpreter and recipe: the venv is reused; another install command rebuilds it.
+    code, rec = prepare("ft-compatible", "--git", f"file://{repo}", "--ref", "v1")
+    if code != 0 or not rec["reused_venv"]:
+        fail(f"second prepare did not reuse the venv: {rec}")
+    code, rec = prepare("ft-compatible", "--git", f"file://{repo}", "--install-command",
+                        "python -m pip install . pytest --no-cache-dir")
+    if code != 0 or rec["reused_venv"]:
+        fail(f"a changed install command did not rebuild the venv: {rec}")
+    # A local path is copied: nothing is written into the user's tree.
+    before = sorted(os.listdir(f"{PACKAGES}/ft-preexisting"))
+    code, rec = prepare("ft-preexisting", "--path", f"{PACKAGES}/ft-preexisting")
+    if code != 0 or rec["install_from"] != "path" or sorted(os.listdir(f"{PACKAGES}/ft-preexisting")) != before:
+        fail(f"path source: exit {code}, {rec}")
+    # Failures: the build's own message, the stage; extra deps are not optional.
+    code, rec = prepare("ft-install-failure", "--path", f"{PACKAGES}/ft-install-failure")
+    if code != 1 or rec["ok"] or rec["stage"] != "install" or "cannot be built (on purpose)" not in rec["error"]:
+        fail(f"install failure: exit {code}, {rec}")
+    code, rec = prepare("ft-preexisting", "--path", f"{PACKAGES}/ft-preexisting", "--extra-deps",
+                        "labeille-no-such-distribution-xyz")
+    if code != 1 or rec["stage"] != "extra_deps":
+        fail(f"a missing extra dep must be an install failure: exit {code}, {rec}")
+    # A PyPI sdist, unpacked (tests run from it when it ships them).
+    code, rec = prepare("six", "--sdist", "six", "--version", "1.16.0")
+    if code != 0 or rec["install_from"] != "sdist" or rec["sdist_version"] != "1.16.0":
+        fail(f"sdist source: exit {code}, {rec}")
+    if not os.path.exists(f"{WORK}/repos/six/test_six.py"):
+        fail("the sdist was not unpacked into the repos dir")
+    # Names outside PEP 508 never become paths.
+    r = subprocess.run([SETUP, "prepare", "--record-dir", f"{WORK}/rec", "--package", "../evil", "--python", PYTHON,
+                        "--repos-dir", f"{WORK}/repos", "--venvs-dir", f"{WORK}/venvs", "--path", "."],
+                       capture_output=True, text=True)
+    if r.returncode != 64 or os.path.exists(f"{WORK}/evil"):
+        fail(f"../evil: exit {r.returncode}")
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
