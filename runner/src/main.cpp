@@ -4,8 +4,14 @@
 
 #include "labeille/core/error.hpp"
 #include "labeille/runner/attempt.hpp"
+#include "labeille/runner/supervisor.hpp"
 
 int main(int argc, char** argv) {
+  // SIGINT/SIGTERM/SIGHUP stay blocked except while supervise() listens for them: one
+  // that arrives while the attempt dir is claimed waits (pending) and interrupts the run
+  // as soon as supervision starts; one that arrives while the record is written cannot
+  // kill the runner half-way and lose the record.
+  labeille::runner::block_interrupt_signals();
   try {
     auto opts = labeille::runner::parse_options(argc, argv);
     if (!opts) return 0;

@@ -204,6 +204,20 @@ std::optional<bool> read_gil_states(const fs::path& hook_dir) {
 
 }  // namespace
 
+namespace {
+sigset_t interrupt_signals() {
+  sigset_t s;
+  sigemptyset(&s);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&s, sig);
+  return s;
+}
+}  // namespace
+
+void block_interrupt_signals() {
+  sigset_t s = interrupt_signals();
+  ::pthread_sigmask(SIG_BLOCK, &s, nullptr);
+}
+
 void become_subreaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
 SuperviseResult supervise(const SuperviseSpec& spec) {
@@ -344,7 +358,12 @@ SuperviseResult supervise(const SuperviseSpec& spec) {
     if (done()) ctx.stop();
   });
   arm_timer();
+  // The signal_set's handlers exist now: let the signals in (a pending one is delivered
+  // at once), and only for as long as the tree runs.
+  sigset_t interrupts = interrupt_signals(), caller_mask;
+  ::pthread_sigmask(SIG_UNBLOCK, &interrupts, &caller_mask);
   ctx.run();
+  ::pthread_sigmask(SIG_SETMASK, &caller_mask, nullptr);
 
   // Nothing of the tree survives supervise(): kill and reap until it is empty.
   const double reap_deadline = now_s() + 5.0;

@@ -45,13 +45,22 @@ struct Child {
   int out_fd = -1;
 };
 
-// Starts the runner with `args`; its stdout goes to a pipe.
-inline Child spawn_runner(const std::vector<std::string>& args) {
+// Starts the runner with `args`; its stdout goes to a pipe. With `pending_signal`, the
+// runner starts with that signal blocked and already pending (a signal that arrived
+// before it could install its handlers, deterministically).
+inline Child spawn_runner(const std::vector<std::string>& args, int pending_signal = 0) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(p[1], 1);
+    if (pending_signal != 0) {
+      sigset_t s;
+      sigemptyset(&s);
+      sigaddset(&s, pending_signal);
+      ::sigprocmask(SIG_BLOCK, &s, nullptr);
+      ::raise(pending_signal);  // stays pending across execv
+    }
     std::vector<char*> argv;
     std::string exe = runner_exe().string();
     argv.push_back(exe.data());

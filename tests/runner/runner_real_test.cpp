@@ -270,6 +270,18 @@ TEST(RunnerReal, SigintMidRunKillsEverythingAndRecordsInterrupted) {
   EXPECT_EQ(n, 3);
 }
 
+TEST(RunnerReal, SignalArrivingBeforeSupervisionStillInterrupts) {
+  auto d = scratch();
+  // SIGTERM is pending (and blocked) from the runner's first instruction: it must be
+  // neither lost nor fatal before the handlers exist, but act as soon as they do.
+  auto child = spawn_runner(with(base_args(d), {"--shell", "sleep 60"}), SIGTERM);
+  auto res = wait_runner(child);
+  EXPECT_EQ(res.exit_code, 130) << res.out;
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.outcome, Outcome::Interrupted);
+  EXPECT_LT(r.duration_s, 30) << "the runner ignored the pending SIGTERM";
+}
+
 TEST(RunnerReal, InvalidUtf8AndNulBytesKeepTheRecordValid) {
   auto d = scratch();
   auto res = run_runner(with(base_args(d), {"--shell", "printf 'ok\\377\\376\\000tail\\n'; printf '\\303' >&2; exit 1"}));

@@ -51,6 +51,12 @@ struct SuperviseResult {
 
 SuperviseResult supervise(const SuperviseSpec& spec);
 
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread. supervise() unblocks them
+// only while it supervises (and restores the caller's mask after), so a signal that
+// arrives before it is kept pending and interrupts the attempt as soon as it starts,
+// and one that arrives after it cannot kill the runner while it writes the record.
+void block_interrupt_signals();
+
 // Marks the calling process as a child subreaper (Linux); idempotent.
 void become_subreaper();
 
