@@ -7,13 +7,23 @@ attempt's hook directory). Then, in every Python process of the test:
   fd 2 taken NOW: pytest later dup2()s a capture file over fd 2, and a handler on fd 2
   would write the stacks into pytest's capture, where the runner never sees them;
 * <pid>.started tells the runner this pid has the handler (SIGUSR1 would kill a
-  process without one, so the runner signals only pids listed here);
+  process without one, so the runner signals only pids listed here); a child made by
+  os.fork() (multiprocessing's fork start method, pytest-xdist-like plugins) inherits
+  the handler and the fd, so it announces its own pid too;
 * at exit, <pid>.json records sys._is_gil_enabled(): an extension that re-enables the
   GIL at import shows up as true.
 
 It must never break the interpreter: every failure is swallowed.
 """
 import os
+
+
+def _announce(hook_dir, pid):
+    try:
+        with open(os.path.join(hook_dir, "%d.started" % pid), "w"):
+            pass
+    except Exception:
+        pass
 
 
 def _install(hook_dir):
@@ -32,10 +42,13 @@ def _install(hook_dir):
         stream = os.fdopen(fd, "w", closefd=False)
         globals()["_labeille_ft_stream"] = stream
         faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True, chain=False)
-        with open(os.path.join(hook_dir, "%d.started" % pid), "w"):
-            pass
+        _announce(hook_dir, pid)
     except Exception:
         return
+    try:
+        os.register_at_fork(after_in_child=lambda: _announce(hook_dir, os.getpid()))
+    except Exception:
+        pass
 
     def _write_gil_state():
         try:

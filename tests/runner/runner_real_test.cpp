@@ -170,6 +170,18 @@ TEST(RunnerReal, IdleLockOrderDeadlockWithBothThreadsInTheStacks) {
   EXPECT_FALSE(r.crash);
 }
 
+TEST(RunnerReal, ForkedChildStacksAreCapturedToo) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "5", "--grace", "2", "--shell",
+                                            "python " + fixture("forked_child_hangs.py").string()}));
+  EXPECT_EQ(res.exit_code, 3) << res.out;
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.stall.cpu_state, "idle");
+  EXPECT_NE(r.thread_stacks.find("forked_child_waits_forever"), std::string::npos) << r.thread_stacks;
+  EXPECT_FALSE(r.crash) << "SIGUSR1 reached a process without the handler";
+}
+
 TEST(RunnerReal, DeadlockUnderPytestCaptureStillYieldsStacks) {
   LABEILLE_REQUIRE_PYTHON();
   auto d = scratch();
