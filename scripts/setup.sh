@@ -59,6 +59,7 @@ DEB_PACKAGES=(
   # CPython build (ctypes needs libffi; pip needs ssl and zlib)
   build-essential libffi-dev zlib1g-dev libssl-dev libbz2-dev liblzma-dev
   libsqlite3-dev uuid-dev xz-utils ca-certificates
+  libtsan2  # runtime of gcc -fsanitize=thread (the runner tests' racy C fixture)
 )
 
 apt_missing() {
