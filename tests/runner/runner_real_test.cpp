@@ -82,6 +82,20 @@ TEST(RunnerReal, UnwritableRecordDirExits70WithoutRunning) {
   EXPECT_FALSE(fs::exists(marker)) << "the command must not run when its record cannot be written";
 }
 
+TEST(RunnerReal, EnvironmentReachesTheCommand) {
+  auto d = scratch();
+  // --env KEY= sets KEY to the empty string (it does not remove it); the identifiers are
+  // exported unpadded; user values come last (even PYTHONPATH, which the runner otherwise
+  // removes); PYTEST_ADDOPTS carries this attempt's JUnit path.
+  auto res = run_runner(with(base_args(d), {"--iteration", "4", "--env", "EMPTY=", "--env", "PYTHONPATH=/from-env-flag",
+                                            "--shell",
+                                            "test \"${EMPTY+set}\" = set && test -z \"$EMPTY\" && "
+                                            "test \"$LABEILLE_FT_ITERATION\" = 4 && test \"$LABEILLE_FT_PACKAGE\" = demo && "
+                                            "test \"$PYTHON_GIL\" = 0 && test \"$PYTHONPATH\" = /from-env-flag && "
+                                            "case \"$PYTEST_ADDOPTS\" in *--junitxml=*gil0.iter04.a001/junit.xml) ;; *) exit 9;; esac"}));
+  EXPECT_EQ(res.exit_code, 0) << res.out;
+}
+
 TEST(RunnerReal, PytestPassFailAndNoTestsCollected) {
   LABEILLE_REQUIRE_PYTHON();
   auto d = scratch();
