@@ -609,6 +609,28 @@ function(labeille_ft_add_package name)
   if(_width LESS 2)
     set(_width 2)
   endif()
+  # What every iteration shares is quoted once (a registry run makes tens of thousands).
+  set(_head "")
+  foreach(_a IN ITEMS --record-dir "${_records}" --package "${name}")
+    _labeille_ft_arg(_head "${_a}")
+  endforeach()
+  set(_tail "")
+  foreach(_a IN ITEMS --cwd "${_repos}/${name}" --venv "${_venvs}/${name}"
+                      --stall-threshold "${arg_STALL_THRESHOLD}" --timeout "${arg_TIMEOUT}")
+    _labeille_ft_arg(_tail "${_a}")
+  endforeach()
+  if(arg_TSAN)
+    _labeille_ft_arg(_tail --tsan)
+  endif()
+  if(arg_STOP_ON_FIRST_PASS)
+    _labeille_ft_arg(_tail --skip-if-passed)
+  endif()
+  foreach(_e IN LISTS arg_ENV)
+    _labeille_ft_arg(_tail --env)
+    _labeille_ft_arg(_tail "${_e}")
+  endforeach()
+  _labeille_ft_arg(_tail --shell)
+  _labeille_ft_arg(_tail "${_test_cmd}")
   foreach(_mode IN LISTS arg_GIL_MODES)
     string(SUBSTRING "${_mode}" 3 1 _gil)
     if(arg_ITERATIONS EQUAL 0)  # set-up and probe only
@@ -621,28 +643,11 @@ function(labeille_ft_add_package name)
         string(PREPEND _nn "0")
         math(EXPR _l "${_l} + 1")
       endwhile()
+      # Name, mode and number are [A-Za-z0-9._-] (checked above): safe in [=[ ]=].
       set(_test "ft.${name}.${_mode}.iter${_nn}")
-      set(_cmd "")
-      foreach(_a IN ITEMS --record-dir "${_records}" --package "${name}" --mode ${_mode} --gil ${_gil}
-                          --iteration ${_i} --test-name "${_test}" --cwd "${_repos}/${name}"
-                          --venv "${_venvs}/${name}" --stall-threshold "${arg_STALL_THRESHOLD}"
-                          --timeout "${arg_TIMEOUT}")
-        _labeille_ft_arg(_cmd "${_a}")
-      endforeach()
-      if(arg_TSAN)
-        _labeille_ft_arg(_cmd --tsan)
-      endif()
-      if(arg_STOP_ON_FIRST_PASS)
-        _labeille_ft_arg(_cmd --skip-if-passed)
-      endif()
-      foreach(_e IN LISTS arg_ENV)
-        _labeille_ft_arg(_cmd --env)
-        _labeille_ft_arg(_cmd "${_e}")
-      endforeach()
-      _labeille_ft_arg(_cmd --shell)
-      _labeille_ft_arg(_cmd "${_test_cmd}")
       string(APPEND _code
-        "add_test([=[${_test}]=] \"\${_LFT_RUNNER}\"${_cmd})\n"
+        "add_test([=[${_test}]=] \"\${_LFT_RUNNER}\"${_head} [=[--mode]=] [=[${_mode}]=] [=[--gil]=] [=[${_gil}]=] "
+        "[=[--iteration]=] [=[${_i}]=] [=[--test-name]=] [=[${_test}]=]${_tail})\n"
         "set_tests_properties([=[${_test}]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
         "LABELS [=[${_labels};ft.${_mode}]=]${_lock} "
         "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE 77)\n")
