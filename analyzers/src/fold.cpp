@@ -43,7 +43,9 @@ struct PackageInputs {
   std::vector<Attempt> attempts;
   std::optional<SetupRecord> setup;
   std::optional<ProbeRecord> probe;
-  std::vector<CTestResult> ctest;
+  // One result per CTest test name: the driver passes both the JUnit and Test.xml of
+  // the same run, and a lost attempt must count once.
+  std::map<std::string, CTestResult> ctest;
 };
 
 // Reads a record; false when it does not exist (yet). Plain POSIX: fold reads hundreds
@@ -190,9 +192,10 @@ std::vector<CTestResult> read_ctest_junit(const fs::path& file) {
     } else if (status == "notrun" || status == "disabled") {
       r.status = "notrun";
     }
-    // CTest puts "Timeout" in the system-out of a test it killed.
-    std::string sysout = n.child_value("system-out");
-    if (r.status == "failed" && sysout.find("***Timeout") != std::string::npos) r.reason = "Timeout";
+    // CTest 3.25 writes failure message="" and an empty system-out for a test it killed on
+    // its TIMEOUT (tests/analyzers/data/ctest_run): only Test.xml names the timeout, so a
+    // record-less failure known from the JUnit alone counts as a plain failure.
+    if (r.status == "failed" && r.reason.empty()) r.reason = "Failed";
     out.push_back(std::move(r));
   }
   return out;
@@ -314,7 +317,14 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
 
   auto add_ctest = [&](const std::vector<CTestResult>& results) {
     for (const auto& c : results)
-      if (auto tn = parse_test_name(c.name)) pkgs[tn->package].ctest.push_back(c);
+      if (auto tn = parse_test_name(c.name)) {
+        auto [slot, fresh] = pkgs[tn->package].ctest.try_emplace(c.name, c);
+        // CTest's JUnit says only "fail" for a test it killed on its TIMEOUT; Test.xml
+        // says "Timeout". The more precise reason wins, whatever the order of the files.
+        if (!fresh && slot->second.reason.find("Timeout") == std::string::npos &&
+            c.reason.find("Timeout") != std::string::npos)
+          slot->second = c;
+      }
   };
   for (const auto& f : in.ctest_junit) {
     try {
@@ -362,11 +372,11 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
     std::set<std::string> recorded_tests;
     for (const auto& a : inp.attempts) recorded_tests.insert(a.test_name);
     std::vector<Attempt> lost;
-    for (const auto& c : inp.ctest) {
+    for (const auto& [test_name, c] : inp.ctest) {
       auto tn = parse_test_name(c.name);
       if (tn->kind == "setup" && c.status == "failed" && !inp.setup) {
         p.install_ok = false;
-        p.install_error = fmt::format("{} failed ({})", c.name, c.reason.empty() ? "no set-up record" : c.reason);
+        p.install_error = fmt::format("{} failed ({}, no set-up record)", c.name, c.reason);
       }
       if (tn->kind == "probe" && c.status == "failed" && !inp.probe) {
         p.import_ok = false;

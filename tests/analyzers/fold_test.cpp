@@ -228,6 +228,43 @@ TEST(Fold, CTestJUnitFillsWhatRecordsCannotSay) {
   EXPECT_EQ(report.lost, 1);
 }
 
+// What CTest 3.25 really writes (data/ctest_run/README): the driver passes the JUnit AND
+// Test.xml of the same run; the record-less timeout must count once, as a timeout.
+TEST(Fold, RealCTestFilesTogetherCountALostAttemptOnceAsATimeout) {
+  auto d = scratch();
+  const fs::path data = fs::path(LABEILLE_FT_SOURCE_DIR) / "tests/analyzers/data/ctest_run";
+  attempt(d / "rec", "q", "gil0", 2, Outcome::Pass);
+  for (bool xml_first : {false, true}) {
+    FoldInputs in{{d / "rec"}, {data / "junit.xml"}, {data / "Test.xml"}};
+    if (xml_first) in.ctest_junit.push_back(data / "junit.xml");  // the same file twice too
+    FoldReport report;
+    auto run = fold(in, report);
+    EXPECT_EQ(report.lost, 1);
+    const auto& q = find(run, "q");
+    EXPECT_EQ(q.iterations_completed, 2);
+    EXPECT_EQ(q.timeout_count, 1);
+    EXPECT_EQ(q.pass_count, 1);
+    EXPECT_EQ(q.category, "intermittent");
+    const auto& p = find(run, "p");
+    EXPECT_EQ(p.category, "install_failure");
+    EXPECT_EQ(p.iterations_completed, 0);
+  }
+}
+
+TEST(Fold, RealCTestJUnitAloneCannotTellATimeoutFromAFailure) {
+  auto d = scratch();
+  fs::create_directories(d / "rec");
+  const fs::path data = fs::path(LABEILLE_FT_SOURCE_DIR) / "tests/analyzers/data/ctest_run";
+  FoldReport report;
+  auto run = fold({{d / "rec"}, {data / "junit.xml"}, {}}, report);
+  EXPECT_EQ(report.lost, 1);
+  const auto& q = find(run, "q");
+  ASSERT_EQ(q.iterations_completed, 1);
+  EXPECT_EQ(q.fail_count, 1);
+  EXPECT_EQ(q.iterations[0].last_output_line, "no record: CTest says Failed");
+  EXPECT_EQ(find(run, "p").install_error, "ft.p.setup failed (Failed, no set-up record)");
+}
+
 TEST(Fold, WriteAndReadBackIsStableAndKeepsMetaKeys) {
   auto d = scratch();
   attempt(d / "rec", "a", "gil0", 1, Outcome::Pass);
