@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -87,6 +88,19 @@ double cpu_seconds(const std::vector<ProcInfo>& table, const std::vector<int>& p
   for (const auto& p : table)
     if (want.count(p.pid)) total += p.cpu_s;
   return total;
+}
+
+bool catches_signal(int pid, int sig) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key, mask;
+  while (status >> key) {
+    if (key != "SigCgt:") continue;
+    if (!(status >> mask) || sig < 1 || sig > 64) return false;
+    // 16 hex digits, bit (sig - 1) set when caught.
+    unsigned long long bits = std::strtoull(mask.c_str(), nullptr, 16);
+    return (bits >> (sig - 1)) & 1ULL;
+  }
+  return false;  // gone, or a zombie
 }
 
 int signal_all(int pgid, const std::vector<int>& pids, int sig) {

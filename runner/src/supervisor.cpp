@@ -284,9 +284,12 @@ SuperviseResult supervise(const SuperviseSpec& spec) {
         sample_start = now;
         capturing = true;
         // SIGUSR1 kills a process with no handler: signal only pids whose hook said
-        // they registered one, and only while they are still ours.
+        // they registered one, only while they are still ours, and only if they still
+        // catch it (a pid may have exec'd another program since).
         for (int pid : hooked_pids(spec.hook_dir))
-          if (std::find(sample_pids.begin(), sample_pids.end(), pid) != sample_pids.end()) ::kill(pid, SIGUSR1);
+          if (std::find(sample_pids.begin(), sample_pids.end(), pid) != sample_pids.end() &&
+              catches_signal(pid, SIGUSR1))
+            ::kill(pid, SIGUSR1);
         break;
       }
       case WatchdogAction::Terminate: {

@@ -1,5 +1,6 @@
 #include "labeille/runner/process_tree.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +25,21 @@ TEST(ProcessTree, ProcFsSeesThisProcess) {
   auto self = std::find_if(table.begin(), table.end(), [](const ProcInfo& p) { return p.pid == ::getpid(); });
   ASSERT_NE(self, table.end());
   EXPECT_EQ(self->ppid, ::getppid());
+}
+
+TEST(ProcessTree, CatchesSignalReadsTheHandlerMask) {
+  struct sigaction old {};
+  struct sigaction none {};
+  none.sa_handler = SIG_DFL;
+  ::sigaction(SIGUSR2, &none, &old);
+  EXPECT_FALSE(catches_signal(::getpid(), SIGUSR2));
+  struct sigaction handler {};
+  handler.sa_handler = [](int) {};
+  ::sigaction(SIGUSR2, &handler, nullptr);
+  EXPECT_TRUE(catches_signal(::getpid(), SIGUSR2));
+  EXPECT_FALSE(catches_signal(::getpid(), SIGWINCH));
+  ::sigaction(SIGUSR2, &old, nullptr);
+  EXPECT_FALSE(catches_signal(999999999, SIGUSR2));  // no such process
 }
 
 }  // namespace labeille::runner

@@ -196,6 +196,18 @@ TEST(RunnerReal, ForkedChildStacksAreCapturedToo) {
   EXPECT_FALSE(r.crash) << "SIGUSR1 reached a process without the handler";
 }
 
+TEST(RunnerReal, StackDumpSignalSparesAProcessThatExecdAwayFromPython) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  // The hook announces this pid, then the process becomes `sleep`, which has no SIGUSR1
+  // handler: the dump request must not kill it; the runner's SIGTERM ends it.
+  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "3", "--grace", "2", "--", "python",
+                                            "-c", "import os; print('exec', flush=True); os.execvp('sleep', ['sleep', '60'])"}));
+  EXPECT_EQ(res.exit_code, 3) << res.out;
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.term_signal, SIGTERM) << "killed by signal " << r.term_signal;
+}
+
 TEST(RunnerReal, DeadlockUnderPytestCaptureStillYieldsStacks) {
   LABEILLE_REQUIRE_PYTHON();
   auto d = scratch();

@@ -31,6 +31,11 @@ std::vector<int> descendants_of(const std::vector<ProcInfo>& table, int root);
 // CPU seconds used by the given pids in the snapshot.
 double cpu_seconds(const std::vector<ProcInfo>& table, const std::vector<int>& pids);
 
+// True when the live process `pid` has a handler installed for `sig` (the SigCgt mask
+// of /proc/<pid>/status). A pid whose hook announced a handler may since have exec'd a
+// program without one; the signal would then kill it instead of dumping its stacks.
+bool catches_signal(int pid, int sig);
+
 // Sends `sig` to the process group `pgid` (if > 0) and to every pid in `pids`; returns how
 // many signals were delivered. ESRCH (already gone) is not an error.
 int signal_all(int pgid, const std::vector<int>& pids, int sig);
