@@ -636,6 +636,7 @@ function(labeille_ft_add_package name)
     if(arg_ITERATIONS EQUAL 0)  # set-up and probe only
       break()
     endif()
+    set(_names "")
     foreach(_i RANGE 1 ${arg_ITERATIONS})
       string(LENGTH "${_i}" _l)
       set(_nn "${_i}")
@@ -647,11 +648,15 @@ function(labeille_ft_add_package name)
       set(_test "ft.${name}.${_mode}.iter${_nn}")
       string(APPEND _code
         "add_test([=[${_test}]=] \"\${_LFT_RUNNER}\"${_head} [=[--mode]=] [=[${_mode}]=] [=[--gil]=] [=[${_gil}]=] "
-        "[=[--iteration]=] [=[${_i}]=] [=[--test-name]=] [=[${_test}]=]${_tail})\n"
-        "set_tests_properties([=[${_test}]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
-        "LABELS [=[${_labels};ft.${_mode}]=]${_lock} "
-        "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE 77)\n")
+        "[=[--iteration]=] [=[${_i}]=] [=[--test-name]=] [=[${_test}]=]${_tail})\n")
+      string(APPEND _names " [=[${_test}]=]")
     endforeach()
+    # One set_tests_properties() per mode: CTest scans every test per call, so one call
+    # per test made `ctest -N` quadratic (60k tests: minutes).
+    string(APPEND _code
+      "set_tests_properties(${_names} PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
+      "LABELS [=[${_labels};ft.${_mode}]=]${_lock} "
+      "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE 77)\n")
   endforeach()
   _labeille_ft_emit("${_code}")
 endfunction()
