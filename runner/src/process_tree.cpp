@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -88,6 +89,11 @@ double cpu_seconds(const std::vector<ProcInfo>& table, const std::vector<int>& p
   for (const auto& p : table)
     if (want.count(p.pid)) total += p.cpu_s;
   return total;
+}
+
+bool has_children() {
+  siginfo_t info{};
+  return ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0;  // ECHILD: none
 }
 
 bool catches_signal(int pid, int sig) {

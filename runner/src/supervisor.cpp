@@ -352,7 +352,7 @@ SuperviseResult supervise(const SuperviseSpec& spec) {
     main_exit_time = now_s();
     raw_status = proc->native_exit_code();
     // Whatever the main process left behind is killed: SIGTERM now, SIGKILL soon after.
-    auto rest = tree();
+    auto rest = has_children() ? tree() : std::vector<int>{};
     result.leftover_processes = static_cast<int>(rest.size());
     if (!rest.empty()) {
       signal_all(pgid, rest, SIGTERM);
@@ -370,7 +370,7 @@ SuperviseResult supervise(const SuperviseSpec& spec) {
 
   // Nothing of the tree survives supervise(): kill and reap until it is empty.
   const double reap_deadline = now_s() + 5.0;
-  for (;;) {
+  while (has_children()) {
     auto snap = table->snapshot();
     auto rest = descendants_of(snap, self);
     std::vector<int> live;

@@ -28,6 +28,12 @@ std::unique_ptr<ProcessTable> make_procfs_table();
 // PR_SET_CHILD_SUBREAPER after their own parent died.
 std::vector<int> descendants_of(const std::vector<ProcInfo>& table, int root);
 
+// True while the calling process has any child, live or zombie (nothing is reaped). For a
+// child subreaper whose main child is reaped this is exact and costs one system call:
+// every descendant still alive either has a live parent below us or was re-parented to
+// us, so "no children" means "no descendants" — no need to read all of /proc.
+bool has_children();
+
 // CPU seconds used by the given pids in the snapshot.
 double cpu_seconds(const std::vector<ProcInfo>& table, const std::vector<int>& pids);
 
