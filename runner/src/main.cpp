@@ -1,4 +1,5 @@
 // labeille-ft-runner: one supervised attempt. See attempt.hpp and docs/runner.md.
+#include <csignal>
 #include <exception>
 #include <iostream>
 
@@ -12,6 +13,10 @@ int main(int argc, char** argv) {
   // as soon as supervision starts; one that arrives while the record is written cannot
   // kill the runner half-way and lose the record.
   labeille::runner::block_interrupt_signals();
+  // A reader of our stdout that goes away (`| head`, a dying CTest) must not kill the
+  // runner by SIGPIPE mid-attempt: that would orphan the tree and lose the record. Writes
+  // then fail with EPIPE, which is ignored. (The command gets SIGPIPE back at its default.)
+  ::signal(SIGPIPE, SIG_IGN);
   try {
     auto opts = labeille::runner::parse_options(argc, argv);
     if (!opts) return 0;

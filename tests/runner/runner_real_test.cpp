@@ -320,6 +320,24 @@ TEST(RunnerReal, SignalArrivingBeforeSupervisionStillInterrupts) {
   EXPECT_LT(r.duration_s, 30) << "the runner ignored the pending SIGTERM";
 }
 
+TEST(RunnerReal, ClosedStdoutDoesNotKillTheRunner) {
+  auto d = scratch();
+  auto pidfile = d / "sleeper.pid";
+  // --echo copies the command's output to the runner's stdout, whose reader is gone.
+  auto child = spawn_runner(with(base_args(d), {"--echo", "--shell",
+                                                "sleep 300 & echo $! > '" + pidfile.string() +
+                                                    "'; sleep 0.5; echo one; echo two >&2; exit 0"}));
+  ::close(child.out_fd);
+  int status = 0;
+  ::waitpid(child.pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "the runner died of signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.outcome, Outcome::Pass);
+  EXPECT_EQ(r.out.tail, "one\n");
+  EXPECT_FALSE(pid_exists(std::stoi(read_text(pidfile)))) << "the background sleeper survived";
+}
+
 TEST(RunnerReal, InvalidUtf8AndNulBytesKeepTheRecordValid) {
   auto d = scratch();
   auto res = run_runner(with(base_args(d), {"--shell", "printf 'ok\\377\\376\\000tail\\n'; printf '\\303' >&2; exit 1"}));
