@@ -51,6 +51,7 @@ double now_s() {
 // separate source, which we do not build) and runs in the child between fork and exec.
 struct ChildSetup {
   const char* const* envp;
+  int runner_pid;
 
   template <class Launcher, class Path>
   boost::system::error_code on_setup(Launcher& launcher, const Path&, const char* const*) const {
@@ -61,6 +62,11 @@ struct ChildSetup {
   template <class Launcher, class Path>
   boost::system::error_code on_exec_setup(Launcher&, const Path&, const char* const*) const {
     ::setpgid(0, 0);
+    // If the runner itself is SIGKILLed (it cannot clean up then), the main process dies
+    // with it instead of running on unsupervised. Checked against a runner that died
+    // before this line.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != runner_pid) ::raise(SIGKILL);
     // Ignored dispositions survive exec (nohup, some CI agents ignore SIGINT/SIGPIPE);
     // a test suite must start with the defaults, and with no signal blocked.
     for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGUSR1, SIGCHLD}) ::signal(s, SIG_DFL);
@@ -246,7 +252,7 @@ SuperviseResult supervise(const SuperviseSpec& spec) {
       for (const auto& e : spec.env) envp.push_back(e.c_str());
       envp.push_back(nullptr);
       proc.emplace(ctx, exe, args, bp::process_stdio{nullptr, out.pipe, err.pipe},
-                   bp::process_start_dir(spec.cwd), ChildSetup{envp.data()});
+                   bp::process_start_dir(spec.cwd), ChildSetup{envp.data(), ::getpid()});
     } catch (const std::exception& e) {
       result.termination.started = false;
       result.termination.start_error = fmt::format("{}: {}", exe, e.what());

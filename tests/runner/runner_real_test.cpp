@@ -338,6 +338,27 @@ TEST(RunnerReal, ClosedStdoutDoesNotKillTheRunner) {
   EXPECT_FALSE(pid_exists(std::stoi(read_text(pidfile)))) << "the background sleeper survived";
 }
 
+TEST(RunnerReal, SigkilledRunnerTakesItsMainProcessAlong) {
+  auto d = scratch();
+  auto pidfile = d / "main.pid";
+  auto child = spawn_runner(with(base_args(d), {"--shell", "echo $$ > '" + pidfile.string() + "'; exec sleep 300"}));
+  ASSERT_TRUE(wait_for_file(pidfile, 30));
+  int pid = std::stoi(read_text(pidfile));
+  ::kill(child.pid, SIGKILL);
+  wait_runner(child);
+  // Dead means gone or a zombie: who reaps the orphan (init) is not ours to test.
+  auto dead = [&] {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return true;
+    auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+  };
+  for (int i = 0; i < 250 && !dead(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(dead()) << "main process " << pid << " outlived the SIGKILLed runner";
+  if (!dead()) ::kill(pid, SIGKILL);
+}
+
 TEST(RunnerReal, InvalidUtf8AndNulBytesKeepTheRecordValid) {
   auto d = scratch();
   auto res = run_runner(with(base_args(d), {"--shell", "printf 'ok\\377\\376\\000tail\\n'; printf '\\303' >&2; exit 1"}));
