@@ -36,7 +36,10 @@ void add_commands(CLI::App& ft) {
   *registry = env_registry ? env_registry : std::string(home ? home : "") + "/.local/share/labeille/registry";
   o->results_dir = "results";
   cmd->add_option("--target-python", o->target_python, "Free-threaded Python build (required unless --resume)");
-  cmd->add_option("-n,--iterations", o->iterations, "Iterations per package")->check(CLI::Range(1, 100000))->capture_default_str();
+  // 0 is the module's "set-up and probe only" (the benchmark's baseline, too).
+  cmd->add_option("-n,--iterations", o->iterations, "Iterations per package (0: set-up and probe only)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
   cmd->add_option("--timeout", o->timeout, "Per-iteration timeout in seconds")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--stall-threshold", o->stall_threshold, "Seconds without output before a deadlock")
       ->check(CLI::PositiveNumber)->capture_default_str();

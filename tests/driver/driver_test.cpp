@@ -1,8 +1,13 @@
 #include "labeille/driver/run.hpp"
 
 #include <algorithm>
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
 
 #include <gtest/gtest.h>
+
+#include "labeille/core/error.hpp"
 
 namespace labeille::driver {
 
@@ -49,6 +54,24 @@ TEST(Driver, EveryRunOptionReachesTheModule) {
   EXPECT_TRUE(has("-DLABEILLE_FT_PARALLEL_THREADS=4"));
   EXPECT_TRUE(has("-DLABEILLE_FT_RECORDS_DIR=/r/ft_1/records"));
   EXPECT_TRUE(has("-DLABEILLE_FT_REPOS_DIR=/w/repos"));
+}
+
+// -n 0 (set-up and probe only) passes the option check and reaches the run, which then
+// refuses the interpreter; -n -1 is a usage error before anything runs.
+TEST(Driver, ZeroIterationsIsAValidRun) {
+  auto results = std::filesystem::temp_directory_path() / "labeille-driver-test-results";
+  auto parse = [&](const char* n) {
+    CLI::App app;
+    auto* ft = app.add_subcommand("ft");
+    add_commands(*ft);
+    std::vector<std::string> args = {"ft", "run", "-n", n, "--target-python", "/nonexistent/labeille-python",
+                                     "--results-dir", results.string()};
+    std::reverse(args.begin(), args.end());  // CLI11 takes a vector last argument first
+    app.parse(args);
+  };
+  EXPECT_THROW(parse("-1"), CLI::ValidationError);
+  EXPECT_THROW(parse("0"), labeille::Error);  // the interpreter check, past option parsing
+  std::filesystem::remove_all(results);
 }
 
 }  // namespace labeille::driver
