@@ -51,7 +51,7 @@ void OutputScanner::on_line(std::string_view raw) {
   std::string_view line = raw;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   std::string t = trim(line);
-  if (!t.empty()) last_line_ = sanitize_utf8(t);
+  if (!t.empty()) last_line_ = sanitize_utf8(std::string_view(t).substr(0, kMaxLastLine));
 
   if (starts_with(t, "Fatal Python error:") && fatal_error_.empty()) {
     fatal_error_ = strip_volatile(sanitize_utf8(t));

@@ -66,6 +66,10 @@ TEST(OutputScanner, VeryLongLinesAreCutNotAccumulated) {
   s.feed(std::string(10 * OutputScanner::kMaxLine, 'x'));
   s.feed("\nshort\n");
   EXPECT_EQ(s.last_line(), "short");
+  // A long last line is kept only up to kMaxLastLine bytes (a cut UTF-8 sequence becomes
+  // U+FFFD, so the record stays valid).
+  s.feed(std::string(OutputScanner::kMaxLastLine - 1, 'y') + "\xC3\xA9 and more\n");
+  EXPECT_EQ(s.last_line(), std::string(OutputScanner::kMaxLastLine - 1, 'y') + "\xEF\xBF\xBD");
 }
 
 TEST(Normalize, VolatilePartsAreRemoved) {

@@ -22,6 +22,8 @@ class OutputScanner {
  public:
   static constexpr std::size_t kMaxLine = 8192;
   static constexpr std::size_t kMaxFrames = 5;
+  // The record keeps a one-line summary, not a whole minified blob: bytes of the last line kept.
+  static constexpr std::size_t kMaxLastLine = 1024;
 
   explicit OutputScanner(bool parse_tsan) : parse_tsan_(parse_tsan) {}
 
