@@ -249,7 +249,9 @@ std::string render_compare(const RunResults& a, const RunResults& b, bool json) 
       continue;
     }
     const auto* pb = it->second;
-    Change c{name, pa->category, pb->category, passed_of(*pa), passed_of(*pb), "", 1};
+    // A package with no measured run on one side (e.g. it stopped installing) has no rate
+    // to test: say so instead of a meaningless p=1.
+    Change c{name, pa->category, pb->category, passed_of(*pa), passed_of(*pb), "not measured in both runs", 1};
     int fa = pa->iterations_completed - pa->pass_count, fb = pb->iterations_completed - pb->pass_count;
     if (pa->iterations_completed > 0 && pb->iterations_completed > 0) {
       c.p = fisher_exact_two_sided(fa, pa->pass_count, fb, pb->pass_count);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "labeille/analyzers/stats.hpp"
+
 namespace labeille::analyzers {
 
 namespace {
@@ -22,6 +24,8 @@ TEST(ClassifyPackage, TheTable) {
   std::vector<Outcome> one_crash(99, O::Pass);
   one_crash.push_back(O::Crash);
   EXPECT_EQ(of(one_crash), Category::Crash);
+  // Its rate is shown with the verdict, exact k/n and a two-sided 95% interval.
+  EXPECT_EQ(verdict_text(1, 100), "1/100 failed: failure rate 0.03%-5.4% (95%)");
   EXPECT_EQ(of({O::Pass, O::Pass}), Category::Compatible);
   EXPECT_EQ(of({O::Pass, O::Pass}, true), Category::TsanWarnings);
   EXPECT_EQ(of({O::Pass, O::Pass}, false, true), Category::CompatibleGilFallback);

@@ -110,3 +110,23 @@ TEST(Views, BrokenResultsLineNamesFileAndLine) {
 }
 
 }  // namespace labeille::analyzers
+
+namespace labeille::analyzers {
+
+TEST(Views, CompareSaysWhenAPackageWasNotMeasuredOnOneSide) {
+  PackageResult was;
+  was.package = "pkg";
+  was.category = "compatible";
+  was.iterations_completed = was.pass_count = 10;
+  PackageResult now = was;
+  now.category = "install_failure";
+  now.install_ok = false;
+  now.iterations_completed = now.pass_count = 0;
+  RunResults a{"a", "{}", {was}}, b{"b", "{}", {now}};
+  auto text = render_compare(a, b, false);
+  EXPECT_NE(text.find("compatible -> install_failure"), std::string::npos) << text;
+  EXPECT_NE(text.find("not measured in both runs"), std::string::npos) << text;
+  EXPECT_EQ(text.find("(, "), std::string::npos) << text;
+}
+
+}  // namespace labeille::analyzers
