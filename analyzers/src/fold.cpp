@@ -46,6 +46,10 @@ struct PackageInputs {
   // One result per CTest test name: the driver passes both the JUnit and Test.xml of
   // the same run, and a lost attempt must count once.
   std::map<std::string, CTestResult> ctest;
+  // Attempt directories the runner claimed but left without a record (killed hard, or
+  // still running): test name -> attempt numbers. They count only if CTest says the test
+  // failed.
+  std::map<std::string, std::set<int>> recordless;
 };
 
 // Reads a record; false when it does not exist (yet). Plain POSIX: fold reads hundreds
@@ -147,6 +151,14 @@ std::optional<TestName> parse_test_name(const std::string& name) {
   return std::nullopt;
 }
 
+// An attempt directory "<mode>.iter<NN>.a<NNN>" of package pkg -> (CTest test name, NNN).
+std::optional<std::pair<std::string, int>> attempt_dir_test(const std::string& pkg, const std::string& dir) {
+  static const std::regex re(R"(^([A-Za-z0-9_-]+)\.iter(\d+)\.a(\d+)$)");
+  std::smatch m;
+  if (!std::regex_match(dir, m, re)) return std::nullopt;
+  return std::pair{fmt::format("ft.{}.{}.iter{}", pkg, m[1].str(), m[2].str()), std::stoi(m[3])};
+}
+
 }  // namespace
 
 std::vector<TestResult> read_pytest_junit(const fs::path& file) {
@@ -225,6 +237,7 @@ std::vector<CTestResult> read_ctest_xml(const fs::path& file) {
 RunResults fold(const FoldInputs& in, FoldReport& report) {
   std::map<std::string, PackageInputs> pkgs;
   std::unordered_set<std::string> seen;
+  std::map<std::string, std::map<std::string, std::set<int>>> recordless;  // pkg -> test -> attempts
 
   // The layout is fixed (<dir>/<package>/<attempt dir>/record.json): walk two levels
   // instead of a recursive walk that would stat every log file.
@@ -292,7 +305,14 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
   }
 
   for (auto& pr : parsed) {
-    if (pr.missing) continue;
+    if (pr.missing) {
+      // Layout <dir>/<package>/<attempt dir>/record.json.
+      const auto& f = files[&pr - parsed.data()];
+      const auto pkg = f.parent_path().parent_path().filename().string();
+      if (auto t = attempt_dir_test(pkg, f.parent_path().filename().string()))
+        recordless[pkg][t->first].insert(t->second);
+      continue;
+    }
     if (!pr.problem.empty()) {
       report.problems.push_back(std::move(pr.problem));
       continue;
@@ -314,6 +334,11 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
   }
   parsed.clear();
   parsed.shrink_to_fit();
+
+  // Only for packages fold knows of by a record or CTest: an empty attempt dir alone says
+  // nothing.
+  for (auto& [pkg, tests] : recordless)
+    if (auto it = pkgs.find(pkg); it != pkgs.end()) it->second.recordless = std::move(tests);
 
   auto add_ctest = [&](const std::vector<CTestResult>& results) {
     for (const auto& c : results)
@@ -369,8 +394,8 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
     }
     // What CTest saw: a failed set-up (with no record, e.g. killed) or iterations that
     // never ran because their set-up fixture failed mean the package did not install.
-    std::set<std::string> recorded_tests;
-    for (const auto& a : inp.attempts) recorded_tests.insert(a.test_name);
+    std::map<std::string, std::set<int>> recorded;  // test name -> attempt numbers with a record
+    for (const auto& a : inp.attempts) recorded[a.test_name].insert(a.attempt);
     std::vector<Attempt> lost;
     for (const auto& [test_name, c] : inp.ctest) {
       auto tn = parse_test_name(c.name);
@@ -382,27 +407,39 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
         p.import_ok = false;
         p.import_error = fmt::format("{} failed ({})", c.name, c.reason);
       }
-      if (tn->iteration > 0 && !recorded_tests.count(c.name)) {
-        if (c.status == "notrun" && inp.setup && !inp.setup->ok) continue;
-        if (c.status == "notrun" && !inp.setup) {
+      if (tn->iteration == 0) continue;
+      const bool has_record = recorded.count(c.name) > 0;
+      if (!has_record && c.status == "notrun") {
+        if (inp.setup && !inp.setup->ok) continue;
+        if (!inp.setup) {
           p.install_ok = false;
           if (p.install_error.empty()) p.install_error = fmt::format("{} not run: its set-up failed", c.name);
-          continue;
         }
-        if (c.status == "failed") {
-          // CTest killed the runner itself (its TIMEOUT) before a record was written.
-          Attempt a;
-          a.mode = tn->kind;
-          a.gil = gil_mode_from_string(tn->kind).value_or(GilMode::Off);
-          a.iteration = tn->iteration;
-          a.test_name = c.name;
-          a.outcome = c.reason.find("Timeout") != std::string::npos ? Outcome::Timeout : Outcome::Fail;
-          a.it.status = std::string(to_string(a.outcome));
-          a.it.iteration = a.iteration;
-          a.it.last_output_line = "no record: CTest says " + c.reason;
-          lost.push_back(std::move(a));
-          ++report.lost;
-        }
+        continue;
+      }
+      if (c.status != "failed") continue;
+      // CTest killed the runner (its TIMEOUT) before it wrote a record: each attempt
+      // directory it claimed and left empty is a lost run (with --repeat until-pass the
+      // earlier attempts may have records); with no directory at all, one lost run.
+      std::set<int> missing = inp.recordless[c.name];
+      if (has_record)
+        for (int n : recorded[c.name]) missing.erase(n);  // the record came with another shard
+      else if (missing.empty())
+        missing.insert(0);
+      for (int n : missing) {
+        Attempt a;
+        a.mode = tn->kind;
+        a.gil = gil_mode_from_string(tn->kind).value_or(GilMode::Off);
+        a.iteration = tn->iteration;
+        a.attempt = n;
+        a.test_name = c.name;
+        a.outcome = c.reason.find("Timeout") != std::string::npos ? Outcome::Timeout : Outcome::Fail;
+        a.it.status = std::string(to_string(a.outcome));
+        a.it.iteration = a.iteration;
+        a.it.attempt = n;
+        a.it.last_output_line = "no record: CTest says " + c.reason;
+        lost.push_back(std::move(a));
+        ++report.lost;
       }
     }
     for (auto& a : lost) inp.attempts.push_back(std::move(a));

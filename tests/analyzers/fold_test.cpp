@@ -265,6 +265,35 @@ TEST(Fold, RealCTestJUnitAloneCannotTellATimeoutFromAFailure) {
   EXPECT_EQ(find(run, "p").install_error, "ft.p.setup failed (Failed, no set-up record)");
 }
 
+// ctest --repeat until-pass:2: a001 failed with its record, a002 was killed by CTest's
+// TIMEOUT and left its claimed directory empty. Both are measured runs.
+TEST(Fold, EmptyAttemptDirOfATestCTestKilledIsALostTimeout) {
+  auto d = scratch();
+  attempt(d / "rec", "r", "gil0", 1, Outcome::Fail, 1);
+  fs::create_directories(d / "rec/r/gil0.iter01.a002");
+  fs::create_directories(d / "rec/r/gil0.iter02.a001");  // still running: CTest says nothing
+  attempt(d / "shard", "r", "gil0", 3, Outcome::Pass, 1);
+  fs::create_directories(d / "rec/r/gil0.iter03.a001");  // a copy taken mid-write; the record is in the other shard
+  std::ofstream(d / "Test.xml")
+      << "<?xml version=\"1.0\"?><Site><Testing>"
+         "<Test Status=\"failed\"><Name>ft.r.gil0.iter01</Name><Results>"
+         "<NamedMeasurement type=\"text/string\" name=\"Exit Code\"><Value>Timeout</Value></NamedMeasurement>"
+         "</Results></Test>"
+         "<Test Status=\"passed\"><Name>ft.r.gil0.iter03</Name><Results/></Test>"
+         "</Testing></Site>";
+  FoldReport report;
+  auto run = fold({{d / "rec", d / "shard"}, {}, {d / "Test.xml"}}, report);
+  EXPECT_EQ(report.lost, 1);
+  const auto& r = find(run, "r");
+  ASSERT_EQ(r.iterations_completed, 3);
+  EXPECT_EQ(r.iterations[0].status, "fail");
+  EXPECT_EQ(r.iterations[1].status, "timeout");
+  EXPECT_EQ(r.iterations[1].attempt, 2);
+  EXPECT_EQ(r.iterations[1].last_output_line, "no record: CTest says Timeout");
+  EXPECT_EQ(r.iterations[2].status, "pass");
+  EXPECT_EQ(r.category, "intermittent");
+}
+
 TEST(Fold, WriteAndReadBackIsStableAndKeepsMetaKeys) {
   auto d = scratch();
   attempt(d / "rec", "a", "gil0", 1, Outcome::Pass);
