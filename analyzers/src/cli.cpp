@@ -51,11 +51,17 @@ void add_commands(CLI::App& ft) {
     cmd->callback([=] {
       FoldInputs in;
       for (const auto& d : *dirs) in.record_dirs.emplace_back(d);
-      for (const auto& f : *junit)
-        if (fs::exists(f)) in.ctest_junit.emplace_back(f);
-      for (const auto& f : *xml)
-        if (fs::exists(f)) in.ctest_xml.emplace_back(f);
+      // A CTest file that is not there (ctest did not get to write it) is skipped like a
+      // corrupt record: said on stderr, never silently.
       FoldReport report;
+      auto add_existing = [&](const std::vector<std::string>& names, std::vector<fs::path>& to) {
+        for (const auto& f : names) {
+          if (fs::exists(f)) to.emplace_back(f);
+          else report.problems.push_back(f + ": no such file");
+        }
+      };
+      add_existing(*junit, in.ctest_junit);
+      add_existing(*xml, in.ctest_xml);
       auto run = fold(in, report);
       for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << p << "\n";
       // Keys already in the run's ft_meta.json (written at the start of a run) are kept;
