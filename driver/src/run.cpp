@@ -48,23 +48,15 @@ double now_s() {
 // long enough for every runner below to kill its tree and write an "interrupted" record.
 runner::SuperviseResult supervise(const std::vector<std::string>& argv, const fs::path& logs, const std::string& name,
                                   bool echo = false) {
-  runner::SuperviseSpec spec;
-  spec.argv = argv;
-  spec.cwd = fs::current_path().string();
-  for (char** e = environ; e && *e; ++e) spec.env.emplace_back(*e);
-  spec.watchdog.stall_threshold_s = 0;
-  spec.watchdog.timeout_s = 0;
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  auto spec = runner::helper_spec(argv, fs::current_path().string(), std::move(env), logs, name, 0);
   spec.watchdog.interrupt_grace_s = 10;
-  spec.stdout_log = logs / (name + ".stdout.log");
-  spec.stderr_log = logs / (name + ".stderr.log");
-  spec.hook_dir = logs / "no-hook";
   spec.echo = echo;
   return runner::supervise(spec);
 }
 
-bool succeeded(const runner::SuperviseResult& r) {
-  return r.termination.started && r.termination.exit_code == 0 && !r.termination.interrupted;
-}
+bool succeeded(const runner::SuperviseResult& r) { return runner::exited_zero(r); }
 
 // Our sibling executables and the config package: next to `labeille` in an install tree
 // (<prefix>/bin, <prefix>/lib/cmake/LabeilleFT) or in the build tree (<build>/analyzers).

@@ -224,6 +224,25 @@ void block_interrupt_signals() {
   ::pthread_sigmask(SIG_BLOCK, &s, nullptr);
 }
 
+SuperviseSpec helper_spec(std::vector<std::string> argv, std::string cwd, std::vector<std::string> env,
+                          const fs::path& log_dir, const std::string& name, double timeout_s) {
+  SuperviseSpec spec;
+  spec.argv = std::move(argv);
+  spec.cwd = std::move(cwd);
+  spec.env = std::move(env);
+  spec.watchdog.stall_threshold_s = 0;
+  spec.watchdog.timeout_s = timeout_s;
+  spec.stdout_log = log_dir / (name + ".stdout.log");
+  spec.stderr_log = log_dir / (name + ".stderr.log");
+  spec.hook_dir = log_dir / "no-hook";
+  return spec;
+}
+
+bool exited_zero(const SuperviseResult& r) {
+  const auto& t = r.termination;
+  return t.started && !t.timed_out && !t.interrupted && t.exit_code == 0;
+}
+
 void become_subreaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
 SuperviseResult supervise(const SuperviseSpec& spec) {

@@ -93,21 +93,13 @@ struct StepResult {
 // Runs one step under the runner's supervisor (own process group, timeout, no orphans).
 StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, const std::vector<std::string>& env,
                     const fs::path& dir, const std::string& name, double timeout_s) {
-  SuperviseSpec spec;
-  spec.argv = argv;
-  spec.cwd = cwd.string();
-  spec.env = env;
-  spec.watchdog.stall_threshold_s = 0;  // pip builds can be silent for long
-  spec.watchdog.timeout_s = timeout_s;
+  auto spec = runner::helper_spec(argv, cwd.string(), env, dir, name, timeout_s);
   spec.watchdog.grace_s = 5;
-  spec.stdout_log = dir / (name + ".stdout.log");
-  spec.stderr_log = dir / (name + ".stderr.log");
-  spec.hook_dir = dir / "hook-unused";
   SuperviseResult r = runner::supervise(spec);
   StepResult s;
   s.out = r.out.tail;
   const auto& t = r.termination;
-  s.ok = t.started && !t.timed_out && !t.interrupted && t.exit_code && *t.exit_code == 0;
+  s.ok = runner::exited_zero(r);
   if (!s.ok) {
     std::string why = !t.started ? t.start_error
                       : t.timed_out ? fmt::format("timed out after {:g} s", timeout_s)
@@ -278,16 +270,10 @@ ProbeRecord probe(const ProbeOptions& o) {
   rec.start_time = iso8601_utc_now();
   rec.host = host();
 
-  SuperviseSpec spec;
-  spec.argv = {(venv / "bin" / "python").string(), o.probe_script.string(), rec.import_name,
-               o.detect_extensions ? "1" : "0", fmt::format("{:g}", std::max(10.0, o.timeout_s / 4))};
-  spec.cwd = dir.string();  // not the source tree: the installed package must be imported
-  spec.env = step_env(venv.string(), o.package);
-  spec.watchdog.stall_threshold_s = 0;
-  spec.watchdog.timeout_s = o.timeout_s;
-  spec.stdout_log = dir / attempt_files::kStdout;
-  spec.stderr_log = dir / attempt_files::kStderr;
-  spec.hook_dir = dir / "hook-unused";
+  // Not the source tree as cwd: the installed package must be imported.
+  auto spec = runner::helper_spec({(venv / "bin" / "python").string(), o.probe_script.string(), rec.import_name,
+                                   o.detect_extensions ? "1" : "0", fmt::format("{:g}", std::max(10.0, o.timeout_s / 4))},
+                                  dir.string(), step_env(venv.string(), o.package), dir, "probe", o.timeout_s);
   auto r = runner::supervise(spec);
 
   std::string json;

@@ -51,6 +51,15 @@ struct SuperviseResult {
 
 SuperviseResult supervise(const SuperviseSpec& spec);
 
+// The spec for a helper command (git, pip, cmake, ctest, a probe) rather than a test
+// suite: no stall watchdog (builds may be silent for long), the given hard timeout (0:
+// none), logs as <log_dir>/<name>.stdout.log and .stderr.log, no startup hook.
+SuperviseSpec helper_spec(std::vector<std::string> argv, std::string cwd, std::vector<std::string> env,
+                          const std::filesystem::path& log_dir, const std::string& name, double timeout_s);
+
+// The command started, was not interrupted or timed out, and exited 0.
+bool exited_zero(const SuperviseResult& r);
+
 // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread. supervise() unblocks them
 // only while it supervises (and restores the caller's mask after), so a signal that
 // arrives before it is kept pending and interrupts the attempt as soon as it starts,
