@@ -76,14 +76,6 @@ std::string first_line(std::string_view s) {
   return trim(s.substr(0, nl));
 }
 
-std::string last_lines(std::string_view text, std::size_t n) {
-  auto lines = split_lines(text);
-  std::size_t from = lines.size() > n ? lines.size() - n : 0;
-  std::string out;
-  for (std::size_t i = from; i < lines.size(); ++i) out += std::string(lines[i]) + "\n";
-  return out;
-}
-
 bool is_gil1(const Attempt& a) { return a.mode.rfind("gil1", 0) == 0 || a.gil == GilMode::On; }
 
 constexpr std::size_t kStderrTailBytes = 2048;

@@ -116,6 +116,30 @@ std::vector<std::string_view> split_lines(std::string_view text) {
   return lines;
 }
 
+std::string last_lines(std::string_view text, std::size_t n, std::string_view prefix) {
+  auto lines = split_lines(text);
+  std::size_t from = lines.size() > n ? lines.size() - n : 0;
+  std::string out;
+  for (std::size_t i = from; i < lines.size(); ++i) {
+    out += prefix;
+    out += lines[i];
+    out += '\n';
+  }
+  return out;
+}
+
+std::vector<std::string> split_list(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    auto at = s.find(sep);
+    auto item = s.substr(0, at);
+    if (!item.empty()) out.emplace_back(item);
+    if (at == std::string_view::npos) break;
+    s.remove_prefix(at + 1);
+  }
+  return out;
+}
+
 std::string last_line(std::string_view text) {
   auto lines = split_lines(text);
   for (auto it = lines.rbegin(); it != lines.rend(); ++it) {

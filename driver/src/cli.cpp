@@ -4,24 +4,10 @@
 #include <fmt/format.h>
 
 #include "labeille/core/error.hpp"
+#include "labeille/core/text.hpp"
 #include "labeille/driver/run.hpp"
 
 namespace labeille::driver {
-
-namespace {
-std::vector<std::string> split_csv(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos <= s.size()) {
-    auto comma = s.find(',', pos);
-    auto item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
-  return out;
-}
-}  // namespace
 
 void add_commands(CLI::App& ft) {
   auto* cmd = ft.add_subcommand("run", "Run packages' test suites many times on a free-threaded CPython (via CTest)");
@@ -67,8 +53,8 @@ void add_commands(CLI::App& ft) {
   cmd->add_flag("-v,--verbose", o->verbose, "Show CMake's and CTest's output");
   cmd->callback([=] {
     RunOptions opts = *o;
-    opts.packages = split_csv(*packages);
-    opts.extra_deps = split_csv(*extra);
+    opts.packages = split_list(*packages);
+    opts.extra_deps = split_list(*extra);
     opts.registry_dir = *registry;
     opts.detect_extensions = !*no_detect;
     opts.resume = *resume;

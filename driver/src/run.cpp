@@ -23,6 +23,7 @@
 #include "labeille/analyzers/views.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
+#include "labeille/core/names.hpp"
 #include "labeille/core/record.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/registry/registry.hpp"
@@ -137,8 +138,6 @@ std::string json_strings(const std::vector<std::string>& v) {
 
 std::string meta_json(const RunOptions& o, const std::string& run_id, const PythonProfile& py,
                       const std::string& stability) {
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
   std::string text = fmt::format(
       R"({{"run_id": {}, "timestamp": {}, "system_profile": {{"hostname": {}, "cpu_count": {}, "os": "Linux"{}}},
  "python_profile": {},
@@ -147,7 +146,7 @@ std::string meta_json(const RunOptions& o, const std::string& run_id, const Pyth
    "test_command_override": {}, "install_from": "registry", "registry_dir": {}, "packages": {}, "top": {},
    "jobs": {}, "parallel_threads": {}, "env": {}}},
  "cli_args": {}, "packages_total": 0, "packages_completed": 0, "total_iterations": 0, "total_duration_s": 0}})",
-      json_string(run_id), json_string(iso8601_utc_now()), json_string(host), std::thread::hardware_concurrency(),
+      json_string(run_id), json_string(iso8601_utc_now()), json_string(host_name()), std::thread::hardware_concurrency(),
       stability.empty() ? "" : ", \"stability\": " + stability, py.json, json_string(o.target_python), o.iterations,
       o.timeout, o.stall_threshold, o.compare_with_gil, o.tsan, o.stop_on_first_pass, o.detect_extensions,
       json_strings(o.extra_deps), json_string(o.test_command_suffix), json_string(o.test_command_override),

@@ -1,3 +1,4 @@
+#include "labeille/core/names.hpp"
 #include "labeille/registry/registry.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -17,10 +18,7 @@ std::string Problem::to_string() const {
                   : fmt::format("{}: {}", file.string(), message);
 }
 
-bool is_valid_name(const std::string& name) {
-  static const std::regex pep508("^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$");
-  return std::regex_match(name, pep508);
-}
+bool is_valid_name(const std::string& name) { return is_pep508_name(name); }
 
 namespace {
 

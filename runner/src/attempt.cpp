@@ -11,6 +11,7 @@
 
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
+#include "labeille/core/names.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/runner/environment.hpp"
 
@@ -19,12 +20,6 @@ namespace fs = std::filesystem;
 namespace labeille::runner {
 
 namespace {
-
-std::string hostname() {
-  char buf[256] = {};
-  ::gethostname(buf, sizeof buf - 1);
-  return buf;
-}
 
 std::int64_t epoch_ms() {
   using namespace std::chrono;
@@ -44,20 +39,11 @@ std::string xml_escape(std::string_view s) {
   return out;
 }
 
-std::string tail_lines(std::string_view text, std::size_t n) {
-  auto lines = split_lines(text);
-  std::size_t from = lines.size() > n ? lines.size() - n : 0;
-  std::string out;
-  for (std::size_t i = from; i < lines.size(); ++i) out += fmt::format("    | {}\n", lines[i]);
-  return out;
-}
-
 }  // namespace
 
 bool valid_package_name(const std::string& name) {
-  // PEP 508: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$ (case-insensitive)
-  static const std::regex re("^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$");
-  return std::regex_match(name, re) && name.find("..") == std::string::npos;
+  // ".." is refused on top of PEP 508: the name becomes a path component.
+  return is_pep508_name(name) && name.find("..") == std::string::npos;
 }
 
 std::optional<Options> parse_options(int argc, char** argv) {
@@ -172,7 +158,7 @@ int run_attempt(const Options& o, std::ostream& out) {
   r.venv = o.venv.empty() ? "" : fs::absolute(o.venv).string();
   r.timeout_s = o.timeout_s;
   r.tsan_enabled = o.tsan;
-  r.host = hostname();
+  r.host = host_name();
   r.runner_version = LABEILLE_FT_VERSION;
   const auto start_ms = epoch_ms();
   r.attempt_id = fmt::format("{}:{}:{}:{}", r.host, ::getpid(), start_ms, dir.filename().string());
@@ -189,8 +175,8 @@ int run_attempt(const Options& o, std::ostream& out) {
       out << fmt::format("labeille-ft-runner: {}: {} ({}) in {:.2f} s\n  record: {}\n", r.test_name,
                          to_string(r.outcome), r.detail, r.duration_s, (dir / attempt_files::kRecord).string());
       if (r.outcome != Outcome::Pass && r.outcome != Outcome::Skipped) {
-        if (!r.err.tail.empty()) out << "  stderr (last lines):\n" << tail_lines(r.err.tail, 20);
-        if (!r.out.tail.empty()) out << "  stdout (last lines):\n" << tail_lines(r.out.tail, 20);
+        if (!r.err.tail.empty()) out << "  stderr (last lines):\n" << last_lines(r.err.tail, 20, "    | ");
+        if (!r.out.tail.empty()) out << "  stdout (last lines):\n" << last_lines(r.out.tail, 20, "    | ");
       }
     }
     out << ctest_tags(r) << std::flush;

@@ -7,6 +7,7 @@
 
 #include "labeille/core/error.hpp"
 #include "labeille/core/outcome.hpp"
+#include "labeille/core/text.hpp"
 #include "labeille/runner/attempt.hpp"
 #include "labeille/setup/setup.hpp"
 
@@ -63,13 +64,7 @@ int main(int argc, char** argv) {
     }
     if (*prep) {
       if (po.hook_dir.empty()) po.hook_dir = share / "hook";
-      for (std::size_t pos = 0; pos <= extra.size() && !extra.empty();) {
-        auto comma = extra.find(',', pos);
-        auto item = extra.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        if (!item.empty()) po.extra_deps.push_back(item);
-        if (comma == std::string::npos) break;
-        pos = comma + 1;
-      }
+      po.extra_deps = split_list(extra);
       auto rec = setup::prepare(po);
       std::cout << "labeille-ft-setup: " << po.package << ": " << (rec.ok ? "installed" : "install failed: " + rec.error)
                 << "\n<CTestDetails>" << (rec.ok ? "installed " + rec.version : rec.error) << "</CTestDetails>\n";

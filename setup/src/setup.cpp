@@ -11,6 +11,7 @@
 
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
+#include "labeille/core/names.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/runner/classify.hpp"
 #include "labeille/runner/environment.hpp"
@@ -23,12 +24,6 @@ using labeille::runner::SuperviseSpec;
 namespace labeille::setup {
 
 namespace {
-
-std::string host() {
-  char buf[256] = {};
-  ::gethostname(buf, sizeof buf - 1);
-  return buf;
-}
 
 double now_s() {
   using namespace std::chrono;
@@ -131,14 +126,14 @@ SetupRecord prepare(const PrepareOptions& o) {
   const fs::path venv = fs::absolute(o.venvs_dir / o.package);
   const double t0 = now_s();
   SetupRecord rec;
-  rec.attempt_id = fmt::format("{}:{}:{}", host(), ::getpid(), dir.filename().string());
+  rec.attempt_id = fmt::format("{}:{}:{}", host_name(), ::getpid(), dir.filename().string());
   rec.package = o.package;
   rec.start_time = iso8601_utc_now();
   rec.source_dir = src.string();
   rec.venv = venv.string();
   rec.python = o.python;
   rec.log_path = dir.string();
-  rec.host = host();
+  rec.host = host_name();
   auto env = step_env(venv.string(), o.package);
   auto plain_env = step_env("", o.package);
 
@@ -263,12 +258,12 @@ ProbeRecord probe(const ProbeOptions& o) {
   const fs::path venv = fs::absolute(o.venvs_dir / o.package);
   const double t0 = now_s();
   ProbeRecord rec;
-  rec.attempt_id = fmt::format("{}:{}:{}", host(), ::getpid(), dir.filename().string());
+  rec.attempt_id = fmt::format("{}:{}:{}", host_name(), ::getpid(), dir.filename().string());
   rec.package = o.package;
   rec.import_name = o.import_name.empty() ? o.package : o.import_name;
   std::replace(rec.import_name.begin(), rec.import_name.end(), '-', '_');
   rec.start_time = iso8601_utc_now();
-  rec.host = host();
+  rec.host = host_name();
 
   // Not the source tree as cwd: the installed package must be imported.
   auto spec = runner::helper_spec({(venv / "bin" / "python").string(), o.probe_script.string(), rec.import_name,

@@ -31,3 +31,20 @@ TEST(Signature, Normalization) {
 }
 
 }  // namespace labeille
+
+#include "labeille/core/names.hpp"
+
+namespace labeille {
+
+TEST(Names, Pep508) {
+  EXPECT_TRUE(is_pep508_name("urllib3"));
+  EXPECT_TRUE(is_pep508_name("zope.interface"));
+  EXPECT_TRUE(is_pep508_name("a"));
+  EXPECT_FALSE(is_pep508_name("../evil"));
+  EXPECT_FALSE(is_pep508_name("-leading"));
+  EXPECT_FALSE(is_pep508_name("trailing."));
+  EXPECT_FALSE(is_pep508_name("with space"));
+  EXPECT_FALSE(is_pep508_name(""));
+}
+
+}  // namespace labeille

@@ -44,4 +44,16 @@ TEST(Lines, LastNonEmptyLine) {
   EXPECT_EQ(lines[2], "z");
 }
 
+TEST(Lines, LastLinesWithPrefix) {
+  EXPECT_EQ(last_lines("a\nb\nc\n", 2), "b\nc\n");
+  EXPECT_EQ(last_lines("a\nb", 5, "  | "), "  | a\n  | b\n");
+  EXPECT_EQ(last_lines("", 3), "");
+}
+
+TEST(Lists, SplitDropsEmptyItems) {
+  EXPECT_EQ(split_list("trustme,uvicorn"), (std::vector<std::string>{"trustme", "uvicorn"}));
+  EXPECT_EQ(split_list(",a,,b,"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(split_list("").empty());
+}
+
 }  // namespace labeille

@@ -39,4 +39,10 @@ std::vector<std::string_view> split_lines(std::string_view text);
 
 std::string trim(std::string_view s);
 
+// The last `n` lines of `text`, each followed by '\n' and preceded by `prefix`.
+std::string last_lines(std::string_view text, std::size_t n, std::string_view prefix = "");
+
+// "a,b,,c" -> {"a", "b", "c"}: the non-empty items of a `sep`-separated list.
+std::vector<std::string> split_list(std::string_view s, char sep = ',');
+
 }  // namespace labeille

@@ -1,0 +1,16 @@
+// Names every part must agree on: what a package may be called (it becomes a path and a
+// CTest test name) and what this host is called (it goes into every record).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace labeille {
+
+// PEP 508's name grammar: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$, case-insensitive.
+bool is_pep508_name(std::string_view name);
+
+// gethostname(), "" when it fails.
+std::string host_name();
+
+}  // namespace labeille

@@ -1,0 +1,20 @@
+#include "labeille/core/names.hpp"
+
+#include <unistd.h>
+
+#include <regex>
+
+namespace labeille {
+
+bool is_pep508_name(std::string_view name) {
+  static const std::regex pep508("^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$");
+  return std::regex_match(name.begin(), name.end(), pep508);
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return {};
+  return buf;
+}
+
+}  // namespace labeille
