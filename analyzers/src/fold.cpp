@@ -1,13 +1,14 @@
 #include "labeille/analyzers/fold.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <map>
-#include <thread>
 #include <unordered_set>
 #include <regex>
 #include <set>
@@ -16,6 +17,7 @@
 #include <pugixml.hpp>
 
 #include "labeille/analyzers/classify.hpp"
+#include "labeille/analyzers/parallel.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/record.hpp"
@@ -52,21 +54,47 @@ struct PackageInputs {
   std::map<std::string, std::set<int>> recordless;
 };
 
-// Reads a record; false when it does not exist (yet). Plain POSIX: fold reads hundreds
-// of thousands of small files and iostreams cost more than the parse.
-bool read_small_file(const fs::path& p, std::string& out) {
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st {};
-  ::fstat(fd, &st);
-  out.resize(static_cast<std::size_t>(st.st_size));
+// Reads <dir>/<rel> into buf (reused across calls, so a worker allocates once) and
+// returns its length; nullopt when it cannot be opened (errno says why: ENOENT when the
+// attempt has no record yet). Plain POSIX relative to the package directory's
+// descriptor: fold reads hundreds of thousands of small files, and open + read + close
+// is all a record costs (no stat: a read shorter than asked is the end of a regular file;
+// a record a signal cut short fails to parse and is read again by read_whole_file before
+// it is called corrupt).
+std::optional<std::size_t> read_at(int dir_fd, const char* rel, std::string& buf) {
+  // O_NOATIME: a record read for the first time would otherwise have its atime updated
+  // (relatime does that while atime <= mtime), a journaled inode write per record that
+  // doubles the cost of the first fold. Only the file's owner may ask for it.
+  int fd = ::openat(dir_fd, rel, O_RDONLY | O_CLOEXEC | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = ::openat(dir_fd, rel, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  if (buf.size() < (std::size_t{256} << 10)) buf.resize(std::size_t{256} << 10);
   std::size_t got = 0;
-  while (got < out.size()) {
-    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+  for (;;) {
+    if (got == buf.size()) buf.resize(buf.size() * 2);
+    const std::size_t want = buf.size() - got;
+    ssize_t n = ::read(fd, buf.data() + got, want);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     got += static_cast<std::size_t>(n);
+    if (static_cast<std::size_t>(n) < want) break;
   }
-  out.resize(got);
+  ::close(fd);
+  return got;
+}
+
+// The careful read: until read() says end of file.
+bool read_whole_file(const fs::path& p, std::string& out) {
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  out.clear();
+  char chunk[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(chunk, static_cast<std::size_t>(n));
+  }
   ::close(fd);
   return true;
 }
@@ -151,6 +179,215 @@ std::optional<std::pair<std::string, int>> attempt_dir_test(const std::string& p
   return std::pair{fmt::format("ft.{}.{}.iter{}", pkg, m[1].str(), m[2].str()), std::stoi(m[3])};
 }
 
+// What fold counts besides packages (summed into FoldReport).
+struct FoldCounts {
+  int lost = 0, uncounted = 0;
+};
+
+// One package's inputs -> its result. Pure, so packages fold in parallel.
+PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCounts& counts) {
+  PackageResult p;
+  p.package = name;
+  if (inp.setup) {
+    p.install_ok = inp.setup->ok;
+    p.install_error = inp.setup->ok ? "" : first_line(inp.setup->error);
+    p.install_duration_s = inp.setup->duration_s;
+    p.commit = inp.setup->commit;
+    p.install_from = inp.setup->install_from;
+    p.sdist_version = inp.setup->sdist_version;
+  }
+  bool gil_fallback = false;
+  if (inp.probe) {
+    const auto& pr = *inp.probe;
+    p.import_ok = pr.ok;
+    p.import_error = pr.ok ? "" : first_line(pr.error.empty() && pr.crash ? pr.crash->signature : pr.error);
+    ExtensionCompat ec;
+    ec.probed = true;
+    ec.import_ok = pr.ok;
+    ec.gil_enabled_after_import = pr.gil_enabled_after_import;
+    ec.gil_reenabled_by = pr.gil_reenabled_by;
+    for (const auto& x : pr.extensions) ec.extensions.push_back({x.module, x.import_ok, x.reenabled_gil, x.declaration});
+    gil_fallback = !pr.gil_reenabled_by.empty() || pr.gil_enabled_after_import.value_or(false);
+    p.extension_compat = std::move(ec);
+  }
+  // What CTest saw: a failed set-up (with no record, e.g. killed) or iterations that
+  // never ran because their set-up fixture failed mean the package did not install.
+  std::map<std::string, std::set<int>> recorded;  // test name -> attempt numbers with a record
+  for (const auto& a : inp.attempts) recorded[a.test_name].insert(a.attempt);
+  std::vector<Attempt> lost;
+  for (const auto& [test_name, c] : inp.ctest) {
+    auto tn = parse_test_name(c.name);
+    if (tn->kind == "setup" && c.status == "failed" && !inp.setup) {
+      p.install_ok = false;
+      p.install_error = fmt::format("{} failed ({}, no set-up record)", c.name, c.reason);
+    }
+    if (tn->kind == "probe" && c.status == "failed" && !inp.probe) {
+      p.import_ok = false;
+      p.import_error = fmt::format("{} failed ({})", c.name, c.reason);
+    }
+    if (tn->iteration == 0) continue;
+    const bool has_record = recorded.count(c.name) > 0;
+    if (!has_record && c.status == "notrun") {
+      if (inp.setup && !inp.setup->ok) continue;
+      if (!inp.setup) {
+        p.install_ok = false;
+        if (p.install_error.empty()) p.install_error = fmt::format("{} not run: its set-up failed", c.name);
+      }
+      continue;
+    }
+    if (c.status != "failed") continue;
+    // CTest killed the runner (its TIMEOUT) before it wrote a record: each attempt
+    // directory it claimed and left empty is a lost run (with --repeat until-pass the
+    // earlier attempts may have records); with no directory at all, one lost run.
+    std::set<int> missing = inp.recordless[c.name];
+    if (has_record)
+      for (int n : recorded[c.name]) missing.erase(n);  // the record came with another shard
+    else if (missing.empty())
+      missing.insert(0);
+    for (int n : missing) {
+      Attempt a;
+      a.mode = tn->kind;
+      a.gil = gil_mode_from_string(tn->kind).value_or(GilMode::Off);
+      a.iteration = tn->iteration;
+      a.attempt = n;
+      a.test_name = c.name;
+      a.outcome = c.reason.find("Timeout") != std::string::npos ? Outcome::Timeout : Outcome::Fail;
+      a.it.status = std::string(to_string(a.outcome));
+      a.it.iteration = a.iteration;
+      a.it.attempt = n;
+      a.it.last_output_line = "no record: CTest says " + c.reason;
+      lost.push_back(std::move(a));
+      ++counts.lost;
+    }
+  }
+  for (auto& a : lost) inp.attempts.push_back(std::move(a));
+
+  std::sort(inp.attempts.begin(), inp.attempts.end(), [](const Attempt& a, const Attempt& b) {
+    return std::tie(a.iteration, a.attempt, a.start_time) < std::tie(b.iteration, b.attempt, b.start_time);
+  });
+  std::vector<IterationResult> gil1;
+  std::set<std::string> tsan_types;
+  std::map<std::string, std::pair<int, int>> per_test;  // id -> (passes, failures)
+  for (auto& a : inp.attempts) {
+    if (!counts_as_iteration(a.outcome)) {
+      ++counts.uncounted;
+      continue;
+    }
+    auto it = std::move(a.it);
+    tsan_types.insert(a.tsan_types.begin(), a.tsan_types.end());
+    if (is_gil1(a)) {
+      it.index = static_cast<int>(gil1.size()) + 1;
+      gil1.push_back(std::move(it));
+      continue;
+    }
+    for (const auto& t : it.test_results) {
+      if (t.status == "passed") ++per_test[t.id].first;
+      if (t.status == "failed" || t.status == "error") ++per_test[t.id].second;
+    }
+    it.index = static_cast<int>(p.iterations.size()) + 1;
+    p.iterations.push_back(std::move(it));
+  }
+  p.tsan_warning_types.assign(tsan_types.begin(), tsan_types.end());
+  for (const auto& [id, pf] : per_test) {
+    if (pf.second > 0) p.failing_tests[id] = pf.second;
+    if (pf.first > 0 && pf.second > 0) p.flaky_tests[id] = pf.second;
+  }
+  std::vector<Attempt>().swap(inp.attempts);  // moved into p; free the husks now
+  summarize(p, gil1, gil_fallback);
+  return p;
+}
+
+// The layout is fixed (<dir>/<package>/<attempt dir>/record.json). Each worker takes
+// whole package directories: lists one, then reads its records relative to the
+// directory's descriptor, so a record costs open + read + close and no directory is ever
+// stat'ed (d_type says which entries are directories).
+struct Parsed {
+  std::string attempt_dir, package, id, problem;
+  bool missing = false;
+  std::variant<std::monostate, Attempt, SetupRecord, ProbeRecord> item;
+};
+struct PackageDir {
+  fs::path path;
+  std::vector<Parsed> attempts;  // in attempt-directory name order
+};
+
+// Parses one record into its compact form (throws Error naming the file).
+void parse_into(Parsed& out, std::string_view text, const fs::path& attempt_dir) {
+  auto file = attempt_dir / attempt_files::kRecord;
+  auto rec = parse_record(text, file.string());
+  std::visit(
+      [&](auto& r) {
+        out.package = r.package;
+        out.id = r.attempt_id.empty() ? file.string() : r.attempt_id;
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, AttemptRecord>) {
+          // The compact form at once: memory holds compact attempts, never records.
+          Attempt a{r.mode, r.test_name, out.id, r.start_time, r.gil, r.iteration, r.attempt, r.outcome, {}, {}};
+          if (counts_as_iteration(r.outcome)) a.it = to_iteration(r, file);
+          for (const auto& t : r.tsan) a.tsan_types.push_back(t.type);
+          out.item = std::move(a);
+        } else {
+          out.item = std::move(r);
+        }
+      },
+      rec);
+}
+
+// Lists one package directory and reads every attempt record in it.
+void read_package(PackageDir& pd, std::string& buf) {
+  int dfd = ::open(pd.path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = dfd < 0 ? nullptr : ::fdopendir(dfd);
+  if (!d) {
+    if (dfd >= 0) ::close(dfd);
+    Parsed p;
+    p.problem = fmt::format("{}: cannot list: {}", pd.path.string(), std::strerror(errno));
+    pd.attempts.push_back(std::move(p));
+    return;
+  }
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    bool is_dir = e->d_type == DT_DIR;
+    if (e->d_type == DT_UNKNOWN) {  // file systems that do not fill d_type
+      struct stat st {};
+      is_dir = ::fstatat(dfd, e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (is_dir) names.emplace_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  pd.attempts.resize(names.size());
+  std::string rel;
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    auto& out = pd.attempts[k];
+    out.attempt_dir = names[k];
+    rel = fmt::format("{}/{}", names[k], attempt_files::kRecord);
+    auto n = read_at(dfd, rel.c_str(), buf);
+    if (!n && errno == ENOENT) {
+      out.missing = true;  // still running, or killed before writing
+      continue;
+    }
+    if (!n) {
+      out.problem = fmt::format("{}: cannot read: {}", (pd.path / rel).string(), std::strerror(errno));
+      continue;
+    }
+    try {
+      parse_into(out, std::string_view(buf.data(), *n), pd.path / names[k]);
+    } catch (const Error& first) {
+      std::string whole;
+      try {
+        if (!read_whole_file(pd.path / rel, whole)) throw first;
+        parse_into(out, whole, pd.path / names[k]);
+      } catch (const Error& e) {
+        out = Parsed{};
+        out.attempt_dir = names[k];
+        out.problem = e.what();
+      }
+    }
+  }
+  ::closedir(d);
+}
+
 }  // namespace
 
 std::vector<TestResult> read_pytest_junit(const fs::path& file) {
@@ -231,101 +468,54 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
   std::unordered_set<std::string> seen;
   std::map<std::string, std::map<std::string, std::set<int>>> recordless;  // pkg -> test -> attempts
 
-  // The layout is fixed (<dir>/<package>/<attempt dir>/record.json): walk two levels
-  // instead of a recursive walk that would stat every log file.
-  std::vector<fs::path> files;
+  std::vector<PackageDir> dirs;
   for (const auto& dir : in.record_dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
       report.problems.push_back(fmt::format("{}: not a directory", dir.string()));
       continue;
     }
-    for (auto& pkg : fs::directory_iterator(dir, ec)) {
-      if (!pkg.is_directory()) continue;
-      for (auto& att : fs::directory_iterator(pkg.path(), ec))
-        if (att.is_directory()) files.push_back(att.path() / attempt_files::kRecord);
-    }
+    for (auto& pkg : fs::directory_iterator(dir, ec))
+      if (pkg.is_directory(ec)) dirs.push_back({pkg.path(), {}});
   }
-  std::sort(files.begin(), files.end());  // deterministic folds
+  // Deterministic folds: the result never depends on directory order or timing.
+  std::sort(dirs.begin(), dirs.end(), [](const PackageDir& x, const PackageDir& y) { return x.path.native() < y.path.native(); });
 
-  // Parse on every core; merge in file order so the result never depends on timing.
-  // Workers turn each record into its compact form at once, so memory holds compact
-  // attempts only, never the parsed records.
-  struct Parsed {
-    std::string package, id, problem;
-    bool missing = false;
-    std::variant<std::monostate, Attempt, SetupRecord, ProbeRecord> item;
-  };
-  std::vector<Parsed> parsed(files.size());
-  {
-    const unsigned workers = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
-    std::atomic<std::size_t> next{0};
-    auto work = [&] {
-      for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
-        std::string text;
-        if (!read_small_file(files[i], text)) {
-          parsed[i].missing = true;  // still running, or killed before writing
-          continue;
-        }
-        try {
-          auto rec = parse_record(text, files[i].string());
-          std::visit(
-              [&](auto& r) {
-                auto& out = parsed[i];
-                out.package = r.package;
-                out.id = r.attempt_id.empty() ? files[i].string() : r.attempt_id;
-                using T = std::decay_t<decltype(r)>;
-                if constexpr (std::is_same_v<T, AttemptRecord>) {
-                  Attempt a{r.mode, r.test_name, out.id, r.start_time, r.gil, r.iteration, r.attempt, r.outcome, {}, {}};
-                  if (counts_as_iteration(r.outcome)) a.it = to_iteration(r, files[i]);
-                  for (const auto& t : r.tsan) a.tsan_types.push_back(t.type);
-                  out.item = std::move(a);
-                } else {
-                  out.item = std::move(r);
-                }
-              },
-              rec);
-        } catch (const Error& e) {
-          parsed[i].problem = e.what();
-        }
+  parallel_for(dirs.size(), [&](std::size_t i) {
+    thread_local std::string buf;  // one read buffer per thread, grown to the largest record
+    read_package(dirs[i], buf);
+  });
+
+  for (auto& pd : dirs) {
+    const auto pkg = pd.path.filename().string();
+    for (auto& pr : pd.attempts) {
+      if (pr.missing) {
+        if (auto t = attempt_dir_test(pkg, pr.attempt_dir)) recordless[pkg][t->first].insert(t->second);
+        continue;
       }
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
+      if (!pr.problem.empty()) {
+        report.problems.push_back(std::move(pr.problem));
+        continue;
+      }
+      ++report.records;
+      if (!seen.insert(pr.id).second) {
+        ++report.duplicates;
+        continue;
+      }
+      auto& p = pkgs[pr.package];
+      if (auto* a = std::get_if<Attempt>(&pr.item)) {
+        p.attempts.push_back(std::move(*a));
+      } else if (auto* s = std::get_if<SetupRecord>(&pr.item)) {
+        // The newest set-up decides (a re-run after a fix).
+        if (!p.setup || p.setup->start_time < s->start_time) p.setup = std::move(*s);
+      } else if (auto* r = std::get_if<ProbeRecord>(&pr.item)) {
+        if (!p.probe || p.probe->start_time < r->start_time) p.probe = std::move(*r);
+      }
+    }
+    std::vector<Parsed>().swap(pd.attempts);  // never two copies of every attempt at once
   }
-
-  for (auto& pr : parsed) {
-    if (pr.missing) {
-      // Layout <dir>/<package>/<attempt dir>/record.json.
-      const auto& f = files[&pr - parsed.data()];
-      const auto pkg = f.parent_path().parent_path().filename().string();
-      if (auto t = attempt_dir_test(pkg, f.parent_path().filename().string()))
-        recordless[pkg][t->first].insert(t->second);
-      continue;
-    }
-    if (!pr.problem.empty()) {
-      report.problems.push_back(std::move(pr.problem));
-      continue;
-    }
-    ++report.records;
-    if (!seen.insert(pr.id).second) {
-      ++report.duplicates;
-      continue;
-    }
-    auto& p = pkgs[pr.package];
-    if (auto* a = std::get_if<Attempt>(&pr.item)) {
-      p.attempts.push_back(std::move(*a));
-    } else if (auto* s = std::get_if<SetupRecord>(&pr.item)) {
-      // The newest set-up decides (a re-run after a fix).
-      if (!p.setup || p.setup->start_time < s->start_time) p.setup = std::move(*s);
-    } else if (auto* r = std::get_if<ProbeRecord>(&pr.item)) {
-      if (!p.probe || p.probe->start_time < r->start_time) p.probe = std::move(*r);
-    }
-  }
-  parsed.clear();
-  parsed.shrink_to_fit();
+  dirs.clear();
+  dirs.shrink_to_fit();
 
   // Only for packages fold knows of by a record or CTest: an empty attempt dir alone says
   // nothing.
@@ -358,116 +548,18 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
     }
   }
 
+  // Each package folds on its own: in parallel, merged in name order.
+  std::vector<std::pair<const std::string, PackageInputs>*> order;
+  for (auto& kv : pkgs) order.push_back(&kv);
   RunResults run;
-  for (auto& [name, inp] : pkgs) {
-    PackageResult p;
-    p.package = name;
-    if (inp.setup) {
-      p.install_ok = inp.setup->ok;
-      p.install_error = inp.setup->ok ? "" : first_line(inp.setup->error);
-      p.install_duration_s = inp.setup->duration_s;
-      p.commit = inp.setup->commit;
-      p.install_from = inp.setup->install_from;
-      p.sdist_version = inp.setup->sdist_version;
-    }
-    bool gil_fallback = false;
-    if (inp.probe) {
-      const auto& pr = *inp.probe;
-      p.import_ok = pr.ok;
-      p.import_error = pr.ok ? "" : first_line(pr.error.empty() && pr.crash ? pr.crash->signature : pr.error);
-      ExtensionCompat ec;
-      ec.probed = true;
-      ec.import_ok = pr.ok;
-      ec.gil_enabled_after_import = pr.gil_enabled_after_import;
-      ec.gil_reenabled_by = pr.gil_reenabled_by;
-      for (const auto& x : pr.extensions) ec.extensions.push_back({x.module, x.import_ok, x.reenabled_gil, x.declaration});
-      gil_fallback = !pr.gil_reenabled_by.empty() || pr.gil_enabled_after_import.value_or(false);
-      p.extension_compat = std::move(ec);
-    }
-    // What CTest saw: a failed set-up (with no record, e.g. killed) or iterations that
-    // never ran because their set-up fixture failed mean the package did not install.
-    std::map<std::string, std::set<int>> recorded;  // test name -> attempt numbers with a record
-    for (const auto& a : inp.attempts) recorded[a.test_name].insert(a.attempt);
-    std::vector<Attempt> lost;
-    for (const auto& [test_name, c] : inp.ctest) {
-      auto tn = parse_test_name(c.name);
-      if (tn->kind == "setup" && c.status == "failed" && !inp.setup) {
-        p.install_ok = false;
-        p.install_error = fmt::format("{} failed ({}, no set-up record)", c.name, c.reason);
-      }
-      if (tn->kind == "probe" && c.status == "failed" && !inp.probe) {
-        p.import_ok = false;
-        p.import_error = fmt::format("{} failed ({})", c.name, c.reason);
-      }
-      if (tn->iteration == 0) continue;
-      const bool has_record = recorded.count(c.name) > 0;
-      if (!has_record && c.status == "notrun") {
-        if (inp.setup && !inp.setup->ok) continue;
-        if (!inp.setup) {
-          p.install_ok = false;
-          if (p.install_error.empty()) p.install_error = fmt::format("{} not run: its set-up failed", c.name);
-        }
-        continue;
-      }
-      if (c.status != "failed") continue;
-      // CTest killed the runner (its TIMEOUT) before it wrote a record: each attempt
-      // directory it claimed and left empty is a lost run (with --repeat until-pass the
-      // earlier attempts may have records); with no directory at all, one lost run.
-      std::set<int> missing = inp.recordless[c.name];
-      if (has_record)
-        for (int n : recorded[c.name]) missing.erase(n);  // the record came with another shard
-      else if (missing.empty())
-        missing.insert(0);
-      for (int n : missing) {
-        Attempt a;
-        a.mode = tn->kind;
-        a.gil = gil_mode_from_string(tn->kind).value_or(GilMode::Off);
-        a.iteration = tn->iteration;
-        a.attempt = n;
-        a.test_name = c.name;
-        a.outcome = c.reason.find("Timeout") != std::string::npos ? Outcome::Timeout : Outcome::Fail;
-        a.it.status = std::string(to_string(a.outcome));
-        a.it.iteration = a.iteration;
-        a.it.attempt = n;
-        a.it.last_output_line = "no record: CTest says " + c.reason;
-        lost.push_back(std::move(a));
-        ++report.lost;
-      }
-    }
-    for (auto& a : lost) inp.attempts.push_back(std::move(a));
-
-    std::sort(inp.attempts.begin(), inp.attempts.end(), [](const Attempt& a, const Attempt& b) {
-      return std::tie(a.iteration, a.attempt, a.start_time) < std::tie(b.iteration, b.attempt, b.start_time);
-    });
-    std::vector<IterationResult> gil1;
-    std::set<std::string> tsan_types;
-    std::map<std::string, std::pair<int, int>> per_test;  // id -> (passes, failures)
-    for (auto& a : inp.attempts) {
-      if (!counts_as_iteration(a.outcome)) {
-        ++report.uncounted;
-        continue;
-      }
-      auto it = std::move(a.it);
-      tsan_types.insert(a.tsan_types.begin(), a.tsan_types.end());
-      if (is_gil1(a)) {
-        it.index = static_cast<int>(gil1.size()) + 1;
-        gil1.push_back(std::move(it));
-        continue;
-      }
-      for (const auto& t : it.test_results) {
-        if (t.status == "passed") ++per_test[t.id].first;
-        if (t.status == "failed" || t.status == "error") ++per_test[t.id].second;
-      }
-      it.index = static_cast<int>(p.iterations.size()) + 1;
-      p.iterations.push_back(std::move(it));
-    }
-    p.tsan_warning_types.assign(tsan_types.begin(), tsan_types.end());
-    for (const auto& [id, pf] : per_test) {
-      if (pf.second > 0) p.failing_tests[id] = pf.second;
-      if (pf.first > 0 && pf.second > 0) p.flaky_tests[id] = pf.second;
-    }
-    summarize(p, gil1, gil_fallback);
-    run.packages.push_back(std::move(p));
+  run.packages.resize(order.size());
+  std::vector<FoldCounts> counts(order.size());
+  parallel_for(order.size(), [&](std::size_t i) {
+    run.packages[i] = fold_package(order[i]->first, order[i]->second, counts[i]);
+  });
+  for (const auto& c : counts) {
+    report.lost += c.lost;
+    report.uncounted += c.uncounted;
   }
   return run;
 }

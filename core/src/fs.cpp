@@ -21,25 +21,27 @@ namespace {
 std::string errno_text() { return std::strerror(errno); }
 }  // namespace
 
-void atomic_write_file(const fs::path& path, std::string_view content) {
+void atomic_write_file(const fs::path& path, std::span<const std::string_view> pieces) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   std::string tmp = fmt::format("{}.tmp.{}", path.string(), ::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(fmt::format("cannot write {}: {}", tmp, errno_text()), kExitInternal);
-  const char* p = content.data();
-  std::size_t left = content.size();
-  while (left > 0) {
-    ssize_t w = ::write(fd, p, left);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      std::string why = errno_text();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error(fmt::format("cannot write {}: {}", tmp, why), kExitInternal);
+  for (const auto& piece : pieces) {
+    const char* p = piece.data();
+    std::size_t left = piece.size();
+    while (left > 0) {
+      ssize_t w = ::write(fd, p, left);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        std::string why = errno_text();
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw Error(fmt::format("cannot write {}: {}", tmp, why), kExitInternal);
+      }
+      p += w;
+      left -= static_cast<std::size_t>(w);
     }
-    p += w;
-    left -= static_cast<std::size_t>(w);
   }
   ::fsync(fd);
   ::close(fd);
@@ -48,6 +50,10 @@ void atomic_write_file(const fs::path& path, std::string_view content) {
     ::unlink(tmp.c_str());
     throw Error(fmt::format("cannot rename {} to {}: {}", tmp, path.string(), why), kExitInternal);
   }
+}
+
+void atomic_write_file(const fs::path& path, std::string_view content) {
+  atomic_write_file(path, std::span<const std::string_view>(&content, 1));
 }
 
 std::string read_file(const fs::path& path) {

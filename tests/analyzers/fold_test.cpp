@@ -135,6 +135,51 @@ TEST(Fold, CorruptRecordIsReportedWithItsPathAndSkipped) {
   EXPECT_EQ(find(run, "a").iterations_completed, 1);
 }
 
+// fold reads records into a 256 KiB buffer it grows: a record of several MiB (a stderr
+// tail of control characters, escaped six bytes each) is read whole, never cut.
+TEST(Fold, RecordLargerThanTheReadBufferIsReadWhole) {
+  auto d = scratch();
+  AttemptRecord r;
+  r.package = "big";
+  r.mode = "gil0";
+  r.gil = GilMode::Off;
+  r.iteration = 1;
+  r.attempt = 1;
+  r.test_name = "ft.big.gil0.iter01";
+  r.attempt_id = "host:big:1";
+  r.outcome = Outcome::Fail;
+  r.err.tail = std::string(600 * 1024, '\x01') + "\nthe last line\n";
+  auto dir = d / "big" / "gil0.iter01.a001";
+  fs::create_directories(dir);
+  const auto json = to_json(r);
+  ASSERT_GT(json.size(), 1024u * 1024u);
+  atomic_write_file(dir / "record.json", json);
+  FoldReport report;
+  auto run = fold({{d}, {}, {}}, report);
+  EXPECT_TRUE(report.problems.empty()) << report.problems.at(0);
+  const auto& it = find(run, "big").iterations.at(0);
+  EXPECT_EQ(it.status, "fail");
+  EXPECT_NE(it.stderr_tail.find("the last line"), std::string::npos);
+}
+
+// Package directories fold in parallel; the result is in name order whatever the order
+// the file system lists them in or the threads finish in.
+TEST(Fold, ManyPackagesFoldInNameOrderAndCountEveryRecord) {
+  auto d = scratch();
+  std::vector<std::string> names;
+  for (int i = 0; i < 60; ++i) names.push_back(fmt::format("p{:02d}", (i * 37) % 60));
+  for (const auto& n : names)
+    for (int it = 1; it <= 3; ++it) attempt(d, n, "gil0", it, it == 2 && n < "p30" ? Outcome::Fail : Outcome::Pass);
+  FoldReport report;
+  auto run = fold({{d}, {}, {}}, report);
+  EXPECT_EQ(report.records, 180);
+  ASSERT_EQ(run.packages.size(), 60u);
+  for (std::size_t i = 0; i < run.packages.size(); ++i) {
+    EXPECT_EQ(run.packages[i].package, fmt::format("p{:02d}", i));
+    EXPECT_EQ(run.packages[i].category, i < 30 ? "intermittent" : "compatible");
+  }
+}
+
 TEST(Fold, InterruptedAndSkippedAreNotIterations) {
   auto d = scratch();
   attempt(d, "a", "gil0", 1, Outcome::Pass);

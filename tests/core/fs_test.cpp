@@ -33,6 +33,15 @@ TEST(AtomicWrite, ReplacesWholeFileAndLeavesNoTemp) {
   fs::remove_all(d);
 }
 
+TEST(AtomicWrite, PiecesAreWrittenInOrderAsOneFile) {
+  auto d = temp_dir("pieces");
+  atomic_write_file(d / "r.jsonl", "old");
+  std::vector<std::string> lines{"{\"a\":1}\n", "", "{\"b\":2}\n"};
+  atomic_write_file(d / "r.jsonl", std::vector<std::string_view>(lines.begin(), lines.end()));
+  EXPECT_EQ(read_file(d / "r.jsonl"), "{\"a\":1}\n{\"b\":2}\n");
+  fs::remove_all(d);
+}
+
 TEST(ReadFile, MissingFileNamesThePath) {
   try {
     read_file("/nonexistent/labeille/x.json");

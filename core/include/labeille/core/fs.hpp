@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,9 @@ namespace labeille {
 // over `path`: a reader sees either the old file or the whole new one, never a part.
 // Throws labeille::Error naming the path on failure.
 void atomic_write_file(const std::filesystem::path& path, std::string_view content);
+// The same for content in pieces, written one after the other: a large file is never
+// joined into one more copy in memory.
+void atomic_write_file(const std::filesystem::path& path, std::span<const std::string_view> pieces);
 
 // Reads a whole file; throws labeille::Error naming the path on failure.
 std::string read_file(const std::filesystem::path& path);
