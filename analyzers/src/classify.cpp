@@ -66,6 +66,8 @@ void summarize(PackageResult& p, const std::vector<IterationResult>& gil1, bool 
   p.gil_enabled_iterations = static_cast<int>(gil1.size());
   p.gil_enabled_pass_count = static_cast<int>(
       std::count_if(gil1.begin(), gil1.end(), [](const IterationResult& r) { return r.status == "pass"; }));
+  p.gil_enabled_duration_s = 0;
+  for (const auto& r : gil1) p.gil_enabled_duration_s += r.duration_s;
   if (!gil1.empty()) {
     p.gil_enabled_pass_rate = std::round(10000.0 * p.gil_enabled_pass_count / p.gil_enabled_iterations) / 10000.0;
     const int fail1 = p.gil_enabled_iterations - p.gil_enabled_pass_count;

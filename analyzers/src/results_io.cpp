@@ -202,6 +202,7 @@ std::string package_to_json_line(const PackageResult& p) {
     key(w, "gil_enabled_pass_rate"); w.Double(*p.gil_enabled_pass_rate);
     key(w, "gil_enabled_iterations"); w.Int(p.gil_enabled_iterations);
     key(w, "gil_enabled_pass_count"); w.Int(p.gil_enabled_pass_count);
+    key(w, "gil_enabled_duration_s"); w.Double(std::round(p.gil_enabled_duration_s * 1000) / 1000);
     key(w, "gil_comparison"); str(w, p.gil_comparison);
     key(w, "gil_fisher_p"); p.gil_fisher_p ? w.Double(*p.gil_fisher_p) : w.Null();
   }
@@ -296,6 +297,7 @@ PackageResult package_from_json(std::string_view json, std::string_view source, 
     p.gil_enabled_pass_rate = get_num(d, "gil_enabled_pass_rate");
     p.gil_enabled_iterations = get_int(d, "gil_enabled_iterations");
     p.gil_enabled_pass_count = get_int(d, "gil_enabled_pass_count");
+    if (member(d, "gil_enabled_duration_s")) p.gil_enabled_duration_s = get_num(d, "gil_enabled_duration_s");
     p.gil_comparison = get_str(d, "gil_comparison");
     if (member(d, "gil_fisher_p")) p.gil_fisher_p = get_num(d, "gil_fisher_p");
   }
@@ -387,6 +389,9 @@ void write_run(const RunResults& run, const fs::path& dir, const std::string& me
     ++cats[p.category];
     total_iterations += p.iterations_completed + p.gil_enabled_iterations;
     if (p.iterations_completed > 0 || !p.install_ok || !p.import_ok) ++completed;
+    // Time spent in measured runs of both GIL modes (not wall time: packages run in
+    // parallel, and set-ups are not runs).
+    total_duration += p.gil_enabled_duration_s;
     for (const auto& it : p.iterations) total_duration += it.duration_s;
   }
   atomic_write_file(dir / "ft_results.jsonl", std::vector<std::string_view>(lines.begin(), lines.end()));

@@ -220,6 +220,22 @@ TEST(Fold, GilComparison) {
   EXPECT_EQ(find(run, "old").gil_comparison, "pre_existing");
 }
 
+// ft_meta.json's total_duration_s is time spent in measured runs of both GIL modes
+// (each attempt() lasts 1.5 s): 3 GIL=0 + 2 GIL=1 runs = 7.5 s, and it survives a read.
+TEST(Fold, TotalDurationCountsBothGilModes) {
+  auto d = scratch();
+  for (int i = 1; i <= 3; ++i) attempt(d / "rec", "a", "gil0", i, Outcome::Pass);
+  for (int i = 1; i <= 2; ++i) attempt(d / "rec", "a", "gil1", i, Outcome::Pass);
+  FoldReport report;
+  auto run = fold({{d / "rec"}, {}, {}}, report);
+  EXPECT_DOUBLE_EQ(find(run, "a").gil_enabled_duration_s, 3.0);
+  write_run(run, d / "out", "");
+  auto back = read_run(d / "out");
+  EXPECT_EQ(meta_string(back.meta_json, "total_duration_s"), "7.5");
+  EXPECT_EQ(meta_string(back.meta_json, "total_iterations"), "5");
+  EXPECT_DOUBLE_EQ(back.packages.at(0).gil_enabled_duration_s, 3.0);
+}
+
 TEST(Fold, SetupAndProbeRecords) {
   auto d = scratch();
   SetupRecord s;

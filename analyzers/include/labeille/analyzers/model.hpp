@@ -79,6 +79,7 @@ struct PackageResult {
   std::string verdict;              // "10/10 passed: failure rate <= 26% (95%)"
   double failure_rate_low = 0, failure_rate_high = 1;
   int gil_enabled_pass_count = 0;
+  double gil_enabled_duration_s = 0;  // sum over the GIL=1 runs (ft_meta total_duration_s)
   std::string gil_comparison;       // free_threading_specific | pre_existing | same | ""
   std::optional<double> gil_fisher_p;
   std::map<std::string, int> failing_tests;  // every failing test id -> failures
