@@ -41,6 +41,10 @@ struct Attempt {
   std::vector<std::string> tsan_types;
 };
 
+// Attempt directories the runner claimed but left without a record (killed hard, or
+// still running): test name -> attempt number -> the runner's started.json, if any.
+using Recordless = std::map<std::string, std::map<int, std::optional<StartedMarker>>>;
+
 struct PackageInputs {
   std::vector<Attempt> attempts;
   std::optional<SetupRecord> setup;
@@ -48,10 +52,8 @@ struct PackageInputs {
   // One result per CTest test name: the driver passes both the JUnit and Test.xml of
   // the same run, and a lost attempt must count once.
   std::map<std::string, CTestResult> ctest;
-  // Attempt directories the runner claimed but left without a record (killed hard, or
-  // still running): test name -> attempt numbers. They count only if CTest says the test
-  // failed.
-  std::map<std::string, std::set<int>> recordless;
+  // They count only if CTest says the test failed.
+  Recordless recordless;
 };
 
 // Reads <dir>/<rel> into buf (reused across calls, so a worker allocates once) and
@@ -179,6 +181,24 @@ std::optional<std::pair<std::string, int>> attempt_dir_test(const std::string& p
   return std::pair{fmt::format("ft.{}.{}.iter{}", pkg, m[1].str(), m[2].str()), std::stoi(m[3])};
 }
 
+// A test CTest says failed left no record for an attempt: was it a timeout? Test.xml
+// says so ("Timeout"); CTest's JUnit does not, but its time for the run against the
+// runner's own timeout (from started.json) does: the runner always writes a record
+// before its own timeout, so a kill past it is CTest's TIMEOUT, a kill before it
+// something else (the OOM killer, a signal). Without either, a plain failure.
+std::pair<Outcome, std::string> lost_outcome(const CTestResult& c, const std::optional<StartedMarker>& started,
+                                             bool timed_run) {
+  if (c.reason.find("Timeout") != std::string::npos) return {Outcome::Timeout, "no record: CTest says " + c.reason};
+  if (started && started->timeout_s > 0 && timed_run && c.duration_s >= 0) {
+    if (c.duration_s >= started->timeout_s)
+      return {Outcome::Timeout, fmt::format("no record: CTest killed the runner after {:.1f} s, past its own "
+                                            "timeout of {:g} s", c.duration_s, started->timeout_s)};
+    return {Outcome::Fail, fmt::format("no record: the runner was killed after {:.1f} s, before its own "
+                                       "timeout of {:g} s", c.duration_s, started->timeout_s)};
+  }
+  return {Outcome::Fail, "no record: CTest says " + c.reason};
+}
+
 // What fold counts besides packages (summed into FoldReport).
 struct FoldCounts {
   int lost = 0, uncounted = 0;
@@ -228,8 +248,10 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
     if (tn->iteration == 0) continue;
     const bool has_record = recorded.count(c.name) > 0;
     if (!has_record && c.status == "notrun") {
-      if (inp.setup && !inp.setup->ok) continue;
-      if (!inp.setup) {
+      // Only a failed fixture (the set-up) says the package did not install; a DISABLED
+      // test, or one CTest did not start for another reason, is simply not a run.
+      const bool fixture_failed = c.reason.find("Fixture dependency failed") != std::string::npos;
+      if (fixture_failed && !inp.setup) {
         p.install_ok = false;
         if (p.install_error.empty()) p.install_error = fmt::format("{} not run: its set-up failed", c.name);
       }
@@ -239,23 +261,32 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
     // CTest killed the runner (its TIMEOUT) before it wrote a record: each attempt
     // directory it claimed and left empty is a lost run (with --repeat until-pass the
     // earlier attempts may have records); with no directory at all, one lost run.
-    std::set<int> missing = inp.recordless[c.name];
+    auto missing = inp.recordless[c.name];
     if (has_record)
       for (int n : recorded[c.name]) missing.erase(n);  // the record came with another shard
     else if (missing.empty())
-      missing.insert(0);
-    for (int n : missing) {
+      missing.emplace(0, std::nullopt);
+    for (auto& [n, started] : missing) {
+      // CTest's time is that of the test's last run (with --repeat, earlier runs that
+      // left no record are known by CTest's reason only).
+      const bool last_run = n == missing.rbegin()->first;
+      auto [outcome, why] = lost_outcome(c, started, last_run);
       Attempt a;
       a.mode = tn->kind;
       a.gil = gil_mode_from_string(tn->kind).value_or(GilMode::Off);
       a.iteration = tn->iteration;
       a.attempt = n;
       a.test_name = c.name;
-      a.outcome = c.reason.find("Timeout") != std::string::npos ? Outcome::Timeout : Outcome::Fail;
+      a.outcome = outcome;
       a.it.status = std::string(to_string(a.outcome));
       a.it.iteration = a.iteration;
       a.it.attempt = n;
-      a.it.last_output_line = "no record: CTest says " + c.reason;
+      a.it.last_output_line = std::move(why);
+      if (started) {
+        a.attempt_id = a.it.attempt_id = started->attempt_id;
+        a.start_time = started->start_time;
+      }
+      if (last_run && c.duration_s >= 0) a.it.duration_s = c.duration_s;
       lost.push_back(std::move(a));
       ++counts.lost;
     }
@@ -303,7 +334,8 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
 // stat'ed (d_type says which entries are directories).
 struct Parsed {
   std::string attempt_dir, package, id, problem;
-  bool missing = false;
+  bool missing = false;                 // no record.json (yet)
+  std::optional<StartedMarker> started;  // when missing: the runner's started.json
   std::variant<std::monostate, Attempt, SetupRecord, ProbeRecord> item;
 };
 struct PackageDir {
@@ -365,6 +397,14 @@ void read_package(PackageDir& pd, std::string& buf) {
     auto n = read_at(dfd, rel.c_str(), buf);
     if (!n && errno == ENOENT) {
       out.missing = true;  // still running, or killed before writing
+      rel = fmt::format("{}/{}", names[k], attempt_files::kStarted);
+      if (auto m = read_at(dfd, rel.c_str(), buf)) {
+        try {
+          out.started = parse_started(std::string_view(buf.data(), *m), (pd.path / rel).string());
+        } catch (const Error&) {
+          // A hint cut short by the kill: the attempt is still known from its directory.
+        }
+      }
       continue;
     }
     if (!n) {
@@ -423,6 +463,7 @@ std::vector<CTestResult> read_ctest_junit(const fs::path& file) {
   for (auto tc : doc.select_nodes("//testcase")) {
     auto n = tc.node();
     CTestResult r{n.attribute("name").value(), "passed", ""};
+    if (auto t = n.attribute("time")) r.duration_s = t.as_double(-1);
     std::string status = n.attribute("status").value();
     if (auto f = n.child("failure")) {
       r.status = "failed";
@@ -432,10 +473,11 @@ std::vector<CTestResult> read_ctest_junit(const fs::path& file) {
       r.reason = s.attribute("message").value();
     } else if (status == "notrun" || status == "disabled") {
       r.status = "notrun";
+      r.reason = status == "disabled" ? "Disabled" : "Not Run";  // as Test.xml says it
     }
     // CTest 3.25 writes failure message="" and an empty system-out for a test it killed on
-    // its TIMEOUT (tests/analyzers/data/ctest_run): only Test.xml names the timeout, so a
-    // record-less failure known from the JUnit alone counts as a plain failure.
+    // its TIMEOUT (tests/analyzers/data/ctest_run): only Test.xml names the timeout; from
+    // the JUnit alone, lost_outcome weighs the run's time against the runner's timeout.
     if (r.status == "failed" && r.reason.empty()) r.reason = "Failed";
     out.push_back(std::move(r));
   }
@@ -452,6 +494,7 @@ std::vector<CTestResult> read_ctest_xml(const fs::path& file) {
     CTestResult r{n.child_value("Name"), n.attribute("Status").value(), ""};
     for (auto m : n.child("Results").children("NamedMeasurement")) {
       std::string name = m.attribute("name").value();
+      if (name == "Execution Time") r.duration_s = std::strtod(m.child_value("Value"), nullptr);
       if (name == "Exit Code" || name == "Completion Status") {
         std::string v = m.child_value("Value");
         if (r.reason.empty() || v == "Timeout") r.reason = v;
@@ -466,7 +509,7 @@ std::vector<CTestResult> read_ctest_xml(const fs::path& file) {
 RunResults fold(const FoldInputs& in, FoldReport& report) {
   std::map<std::string, PackageInputs> pkgs;
   std::unordered_set<std::string> seen;
-  std::map<std::string, std::map<std::string, std::set<int>>> recordless;  // pkg -> test -> attempts
+  std::map<std::string, Recordless> recordless;  // by package
 
   std::vector<PackageDir> dirs;
   for (const auto& dir : in.record_dirs) {
@@ -490,7 +533,7 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
     const auto pkg = pd.path.filename().string();
     for (auto& pr : pd.attempts) {
       if (pr.missing) {
-        if (auto t = attempt_dir_test(pkg, pr.attempt_dir)) recordless[pkg][t->first].insert(t->second);
+        if (auto t = attempt_dir_test(pkg, pr.attempt_dir)) recordless[pkg][t->first][t->second] = std::move(pr.started);
         continue;
       }
       if (!pr.problem.empty()) {
@@ -517,11 +560,6 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
   dirs.clear();
   dirs.shrink_to_fit();
 
-  // Only for packages fold knows of by a record or CTest: an empty attempt dir alone says
-  // nothing.
-  for (auto& [pkg, tests] : recordless)
-    if (auto it = pkgs.find(pkg); it != pkgs.end()) it->second.recordless = std::move(tests);
-
   auto add_ctest = [&](const std::vector<CTestResult>& results) {
     for (const auto& c : results)
       if (auto tn = parse_test_name(c.name)) {
@@ -529,8 +567,11 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
         // CTest's JUnit says only "fail" for a test it killed on its TIMEOUT; Test.xml
         // says "Timeout". The more precise reason wins, whatever the order of the files.
         if (!fresh && slot->second.reason.find("Timeout") == std::string::npos &&
-            c.reason.find("Timeout") != std::string::npos)
+            c.reason.find("Timeout") != std::string::npos) {
+          const double known = slot->second.duration_s;
           slot->second = c;
+          if (slot->second.duration_s < 0) slot->second.duration_s = known;
+        }
       }
   };
   for (const auto& f : in.ctest_junit) {
@@ -547,6 +588,11 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
       report.problems.push_back(e.what());
     }
   }
+
+  // Only for packages fold knows of by a record or CTest: an empty attempt dir alone says
+  // nothing.
+  for (auto& [pkg, tests] : recordless)
+    if (auto it = pkgs.find(pkg); it != pkgs.end()) it->second.recordless = std::move(tests);
 
   // Each package folds on its own: in parallel, merged in name order.
   std::vector<std::pair<const std::string, PackageInputs>*> order;

@@ -21,7 +21,7 @@ namespace {
 std::string errno_text() { return std::strerror(errno); }
 }  // namespace
 
-void atomic_write_file(const fs::path& path, std::span<const std::string_view> pieces) {
+void atomic_write_file(const fs::path& path, std::span<const std::string_view> pieces, Sync sync) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   std::string tmp = fmt::format("{}.tmp.{}", path.string(), ::getpid());
@@ -43,7 +43,7 @@ void atomic_write_file(const fs::path& path, std::span<const std::string_view> p
       left -= static_cast<std::size_t>(w);
     }
   }
-  ::fsync(fd);
+  if (sync == Sync::Yes) ::fsync(fd);
   ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string why = errno_text();
@@ -52,8 +52,8 @@ void atomic_write_file(const fs::path& path, std::span<const std::string_view> p
   }
 }
 
-void atomic_write_file(const fs::path& path, std::string_view content) {
-  atomic_write_file(path, std::span<const std::string_view>(&content, 1));
+void atomic_write_file(const fs::path& path, std::string_view content, Sync sync) {
+  atomic_write_file(path, std::span<const std::string_view>(&content, 1), sync);
 }
 
 std::string read_file(const fs::path& path) {

@@ -317,8 +317,9 @@ std::string to_json(const ProbeRecord& r) {
   });
 }
 
-Record parse_record(std::string_view json, std::string_view source) {
-  rapidjson::Document doc;
+namespace {
+// Parses `json` into doc and checks that it is a schema-1 object; returns its reader.
+In open_record(rapidjson::Document& doc, std::string_view json, std::string_view source) {
   doc.Parse(json.data(), json.size());
   if (doc.HasParseError())
     throw Error(fmt::format("{}: not valid JSON at byte {}: {}", source, doc.GetErrorOffset(),
@@ -329,6 +330,47 @@ Record parse_record(std::string_view json, std::string_view source) {
   if (schema != kRecordSchema)
     throw Error(fmt::format("{}: field \"schema\" is {}, this build reads schema {}", source,
                             schema, kRecordSchema));
+  return in;
+}
+}  // namespace
+
+std::string to_json(const StartedMarker& m) {
+  return write_object("started", [&](Out& o) {
+    o.key("attempt_id").str(m.attempt_id);
+    o.key("package").str(m.package);
+    o.key("mode").str(m.mode);
+    o.key("test_name").str(m.test_name);
+    o.key("iteration").integer(m.iteration);
+    o.key("attempt").integer(m.attempt);
+    o.key("start_time").str(m.start_time);
+    o.key("timeout_s").num(m.timeout_s);
+    o.key("pid").integer(m.pid);
+    o.key("host").str(m.host);
+  });
+}
+
+StartedMarker parse_started(std::string_view json, std::string_view source) {
+  rapidjson::Document doc;
+  In in = open_record(doc, json, source);
+  if (std::string kind = in.str("kind"); kind != "started")
+    throw Error(fmt::format("{}: field \"kind\" is \"{}\", expected \"started\"", source, kind));
+  StartedMarker m;
+  m.attempt_id = in.str("attempt_id");
+  m.package = in.str("package");
+  m.mode = in.str("mode");
+  m.test_name = in.str("test_name");
+  m.iteration = static_cast<int>(in.integer("iteration"));
+  m.attempt = static_cast<int>(in.integer("attempt"));
+  m.start_time = in.str("start_time");
+  m.timeout_s = in.num("timeout_s");
+  m.pid = in.integer("pid");
+  m.host = in.str("host");
+  return m;
+}
+
+Record parse_record(std::string_view json, std::string_view source) {
+  rapidjson::Document doc;
+  In in = open_record(doc, json, source);
   std::string kind = in.str("kind");
   if (kind == "attempt") {
     AttemptRecord r;

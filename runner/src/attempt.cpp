@@ -164,6 +164,11 @@ int run_attempt(const Options& o, std::ostream& out) {
   r.attempt_id = fmt::format("{}:{}:{}:{}", r.host, ::getpid(), start_ms, dir.filename().string());
   r.start_time = iso8601_utc_from_ms(start_ms);
   r.stall.threshold_s = o.stall_threshold_s;
+  {
+    StartedMarker m{r.attempt_id, r.package, r.mode, r.test_name, r.iteration, r.attempt,
+                    r.start_time, r.timeout_s, ::getpid(), r.host};
+    atomic_write_file(dir / attempt_files::kStarted, to_json(m), Sync::No);
+  }
 
   auto finish = [&](const Verdict& v) {
     r.outcome = v.outcome;

@@ -67,6 +67,18 @@ std::string junit_with(bool test_b_fails) {
       test_b_fails ? "<failure message=\"AssertionError: lost update: 1999 != 2000\">trace</failure>" : "");
 }
 
+// The runner's started.json in an attempt directory that never got its record.
+void started(const fs::path& rec, const std::string& pkg, const std::string& dir, double timeout_s) {
+  StartedMarker m;
+  m.attempt_id = fmt::format("host:1:2:{}", dir);
+  m.package = pkg;
+  m.mode = "gil0";
+  m.timeout_s = timeout_s;
+  m.start_time = "2026-11-25T05:00:00.000Z";
+  fs::create_directories(rec / pkg / dir);
+  atomic_write_file(rec / pkg / dir / "started.json", to_json(m));
+}
+
 const PackageResult& find(const RunResults& run, const std::string& name) {
   for (const auto& p : run.packages)
     if (p.package == name) return p;
@@ -277,8 +289,10 @@ TEST(Fold, CTestJUnitFillsWhatRecordsCannotSay) {
          "<testcase name=\"ft.nosetup.setup\" classname=\"ft.nosetup.setup\" status=\"fail\"><failure message=\"Failed\"/></testcase>"
          "<testcase name=\"ft.nosetup.gil0.iter01\" classname=\"x\" status=\"notrun\"><skipped message=\"Fixture dependency failed\"/></testcase>"
          "<testcase name=\"ft.slow.gil0.iter01\" classname=\"x\" status=\"run\"/>"
-         "<testcase name=\"ft.slow.gil0.iter02\" classname=\"x\" status=\"fail\"><failure message=\"Timeout\"/></testcase>"
+         // As CTest 3.25 writes a run it killed: no word of the timeout, only the time.
+         "<testcase name=\"ft.slow.gil0.iter02\" classname=\"x\" time=\"90.5\" status=\"fail\"><failure message=\"\"/></testcase>"
          "</testsuite>";
+  started(d / "rec", "slow", "gil0.iter02.a001", 60);
   FoldReport report;
   auto run = fold({{d / "rec"}, {d / "ctest.xml"}, {}}, report);
   EXPECT_EQ(find(run, "nosetup").category, "install_failure");
@@ -312,7 +326,8 @@ TEST(Fold, RealCTestFilesTogetherCountALostAttemptOnceAsATimeout) {
   }
 }
 
-TEST(Fold, RealCTestJUnitAloneCannotTellATimeoutFromAFailure) {
+// No Test.xml and no started.json (records from an older runner): a plain failure.
+TEST(Fold, RealCTestJUnitAloneWithoutAMarkerIsAFailure) {
   auto d = scratch();
   fs::create_directories(d / "rec");
   const fs::path data = fs::path(LABEILLE_FT_SOURCE_DIR) / "tests/analyzers/data/ctest_run";
@@ -328,6 +343,36 @@ TEST(Fold, RealCTestJUnitAloneCannotTellATimeoutFromAFailure) {
 
 // ctest --repeat until-pass:2: a001 failed with its record, a002 was killed by CTest's
 // TIMEOUT and left its claimed directory empty. Both are measured runs.
+// The real JUnit says only "fail" and time="1.01125" for ft.q.gil0.iter01 (CTest killed
+// it on its TIMEOUT 1). The runner's started.json gives its own timeout: past it, CTest's
+// kill is a timeout; well before it, something else killed the runner: a failure.
+TEST(Fold, RealCTestJUnitAndTheStartedMarkerTellATimeoutFromAKill) {
+  const fs::path data = fs::path(LABEILLE_FT_SOURCE_DIR) / "tests/analyzers/data/ctest_run";
+  for (double runner_timeout : {1.0, 30.0}) {
+    auto d = scratch();
+    started(d / "rec", "q", "gil0.iter01.a001", runner_timeout);
+    FoldReport report;
+    auto run = fold({{d / "rec"}, {data / "junit.xml"}, {}}, report);
+    EXPECT_EQ(report.lost, 1);
+    const auto& q = find(run, "q");
+    ASSERT_EQ(q.iterations_completed, 1);
+    const auto& it = q.iterations[0];
+    EXPECT_EQ(it.attempt_id, "host:1:2:gil0.iter01.a001");
+    EXPECT_DOUBLE_EQ(it.duration_s, 1.01125);
+    if (runner_timeout == 1.0) {
+      EXPECT_EQ(it.status, "timeout");
+      EXPECT_EQ(q.timeout_count, 1);
+      EXPECT_EQ(it.last_output_line, "no record: CTest killed the runner after 1.0 s, past its own timeout of 1 s");
+    } else {
+      EXPECT_EQ(it.status, "fail");
+      EXPECT_EQ(q.timeout_count, 0);
+      EXPECT_EQ(it.last_output_line,
+                "no record: the runner was killed after 1.0 s, before its own timeout of 30 s");
+    }
+    EXPECT_EQ(q.category, "incompatible");
+  }
+}
+
 TEST(Fold, EmptyAttemptDirOfATestCTestKilledIsALostTimeout) {
   auto d = scratch();
   attempt(d / "rec", "r", "gil0", 1, Outcome::Fail, 1);

@@ -77,6 +77,28 @@ TEST(RecordJson, ErrorsNameSourceFieldAndValue) {
   expect_error("{\"schema\":1,\"kind\":\"weird\"}", "weird");
 }
 
+TEST(RecordJson, StartedMarkerRoundTripsAndIsNotARecord) {
+  StartedMarker m{"h:42:1764046800123:gil0.iter03.a002", "foo", "gil0", "ft.foo.gil0.iter03", 3, 2,
+                  "2026-11-25T05:00:00.123Z", 600, 42, "h"};
+  const auto json = to_json(m);
+  auto back = parse_started(json, "started.json");
+  EXPECT_EQ(back.attempt_id, m.attempt_id);
+  EXPECT_EQ(back.test_name, "ft.foo.gil0.iter03");
+  EXPECT_EQ(back.iteration, 3);
+  EXPECT_EQ(back.attempt, 2);
+  EXPECT_DOUBLE_EQ(back.timeout_s, 600);
+  EXPECT_EQ(back.pid, 42);
+  // A record is not a marker, and a marker is not a record: each reader names the kind.
+  AttemptRecord r;
+  try {
+    parse_started(to_json(r), "rec/record.json");
+    ADD_FAILURE() << "a record read as a marker";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"attempt\", expected \"started\""), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_record(json, "started.json"), Error);
+}
+
 TEST(Iso8601, FormatsMilliseconds) {
   EXPECT_EQ(iso8601_utc_from_ms(1764046800123), "2025-11-25T05:00:00.123Z");
 }

@@ -52,6 +52,14 @@ TEST(RunnerReal, PassAndFailAndExitCodes) {
   EXPECT_EQ(f.exit_code, 3);
   EXPECT_EQ(f.iteration, 3);
   EXPECT_TRUE(fs::exists(d / "f" / "gil0.iter03.a001" / "record.json"));
+  // The marker a CTest kill would leave alone: same attempt, the runner's own timeout.
+  auto m = parse_started(read_file(d / "f" / "gil0.iter03.a001" / "started.json"), "started.json");
+  EXPECT_EQ(m.attempt_id, f.attempt_id);
+  EXPECT_EQ(m.test_name, "ft.f.gil0.iter03");
+  EXPECT_EQ(m.iteration, 3);
+  EXPECT_EQ(m.attempt, 1);
+  EXPECT_DOUBLE_EQ(m.timeout_s, f.timeout_s);
+  EXPECT_GT(m.timeout_s, 0);
 }
 
 TEST(RunnerReal, CommandThatCannotStartIsAnError) {

@@ -31,6 +31,7 @@ struct CTestResult {
   std::string name;
   std::string status;   // passed | failed | notrun | skipped
   std::string reason;   // "Timeout", "Failed", "Not Run", ...
+  double duration_s = -1;  // CTest's time for the (last) run; -1 when not given
 };
 
 std::vector<CTestResult> read_ctest_junit(const std::filesystem::path& file);

@@ -12,10 +12,14 @@ namespace labeille {
 // Writes `content` to a temporary file in the same directory, fsyncs it and renames it
 // over `path`: a reader sees either the old file or the whole new one, never a part.
 // Throws labeille::Error naming the path on failure.
-void atomic_write_file(const std::filesystem::path& path, std::string_view content);
+// Sync::No skips the fsync (a hint that a machine crash may lose, never a record: it
+// costs milliseconds on the runner's path).
+enum class Sync { Yes, No };
+void atomic_write_file(const std::filesystem::path& path, std::string_view content, Sync sync = Sync::Yes);
 // The same for content in pieces, written one after the other: a large file is never
 // joined into one more copy in memory.
-void atomic_write_file(const std::filesystem::path& path, std::span<const std::string_view> pieces);
+void atomic_write_file(const std::filesystem::path& path, std::span<const std::string_view> pieces,
+                       Sync sync = Sync::Yes);
 
 // Reads a whole file; throws labeille::Error naming the path on failure.
 std::string read_file(const std::filesystem::path& path);
@@ -33,6 +37,7 @@ ClaimedAttempt claim_attempt_dir(const std::filesystem::path& parent, std::strin
 // File names used inside an attempt directory (the record format's layout, one place).
 namespace attempt_files {
 inline constexpr std::string_view kRecord = "record.json";
+inline constexpr std::string_view kStarted = "started.json";  // StartedMarker (record.hpp)
 inline constexpr std::string_view kStdout = "stdout.log";
 inline constexpr std::string_view kStderr = "stderr.log";
 inline constexpr std::string_view kJUnit = "junit.xml";

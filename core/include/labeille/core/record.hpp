@@ -2,7 +2,8 @@
 // docs/records.md documents the JSON form field by field; this header is its source.
 //
 // Every record is one JSON object with "schema": 1 and "kind": "attempt" | "setup" |
-// "probe". A record lives in its own attempt directory (see fs.hpp):
+// "probe" (and "started" for the marker below). A record lives in its own attempt
+// directory (see fs.hpp):
 //   <record-dir>/<package>/<mode>.iter<NN>.a<NNN>/record.json   kind "attempt"
 //   <record-dir>/<package>/setup.a<NNN>/record.json              kind "setup"
 //   <record-dir>/<package>/probe.a<NNN>/record.json              kind "probe"
@@ -150,6 +151,21 @@ struct ProbeRecord {
 
 using Record = std::variant<AttemptRecord, SetupRecord, ProbeRecord>;
 
+// started.json: what the runner writes into the attempt directory as it starts, before
+// the command runs. Not a record (fold never counts it): when record.json never appears
+// because something killed the runner (CTest's TIMEOUT, the OOM killer), it is what
+// tells fold who the attempt was and what the runner's own timeout was, so a CTest kill
+// past that timeout reads as a timeout even from CTest's JUnit alone.
+struct StartedMarker {
+  std::string attempt_id;
+  std::string package, mode, test_name;
+  int iteration = 0, attempt = 0;
+  std::string start_time;
+  double timeout_s = 0;  // the runner's own hard timeout (0: none)
+  std::int64_t pid = 0;  // the runner's
+  std::string host;
+};
+
 // Serialization. The writer always produces valid UTF-8 JSON (see sanitize_utf8) with
 // "schema" and "kind" first. The reader throws labeille::Error naming `source`, the field
 // and the value when a record is not schema 1 or a field has the wrong type.
@@ -157,6 +173,8 @@ std::string to_json(const AttemptRecord& r);
 std::string to_json(const SetupRecord& r);
 std::string to_json(const ProbeRecord& r);
 Record parse_record(std::string_view json, std::string_view source);
+std::string to_json(const StartedMarker& m);
+StartedMarker parse_started(std::string_view json, std::string_view source);
 
 // "2026-11-25T05:00:00.123Z" for now / for a time point in ms since the epoch.
 std::string iso8601_utc_now();
