@@ -43,11 +43,21 @@ ProbeRecord probe(const ProbeOptions& o);
 // differs from the one stored in it.
 std::string venv_stamp(const PrepareOptions& o);
 
-// Free-threading declarations in extension sources (C, C++, Cython, Rust):
-// Py_mod_gil slots (also multi-line initialisers), PyUnstable_Module_SetGIL, pybind11
+// How a scanned file writes comments: C, C++ and Rust (// and /* */), build files
+// (#: CMake, setup.py, pyproject.toml, meson.build), or Keep for Cython, whose
+// directives are comments.
+enum class CommentStyle { CLike, Hash, Keep };
+// The text with its comments blanked (newlines kept; string literals left alone, so
+// "http://x" is not a comment): a commented-out declaration declares nothing.
+std::string strip_comments(std::string_view text, CommentStyle style);
+// Which files the scan reads, and their comment style; nullopt for any other file.
+std::optional<CommentStyle> scanned_file_style(const std::filesystem::path& file);
+
+// Free-threading declarations in extension sources and build files: Py_mod_gil slots
+// (also multi-line initialisers), PyUnstable_Module_SetGIL, pybind11
 // py::mod_gil_not_used(), PyO3 gil_used = false, nanobind FREE_THREADED, Cython
-// freethreading_compatible. Returns the kinds found ("Py_mod_gil", ...), sorted.
-std::vector<std::string> scan_declarations(std::string_view source_text);
+// freethreading_compatible. Comments are ignored. Returns the kinds found, in order.
+std::vector<std::string> scan_declarations(std::string_view source_text, CommentStyle style = CommentStyle::CLike);
 std::vector<std::string> scan_tree(const std::filesystem::path& dir);
 
 }  // namespace labeille::setup
