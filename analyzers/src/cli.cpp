@@ -62,8 +62,6 @@ void add_commands(CLI::App& ft) {
       };
       add_existing(*junit, in.ctest_junit);
       add_existing(*xml, in.ctest_xml);
-      auto run = fold(in, report);
-      for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << p << "\n";
       // Keys already in the run's ft_meta.json (written at the start of a run) are kept;
       // --meta adds or replaces keys.
       std::string base;
@@ -73,10 +71,18 @@ void add_commands(CLI::App& ft) {
         std::string extra = read_file(*meta);
         base = base.empty() ? extra : merge_meta(base, extra, *meta);
       }
-      write_run(run, *out, base);
+      // Package by package: a large run never sits in memory whole.
+      RunWriter writer(*out, base);
+      std::size_t packages = 0;
+      fold_each(in, report, [&](std::vector<PackageResult>& chunk) {
+        writer.add(chunk);
+        packages += chunk.size();
+      });
+      writer.finish();
+      for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << p << "\n";
       std::cerr << fmt::format("labeille: folded {} record(s) ({} duplicate, {} not counted, {} known only from CTest) "
                                "into {} package(s): {}\n",
-                               report.records, report.duplicates, report.uncounted, report.lost, run.packages.size(), *out);
+                               report.records, report.duplicates, report.uncounted, report.lost, packages, *out);
     });
   }
   // show

@@ -56,6 +56,15 @@ struct PackageInputs {
   Recordless recordless;
 };
 
+// O_NOATIME: a file read for the first time would otherwise have its atime updated
+// (relatime does that while atime <= mtime), a journaled inode write per file that
+// doubles the cost of a first fold. Only the file's owner may ask for it.
+int open_for_reading(int dir_fd, const char* path) {
+  int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
 // Reads <dir>/<rel> into buf (reused across calls, so a worker allocates once) and
 // returns its length; nullopt when it cannot be opened (errno says why: ENOENT when the
 // attempt has no record yet). Plain POSIX relative to the package directory's
@@ -64,11 +73,7 @@ struct PackageInputs {
 // a record a signal cut short fails to parse and is read again by read_whole_file before
 // it is called corrupt).
 std::optional<std::size_t> read_at(int dir_fd, const char* rel, std::string& buf) {
-  // O_NOATIME: a record read for the first time would otherwise have its atime updated
-  // (relatime does that while atime <= mtime), a journaled inode write per record that
-  // doubles the cost of the first fold. Only the file's owner may ask for it.
-  int fd = ::openat(dir_fd, rel, O_RDONLY | O_CLOEXEC | O_NOATIME);
-  if (fd < 0 && errno == EPERM) fd = ::openat(dir_fd, rel, O_RDONLY | O_CLOEXEC);
+  int fd = open_for_reading(dir_fd, rel);
   if (fd < 0) return std::nullopt;
   if (buf.size() < (std::size_t{256} << 10)) buf.resize(std::size_t{256} << 10);
   std::size_t got = 0;
@@ -87,7 +92,7 @@ std::optional<std::size_t> read_at(int dir_fd, const char* rel, std::string& buf
 
 // The careful read: until read() says end of file.
 bool read_whole_file(const fs::path& p, std::string& out) {
-  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = open_for_reading(AT_FDCWD, p.c_str());
   if (fd < 0) return false;
   out.clear();
   char chunk[1 << 16];
@@ -135,19 +140,19 @@ IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file
   }
   it.gil_enabled = r.gil_enabled_at_exit;
   it.attempt_id = r.attempt_id;
-  // The JUnit beside the record wins: records copied from another machine keep their
-  // old absolute junit_path.
-  // The runner sets junit_path only when pytest wrote one.
-  fs::path junit;
+  // The runner sets junit_path only when pytest wrote one. The JUnit beside the record
+  // wins: records copied from another machine keep their old absolute junit_path.
   if (!r.junit_path.empty()) {
-    junit = record_file.parent_path() / attempt_files::kJUnit;
-    if (record_file.empty() || !fs::exists(junit)) junit = r.junit_path;
-  }
-  if (!junit.empty() && fs::exists(junit)) {
-    try {
-      it.test_results = read_pytest_junit(junit);
-    } catch (const Error&) {
-      // A JUnit cut short by a crash: the iteration still counts, without per-test data.
+    std::string xml;
+    fs::path junit = record_file.parent_path() / attempt_files::kJUnit;
+    bool found = !record_file.empty() && read_whole_file(junit, xml);
+    if (!found) found = read_whole_file(junit = r.junit_path, xml);
+    if (found) {
+      try {
+        it.test_results = parse_pytest_junit(xml, junit.string());
+      } catch (const Error&) {
+        // A JUnit cut short by a crash: the iteration still counts, without per-test data.
+      }
     }
   }
   for (const auto& t : it.test_results) {
@@ -431,12 +436,29 @@ void read_package(PackageDir& pd, std::string& buf) {
 }  // namespace
 
 std::vector<TestResult> read_pytest_junit(const fs::path& file) {
+  std::string text;
+  if (!read_whole_file(file, text)) throw Error(fmt::format("{}: cannot read: {}", file.string(), std::strerror(errno)));
+  return parse_pytest_junit(text, file.string());
+}
+
+std::vector<TestResult> parse_pytest_junit(std::string_view xml, std::string_view source) {
   pugi::xml_document doc;
-  auto ok = doc.load_file(file.c_str());
-  if (!ok) throw Error(fmt::format("{}: not valid XML: {}", file.string(), ok.description()));
+  auto ok = doc.load_buffer(xml.data(), xml.size());
+  if (!ok) throw Error(fmt::format("{}: not valid XML: {}", source, ok.description()));
+  // Every <testcase>, at any depth (<testsuites> may nest <testsuite>s); a plain walk,
+  // not XPath: fold reads one JUnit per attempt.
+  std::vector<pugi::xml_node> cases;
+  auto collect = [&](auto&& self, pugi::xml_node parent) -> void {
+    for (auto n : parent.children()) {
+      if (n.type() != pugi::node_element) continue;
+      if (std::string_view(n.name()) == "testcase") cases.push_back(n);
+      else self(self, n);
+    }
+  };
+  collect(collect, doc);
   std::vector<TestResult> out;
-  for (auto tc : doc.select_nodes("//testcase")) {
-    auto n = tc.node();
+  out.reserve(cases.size());
+  for (auto n : cases) {
     TestResult t;
     std::string cls = n.attribute("classname").value();
     t.id = cls.empty() ? n.attribute("name").value() : cls + "::" + n.attribute("name").value();
@@ -506,12 +528,68 @@ std::vector<CTestResult> read_ctest_xml(const fs::path& file) {
   return out;
 }
 
-RunResults fold(const FoldInputs& in, FoldReport& report) {
-  std::map<std::string, PackageInputs> pkgs;
-  std::unordered_set<std::string> seen;
-  std::map<std::string, Recordless> recordless;  // by package
+namespace {
 
-  std::vector<PackageDir> dirs;
+// One package's share of fold: its record directories (one per shard) and what CTest
+// said of its tests.
+struct PackageWork {
+  std::string name;
+  std::vector<fs::path> dirs;
+  std::map<std::string, CTestResult> ctest;
+};
+
+// What folding one package reported, merged into FoldReport in package order.
+struct PackageReport {
+  int records = 0, duplicates = 0;
+  FoldCounts counts;
+  std::vector<std::string> problems;
+};
+
+// Reads and folds one package: every record directory of it, then its CTest results.
+PackageResult fold_one(PackageWork& w, PackageReport& rep, std::string& buf) {
+  PackageInputs inp;
+  inp.ctest = std::move(w.ctest);
+  std::unordered_set<std::string> seen;  // attempt ids: a shard copied twice counts once
+  for (const auto& dir : w.dirs) {
+    PackageDir pd{dir, {}};
+    read_package(pd, buf);
+    for (auto& pr : pd.attempts) {
+      if (pr.missing) {
+        if (auto t = attempt_dir_test(w.name, pr.attempt_dir)) inp.recordless[t->first][t->second] = std::move(pr.started);
+        continue;
+      }
+      if (pr.problem.empty() && pr.package != w.name)
+        pr.problem = fmt::format("{}: package \"{}\" does not match its directory \"{}\"",
+                                 (dir / pr.attempt_dir / attempt_files::kRecord).string(), pr.package, w.name);
+      if (!pr.problem.empty()) {
+        rep.problems.push_back(std::move(pr.problem));
+        continue;
+      }
+      ++rep.records;
+      if (!seen.insert(pr.id).second) {
+        ++rep.duplicates;
+        continue;
+      }
+      if (auto* a = std::get_if<Attempt>(&pr.item)) {
+        inp.attempts.push_back(std::move(*a));
+      } else if (auto* s = std::get_if<SetupRecord>(&pr.item)) {
+        // The newest set-up decides (a re-run after a fix).
+        if (!inp.setup || inp.setup->start_time < s->start_time) inp.setup = std::move(*s);
+      } else if (auto* r = std::get_if<ProbeRecord>(&pr.item)) {
+        if (!inp.probe || inp.probe->start_time < r->start_time) inp.probe = std::move(*r);
+      }
+    }
+  }
+  // Known only by empty attempt directories or corrupt records: nothing to say.
+  if (inp.attempts.empty() && !inp.setup && !inp.probe && inp.ctest.empty()) return {};
+  return fold_package(w.name, inp, rep.counts);
+}
+
+}  // namespace
+
+void fold_each(const FoldInputs& in, FoldReport& report, const FoldSink& sink) {
+  // Every package is known by its directory in some record directory or by a CTest test.
+  std::map<std::string, PackageWork> work;
   for (const auto& dir : in.record_dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
@@ -519,51 +597,12 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
       continue;
     }
     for (auto& pkg : fs::directory_iterator(dir, ec))
-      if (pkg.is_directory(ec)) dirs.push_back({pkg.path(), {}});
+      if (pkg.is_directory(ec)) work[pkg.path().filename().string()].dirs.push_back(pkg.path());
   }
-  // Deterministic folds: the result never depends on directory order or timing.
-  std::sort(dirs.begin(), dirs.end(), [](const PackageDir& x, const PackageDir& y) { return x.path.native() < y.path.native(); });
-
-  parallel_for(dirs.size(), [&](std::size_t i) {
-    thread_local std::string buf;  // one read buffer per thread, grown to the largest record
-    read_package(dirs[i], buf);
-  });
-
-  for (auto& pd : dirs) {
-    const auto pkg = pd.path.filename().string();
-    for (auto& pr : pd.attempts) {
-      if (pr.missing) {
-        if (auto t = attempt_dir_test(pkg, pr.attempt_dir)) recordless[pkg][t->first][t->second] = std::move(pr.started);
-        continue;
-      }
-      if (!pr.problem.empty()) {
-        report.problems.push_back(std::move(pr.problem));
-        continue;
-      }
-      ++report.records;
-      if (!seen.insert(pr.id).second) {
-        ++report.duplicates;
-        continue;
-      }
-      auto& p = pkgs[pr.package];
-      if (auto* a = std::get_if<Attempt>(&pr.item)) {
-        p.attempts.push_back(std::move(*a));
-      } else if (auto* s = std::get_if<SetupRecord>(&pr.item)) {
-        // The newest set-up decides (a re-run after a fix).
-        if (!p.setup || p.setup->start_time < s->start_time) p.setup = std::move(*s);
-      } else if (auto* r = std::get_if<ProbeRecord>(&pr.item)) {
-        if (!p.probe || p.probe->start_time < r->start_time) p.probe = std::move(*r);
-      }
-    }
-    std::vector<Parsed>().swap(pd.attempts);  // never two copies of every attempt at once
-  }
-  dirs.clear();
-  dirs.shrink_to_fit();
-
   auto add_ctest = [&](const std::vector<CTestResult>& results) {
     for (const auto& c : results)
       if (auto tn = parse_test_name(c.name)) {
-        auto [slot, fresh] = pkgs[tn->package].ctest.try_emplace(c.name, c);
+        auto [slot, fresh] = work[tn->package].ctest.try_emplace(c.name, c);
         // CTest's JUnit says only "fail" for a test it killed on its TIMEOUT; Test.xml
         // says "Timeout". The more precise reason wins, whatever the order of the files.
         if (!fresh && slot->second.reason.find("Timeout") == std::string::npos &&
@@ -589,24 +628,43 @@ RunResults fold(const FoldInputs& in, FoldReport& report) {
     }
   }
 
-  // Only for packages fold knows of by a record or CTest: an empty attempt dir alone says
-  // nothing.
-  for (auto& [pkg, tests] : recordless)
-    if (auto it = pkgs.find(pkg); it != pkgs.end()) it->second.recordless = std::move(tests);
-
-  // Each package folds on its own: in parallel, merged in name order.
-  std::vector<std::pair<const std::string, PackageInputs>*> order;
-  for (auto& kv : pkgs) order.push_back(&kv);
-  RunResults run;
-  run.packages.resize(order.size());
-  std::vector<FoldCounts> counts(order.size());
-  parallel_for(order.size(), [&](std::size_t i) {
-    run.packages[i] = fold_package(order[i]->first, order[i]->second, counts[i]);
-  });
-  for (const auto& c : counts) {
-    report.lost += c.lost;
-    report.uncounted += c.uncounted;
+  // Deterministic folds: packages in name order, each package's shards in path order.
+  std::vector<PackageWork*> order;
+  for (auto& [name, w] : work) {
+    w.name = name;
+    std::sort(w.dirs.begin(), w.dirs.end(), [](const fs::path& x, const fs::path& y) { return x.native() < y.native(); });
+    order.push_back(&w);
   }
+  // Packages fold in parallel, a chunk at a time, and go to the sink in name order: memory
+  // holds one chunk of packages, never the whole run (a large run with per-test results
+  // is gigabytes).
+  constexpr std::size_t kChunk = 256;
+  for (std::size_t from = 0; from < order.size(); from += kChunk) {
+    const std::size_t n = std::min(kChunk, order.size() - from);
+    std::vector<PackageResult> results(n);
+    std::vector<PackageReport> reports(n);
+    parallel_for(n, [&](std::size_t i) {
+      thread_local std::string buf;  // one read buffer per thread, grown to the largest record
+      results[i] = fold_one(*order[from + i], reports[i], buf);
+    });
+    for (auto& r : reports) {
+      report.records += r.records;
+      report.duplicates += r.duplicates;
+      report.lost += r.counts.lost;
+      report.uncounted += r.counts.uncounted;
+      for (auto& p : r.problems) report.problems.push_back(std::move(p));
+    }
+    // A package known only by an empty attempt directory says nothing.
+    std::erase_if(results, [](const PackageResult& p) { return p.package.empty(); });
+    sink(results);
+  }
+}
+
+RunResults fold(const FoldInputs& in, FoldReport& report) {
+  RunResults run;
+  fold_each(in, report, [&](std::vector<PackageResult>& chunk) {
+    for (auto& p : chunk) run.packages.push_back(std::move(p));
+  });
   return run;
 }
 

@@ -373,30 +373,47 @@ std::string merge_meta(const std::string& base, const std::string& extra, const 
   return std::string(sb.GetString(), sb.GetSize());
 }
 
-void write_run(const RunResults& run, const fs::path& dir, const std::string& meta_base) {
-  fs::create_directories(dir);
-  std::map<std::string, int> cats;
-  int total_iterations = 0, completed = 0;
-  double total_duration = 0;
-  // Serializing is most of the cost of writing a large run: one line per package, on
-  // every core, written in order without joining them into one more copy.
-  std::vector<std::string> lines(run.packages.size());
-  parallel_for(run.packages.size(), [&](std::size_t i) {
-    lines[i] = package_to_json_line(run.packages[i]);
+RunWriter::RunWriter(fs::path run_dir, std::string meta_base)
+    : dir_(std::move(run_dir)), meta_base_(std::move(meta_base)) {
+  fs::create_directories(dir_);
+  results_.emplace(dir_ / "ft_results.jsonl");
+}
+
+void RunWriter::add(std::span<const PackageResult> packages) {
+  // Serializing is most of the cost of writing a large run: on every core, written in
+  // order.
+  std::vector<std::string> lines(packages.size());
+  parallel_for(packages.size(), [&](std::size_t i) {
+    lines[i] = package_to_json_line(packages[i]);
     lines[i] += '\n';
   });
-  for (const auto& p : run.packages) {
-    ++cats[p.category];
-    total_iterations += p.iterations_completed + p.gil_enabled_iterations;
-    if (p.iterations_completed > 0 || !p.install_ok || !p.import_ok) ++completed;
+  for (const auto& l : lines) results_->write(l);
+  for (const auto& p : packages) {
+    ++packages_;
+    ++categories_[p.category];
+    total_iterations_ += p.iterations_completed + p.gil_enabled_iterations;
+    if (p.iterations_completed > 0 || !p.install_ok || !p.import_ok) ++completed_;
     // Time spent in measured runs of both GIL modes (not wall time: packages run in
     // parallel, and set-ups are not runs).
-    total_duration += p.gil_enabled_duration_s;
-    for (const auto& it : p.iterations) total_duration += it.duration_s;
+    total_duration_ += p.gil_enabled_duration_s;
+    for (const auto& it : p.iterations) total_duration_ += it.duration_s;
   }
-  atomic_write_file(dir / "ft_results.jsonl", std::vector<std::string_view>(lines.begin(), lines.end()));
-  lines.clear();
-  lines.shrink_to_fit();
+}
+
+void write_run(const RunResults& run, const fs::path& dir, const std::string& meta_base) {
+  RunWriter w(dir, meta_base);
+  w.add(run.packages);
+  w.finish();
+}
+
+void RunWriter::finish() {
+  results_->commit();
+  results_.reset();
+  const auto& dir = dir_;
+  const auto& meta_base = meta_base_;
+  auto& cats = categories_;
+  const int total_iterations = total_iterations_, completed = completed_;
+  const double total_duration = total_duration_;
 
   rj::Document meta;
   meta.Parse(meta_base.empty() ? "{}" : meta_base.c_str());
@@ -408,7 +425,7 @@ void write_run(const RunResults& run, const fs::path& dir, const std::string& me
   };
   if (!meta.HasMember("run_id")) set("run_id", rj::Value(dir.filename().string().c_str(), a));
   if (!meta.HasMember("timestamp")) set("timestamp", rj::Value(iso8601_utc_now().c_str(), a));
-  set("packages_total", rj::Value(static_cast<int>(run.packages.size())));
+  set("packages_total", rj::Value(packages_));
   set("packages_completed", rj::Value(completed));
   set("total_iterations", rj::Value(total_iterations));
   set("total_duration_s", rj::Value(std::round(total_duration * 1000) / 1000));
@@ -421,7 +438,7 @@ void write_run(const RunResults& run, const fs::path& dir, const std::string& me
   rj::PrettyWriter<rj::StringBuffer> sw(sb);
   sw.StartObject();
   key(sw, "schema"); sw.Int(1);
-  key(sw, "packages_total"); sw.Int(static_cast<int>(run.packages.size()));
+  key(sw, "packages_total"); sw.Int(packages_);
   key(sw, "total_iterations"); sw.Int(total_iterations);
   key(sw, "categories");
   sw.StartObject();

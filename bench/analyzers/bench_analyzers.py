@@ -49,7 +49,14 @@ def gen_results(path, packages, iterations, rng):
                                 "flaky_tests": {}, "install_ok": True, "import_ok": True, "iterations": its}) + "\n")
 
 
-def gen_records(path, count, rng):
+JUNIT = ('<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" tests="40">'
+         + "".join('<testcase classname="tests.test_m%d" name="test_%d" time="0.01"/>' % (k % 5, k) for k in range(40))
+         + "</testsuite></testsuites>")
+
+
+def gen_records(path, count, rng, junit=False):
+    """Attempt records as the runner lays them out; with junit, each attempt also has the
+    40-test pytest JUnit a real suite leaves beside its record."""
     per_pkg = 20
     for n in range(count):
         pkg, it = "pkg%05d" % (n // per_pkg), n % per_pkg + 1
@@ -63,7 +70,11 @@ def gen_records(path, count, rng):
                        "stall": {"detected": s == "deadlock", "cpu_state": "idle" if s == "deadlock" else ""},
                        "crash": {"signal": 11, "signal_name": "SIGSEGV", "fatal_error": "", "frames": [],
                                  "signature": "SIGSEGV | f"} if s == "crash" else None,
+                       "junit_path": os.path.join(d, "junit.xml") if junit else "",
                        "stdout": {"tail": "collected 120 items\n"}, "stderr": {"tail": ""}}, f)
+        if junit:
+            with open(os.path.join(d, "junit.xml"), "w") as f:
+                f.write(JUNIT)
 
 
 def measure(argv):
@@ -102,6 +113,15 @@ def main():
         t, rss = runs[1]
         print(f"  ft fold    {t:6.2f} s  peak RSS {rss:6.1f} MiB   ({a.records} records, median of 3: "
               f"{', '.join(f'{r[0]:.2f}' for r in runs)} s; target <= 2 s)")
+        # What a real run adds: a pytest JUnit beside every record (no target; printed so
+        # a change that makes per-test data expensive shows).
+        shutil.rmtree(records)
+        gen_records(records, a.records, random.Random(703), junit=True)
+        os.sync()
+        runs = sorted(measure([a.labeille, "ft", "fold", "-o", os.path.join(work, "folded"), records])
+                      for _ in range(3))
+        t, rss = runs[1]
+        print(f"  ft fold    {t:6.2f} s  peak RSS {rss:6.1f} MiB   (the same with a 40-test pytest JUnit per record)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

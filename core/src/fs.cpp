@@ -21,35 +21,50 @@ namespace {
 std::string errno_text() { return std::strerror(errno); }
 }  // namespace
 
-void atomic_write_file(const fs::path& path, std::span<const std::string_view> pieces, Sync sync) {
+AtomicFile::AtomicFile(fs::path path, Sync sync) : path_(std::move(path)), sync_(sync) {
   std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  std::string tmp = fmt::format("{}.tmp.{}", path.string(), ::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(fmt::format("cannot write {}: {}", tmp, errno_text()), kExitInternal);
-  for (const auto& piece : pieces) {
-    const char* p = piece.data();
-    std::size_t left = piece.size();
-    while (left > 0) {
-      ssize_t w = ::write(fd, p, left);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        std::string why = errno_text();
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        throw Error(fmt::format("cannot write {}: {}", tmp, why), kExitInternal);
-      }
-      p += w;
-      left -= static_cast<std::size_t>(w);
+  if (path_.has_parent_path()) fs::create_directories(path_.parent_path(), ec);
+  tmp_ = fmt::format("{}.tmp.{}", path_.string(), ::getpid());
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error(fmt::format("cannot write {}: {}", tmp_, errno_text()), kExitInternal);
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(tmp_.c_str());
+  }
+}
+
+void AtomicFile::write(std::string_view piece) {
+  const char* p = piece.data();
+  std::size_t left = piece.size();
+  while (left > 0) {
+    ssize_t w = ::write(fd_, p, left);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw Error(fmt::format("cannot write {}: {}", tmp_, errno_text()), kExitInternal);
     }
+    p += w;
+    left -= static_cast<std::size_t>(w);
   }
-  if (sync == Sync::Yes) ::fsync(fd);
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+}
+
+void AtomicFile::commit() {
+  if (sync_ == Sync::Yes) ::fsync(fd_);
+  ::close(fd_);
+  fd_ = -1;
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
     std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    throw Error(fmt::format("cannot rename {} to {}: {}", tmp, path.string(), why), kExitInternal);
+    ::unlink(tmp_.c_str());
+    throw Error(fmt::format("cannot rename {} to {}: {}", tmp_, path_.string(), why), kExitInternal);
   }
+}
+
+void atomic_write_file(const fs::path& path, std::span<const std::string_view> pieces, Sync sync) {
+  AtomicFile f(path, sync);
+  for (const auto& piece : pieces) f.write(piece);
+  f.commit();
 }
 
 void atomic_write_file(const fs::path& path, std::string_view content, Sync sync) {

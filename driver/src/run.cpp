@@ -381,11 +381,13 @@ int run(RunOptions o) {
     in.ctest_xml = {in.ctest_xml.back()};
   }
   analyzers::FoldReport report;
-  auto results = analyzers::fold(in, report);
+  {
+    analyzers::RunWriter writer(run_dir, read_file(run_dir / "ft_meta.json"));
+    analyzers::fold_each(in, report, [&](std::vector<analyzers::PackageResult>& chunk) { writer.add(chunk); });
+    writer.finish();
+  }
   for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << p << "\n";
-  analyzers::write_run(results, run_dir, read_file(run_dir / "ft_meta.json"));
-  results.dir = run_dir.string();
-  results.meta_json = read_file(run_dir / "ft_meta.json");
+  const auto results = analyzers::read_run(run_dir);
   std::cout << analyzers::render_show(results, analyzers::SortBy::Category, 0,
                                       analyzers::Style{::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr});
   if (interrupted) {

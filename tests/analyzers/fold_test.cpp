@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -190,6 +191,62 @@ TEST(Fold, ManyPackagesFoldInNameOrderAndCountEveryRecord) {
     EXPECT_EQ(run.packages[i].package, fmt::format("p{:02d}", i));
     EXPECT_EQ(run.packages[i].category, i < 30 ? "intermittent" : "compatible");
   }
+}
+
+// fold_each hands packages over a chunk at a time (256 per chunk), in name order, and
+// the chunks together are exactly what fold() returns.
+TEST(Fold, FoldEachStreamsPackagesInNameOrderChunkByChunk) {
+  auto d = scratch();
+  for (int i = 0; i < 600; ++i) attempt(d, fmt::format("p{:03d}", (i * 7) % 600), "gil0", 1, Outcome::Pass);
+  FoldReport streamed_report, whole_report;
+  std::vector<std::string> names;
+  int chunks = 0;
+  fold_each({{d}, {}, {}}, streamed_report, [&](std::vector<PackageResult>& chunk) {
+    ++chunks;
+    EXPECT_FALSE(chunk.empty());
+    EXPECT_LE(chunk.size(), 256u);
+    for (const auto& p : chunk) names.push_back(p.package);
+  });
+  EXPECT_GE(chunks, 3);
+  auto whole = fold({{d}, {}, {}}, whole_report);
+  ASSERT_EQ(names.size(), 600u);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  for (std::size_t i = 0; i < names.size(); ++i) EXPECT_EQ(names[i], whole.packages[i].package);
+  EXPECT_EQ(streamed_report.records, 600);
+  EXPECT_EQ(whole_report.records, 600);
+}
+
+// A record must live under its package's directory: one that says otherwise would be
+// folded into the wrong package, so it is reported and skipped.
+TEST(Fold, RecordUnderAnotherPackagesDirectoryIsReported) {
+  auto d = scratch();
+  attempt(d, "a", "gil0", 1, Outcome::Pass);
+  auto moved = attempt(d / "tmp", "b", "gil0", 1, Outcome::Fail);
+  fs::rename(moved, d / "a" / "gil0.iter02.a001");
+  FoldReport report;
+  auto run = fold({{d}, {}, {}}, report);
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_NE(report.problems[0].find("package \"b\" does not match its directory \"a\""), std::string::npos)
+      << report.problems[0];
+  EXPECT_EQ(find(run, "a").iterations_completed, 1);
+}
+
+// A writer that does not finish (an error mid-way) leaves the previous results whole.
+TEST(Fold, UnfinishedRunWriterLeavesTheOldResults) {
+  auto d = scratch();
+  attempt(d / "rec", "a", "gil0", 1, Outcome::Pass);
+  FoldReport report;
+  auto run = fold({{d / "rec"}, {}, {}}, report);
+  write_run(run, d / "out", "");
+  const auto before = read_file(d / "out" / "ft_results.jsonl");
+  {
+    RunWriter w(d / "out", "");
+    w.add(run.packages);
+    w.add(run.packages);
+  }  // no finish()
+  EXPECT_EQ(read_file(d / "out" / "ft_results.jsonl"), before);
+  for (const auto& e : fs::directory_iterator(d / "out"))
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
 }
 
 TEST(Fold, InterruptedAndSkippedAreNotIterations) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,15 @@ std::vector<CTestResult> read_ctest_junit(const std::filesystem::path& file);
 std::vector<CTestResult> read_ctest_xml(const std::filesystem::path& file);
 // pytest's JUnit XML: one TestResult per testcase.
 std::vector<TestResult> read_pytest_junit(const std::filesystem::path& file);
+std::vector<TestResult> parse_pytest_junit(std::string_view xml, std::string_view source);
 
+// Folds package by package and hands the results to `sink` in package-name order, a
+// chunk at a time (packages of a chunk fold in parallel): memory holds one chunk, never
+// the whole run. The sink may move the packages out.
+using FoldSink = std::function<void(std::vector<PackageResult>& chunk)>;
+void fold_each(const FoldInputs& in, FoldReport& report, const FoldSink& sink);
+
+// The whole run in memory (tests, small runs).
 RunResults fold(const FoldInputs& in, FoldReport& report);
 
 }  // namespace labeille::analyzers

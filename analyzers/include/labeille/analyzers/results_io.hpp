@@ -5,7 +5,12 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <span>
 #include <string>
+
+#include "labeille/core/fs.hpp"
 
 #include "labeille/analyzers/model.hpp"
 
@@ -19,8 +24,28 @@ PackageResult package_from_json(std::string_view json, std::string_view source, 
 // Reads RUN_DIR; throws labeille::Error when RUN_DIR or its ft_meta.json is missing.
 RunResults read_run(const std::filesystem::path& run_dir, bool keep_tails = false);
 
-// Writes ft_results.jsonl, ft_summary.json and ft_meta.json (each atomically).
-// `meta_base` is a JSON object whose keys are kept; counters are filled in.
+// Writes a run directory package by package (fold_each's sink): ft_results.jsonl grows
+// in a temporary file that replaces the old one at finish(), then ft_meta.json and
+// ft_summary.json are written (each atomically). Destroyed without finish() (an error),
+// it leaves the old results as they were. `meta_base` is a JSON object whose keys are
+// kept; counters are filled in.
+class RunWriter {
+ public:
+  RunWriter(std::filesystem::path run_dir, std::string meta_base);
+  // Serializes the packages (in parallel) and appends them in order.
+  void add(std::span<const PackageResult> packages);
+  void finish();
+
+ private:
+  std::filesystem::path dir_;
+  std::string meta_base_;
+  std::optional<AtomicFile> results_;
+  std::map<std::string, int> categories_;
+  int packages_ = 0, completed_ = 0, total_iterations_ = 0;
+  double total_duration_ = 0;
+};
+
+// The whole run at once.
 void write_run(const RunResults& run, const std::filesystem::path& run_dir, const std::string& meta_base);
 
 // `base` with every top-level key of `extra` added or replaced; `extra_source` names the

@@ -21,6 +21,25 @@ void atomic_write_file(const std::filesystem::path& path, std::string_view conte
 void atomic_write_file(const std::filesystem::path& path, std::span<const std::string_view> pieces,
                        Sync sync = Sync::Yes);
 
+// The same, written piece by piece as the content is produced: the temporary file becomes
+// `path` at commit(); destroyed without commit() (an error, Ctrl-C unwinding), it is
+// removed and the old file stays.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::filesystem::path path, Sync sync = Sync::Yes);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  void write(std::string_view piece);
+  void commit();
+
+ private:
+  std::filesystem::path path_;
+  std::string tmp_;
+  Sync sync_;
+  int fd_ = -1;
+};
+
 // Reads a whole file; throws labeille::Error naming the path on failure.
 std::string read_file(const std::filesystem::path& path);
 
