@@ -98,7 +98,7 @@ void add_commands(CLI::App& ft) {
     cmd->add_option("--limit", *limit, "Show at most N packages")->check(CLI::NonNegativeNumber);
     cmd->callback([=] {
       SortBy by = *sort == "name" ? SortBy::Name : *sort == "pass_rate" ? SortBy::PassRate : SortBy::Category;
-      std::cout << render_show(read_run(*dir), by, *limit, terminal_style());
+      std::cout << render_show(read_run(*dir, ReadOptions::summary()), by, *limit, terminal_style());
     });
   }
   // flaky
@@ -108,7 +108,15 @@ void add_commands(CLI::App& ft) {
     auto pkg = std::make_shared<std::string>();
     cmd->add_option("result_dir", *dir, "Result directory")->required();
     cmd->add_option("--package", *pkg, "Deep dive into one package");
-    cmd->callback([=] { std::cout << render_flaky(read_run(*dir), *pkg, terminal_style()); });
+    cmd->callback([=] {
+      // Per-test results only for the packages shown: the intermittent ones, or --package.
+      auto keep = ReadOptions::without_tails();
+      keep.failing_tests_only = true;
+      keep.per_test_for = [pkg](const std::string& name, const std::string& category) {
+        return pkg->empty() ? category == "intermittent" : name == *pkg;
+      };
+      std::cout << render_flaky(read_run(*dir, keep), *pkg, terminal_style());
+    });
   }
   // compat
   {
@@ -117,7 +125,7 @@ void add_commands(CLI::App& ft) {
     auto only = std::make_shared<bool>(false);
     cmd->add_option("result_dir", *dir, "Result directory")->required();
     cmd->add_flag("--extensions-only", *only, "Only packages with C extensions");
-    cmd->callback([=] { std::cout << render_compat(read_run(*dir), *only, terminal_style()); });
+    cmd->callback([=] { std::cout << render_compat(read_run(*dir, ReadOptions::summary()), *only, terminal_style()); });
   }
   // compare
   {
@@ -128,7 +136,9 @@ void add_commands(CLI::App& ft) {
     cmd->add_option("run_a", *a, "Older result directory")->required();
     cmd->add_option("run_b", *b, "Newer result directory")->required();
     cmd->add_option("--format", *format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-    cmd->callback([=] { std::cout << render_compare(read_run(*a), read_run(*b), *format == "json"); });
+    cmd->callback([=] {
+      std::cout << render_compare(read_run(*a, ReadOptions::summary()), read_run(*b, ReadOptions::summary()), *format == "json");
+    });
   }
   // report
   {
@@ -141,7 +151,7 @@ void add_commands(CLI::App& ft) {
         ->check(CLI::IsMember({"markdown", "text", "html"}))
         ->capture_default_str();
     cmd->add_option("-o,--output", *out, "Write to FILE instead of stdout");
-    cmd->callback([=] { emit(render_report(read_run(*dir), *format), *out); });
+    cmd->callback([=] { emit(render_report(read_run(*dir, ReadOptions::summary()), *format), *out); });
   }
   // export
   {
@@ -152,7 +162,7 @@ void add_commands(CLI::App& ft) {
     cmd->add_option("result_dir", *dir, "Result directory")->required();
     cmd->add_option("--format", *format, "csv or json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
     cmd->add_option("-o,--output", *out, "Write to FILE instead of stdout");
-    cmd->callback([=] { emit(render_export(read_run(*dir, /*keep_tails=*/true), *format), *out); });
+    cmd->callback([=] { emit(render_export(read_run(*dir, ReadOptions::everything()), *format), *out); });
   }
 }
 

@@ -214,7 +214,7 @@ std::string package_to_json_line(const PackageResult& p) {
   return std::string(sb.GetString(), sb.GetSize());
 }
 
-PackageResult package_from_json(std::string_view json, std::string_view source, bool keep_tails) {
+PackageResult package_from_json(std::string_view json, std::string_view source, ReadOptions keep) {
   rj::Document d;
   d.Parse(json.data(), json.size());
   if (d.HasParseError())
@@ -226,6 +226,7 @@ PackageResult package_from_json(std::string_view json, std::string_view source, 
   if (p.package.empty()) throw Error(fmt::format("{}: field \"package\" is missing or empty", source));
   p.category = get_str(d, "category");
   if (p.category.empty()) p.category = "unknown";
+  const bool per_test = keep.per_test && (!keep.per_test_for || keep.per_test_for(p.package, p.category));
   p.iterations_completed = get_int(d, "iterations_completed");
   p.pass_count = get_int(d, "pass_count");
   p.fail_count = get_int(d, "fail_count");
@@ -259,10 +260,13 @@ PackageResult package_from_json(std::string_view json, std::string_view source, 
       it.tsan_warnings = get_int(e, "tsan_warnings");
       it.output_stalled = get_bool(e, "output_stalled", false);
       it.last_output_line = get_str(e, "last_output_line");
-      if (keep_tails) it.stderr_tail = get_str(e, "stderr_tail");
+      if (keep.stderr_tails) it.stderr_tail = get_str(e, "stderr_tail");
       auto msgs = member(e, "test_messages");
-      if (auto* tr = member(e, "test_results"); tr && tr->IsObject()) {
+      if (auto* tr = member(e, "test_results"); per_test && tr && tr->IsObject()) {
         for (auto& m : tr->GetObject()) {
+          if (keep.failing_tests_only && !p.failing_tests.count(m.name.GetString()) &&
+              !p.flaky_tests.count(m.name.GetString()))
+            continue;
           TestResult t{m.name.GetString(), m.value.IsString() ? m.value.GetString() : "", ""};
           if (msgs) t.message = get_str(*msgs, m.name.GetString());
           it.test_results.push_back(std::move(t));
@@ -311,7 +315,7 @@ PackageResult package_from_json(std::string_view json, std::string_view source, 
   return p;
 }
 
-RunResults read_run(const fs::path& run_dir, bool keep_tails) {
+RunResults read_run(const fs::path& run_dir, ReadOptions keep) {
   if (!fs::is_directory(run_dir))
     throw Error(fmt::format("{}: no such result directory", run_dir.string()));
   auto meta = run_dir / "ft_meta.json";
@@ -323,13 +327,37 @@ RunResults read_run(const fs::path& run_dir, bool keep_tails) {
   auto results = run_dir / "ft_results.jsonl";
   if (!fs::exists(results)) return run;  // a run that has not folded anything yet
   std::ifstream in(results, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot read", results.string()));
+  // A batch of lines at a time, parsed on every core; the first broken line (in file
+  // order, whatever the thread that met it) is the error.
+  constexpr std::size_t kBatch = 512;
+  std::vector<std::string> lines;
   std::string line;
-  int n = 0;
+  int line_no = 0, first_no = 1;
+  auto flush = [&] {
+    std::vector<std::optional<PackageResult>> parsed(lines.size());
+    std::vector<std::string> errors(lines.size());
+    parallel_for(lines.size(), [&](std::size_t i) {
+      if (trim(lines[i]).empty()) return;
+      try {
+        parsed[i] = package_from_json(lines[i], fmt::format("{}:{}", results.string(), first_no + i), keep);
+      } catch (const Error& e) {
+        errors[i] = e.what();
+      }
+    });
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (!errors[i].empty()) throw Error(errors[i]);
+      if (parsed[i]) run.packages.push_back(std::move(*parsed[i]));
+    }
+    lines.clear();
+    first_no = line_no + 1;
+  };
   while (std::getline(in, line)) {
-    ++n;
-    if (trim(line).empty()) continue;
-    run.packages.push_back(package_from_json(line, fmt::format("{}:{}", results.string(), n), keep_tails));
+    ++line_no;
+    lines.push_back(std::move(line));
+    if (lines.size() == kBatch) flush();
   }
+  flush();
   return run;
 }
 

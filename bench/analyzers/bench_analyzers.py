@@ -122,6 +122,11 @@ def main():
                       for _ in range(3))
         t, rss = runs[1]
         print(f"  ft fold    {t:6.2f} s  peak RSS {rss:6.1f} MiB   (the same with a 40-test pytest JUnit per record)")
+        folded = os.path.join(work, "folded")
+        size = os.path.getsize(os.path.join(folded, "ft_results.jsonl")) / 2**20
+        for name in ("show", "flaky"):
+            t, rss = measure([a.labeille, "ft", name, folded])
+            print(f"  ft {name:<7} {t:6.2f} s  peak RSS {rss:6.1f} MiB   (that run: {size:.0f} MiB of JSONL with per-test results)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -387,7 +387,7 @@ int run(RunOptions o) {
     writer.finish();
   }
   for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << p << "\n";
-  const auto results = analyzers::read_run(run_dir);
+  const auto results = analyzers::read_run(run_dir, analyzers::ReadOptions::summary());
   std::cout << analyzers::render_show(results, analyzers::SortBy::Category, 0,
                                       analyzers::Style{::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr});
   if (interrupted) {

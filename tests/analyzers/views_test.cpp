@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "labeille/analyzers/results_io.hpp"
@@ -107,6 +108,63 @@ TEST(Views, BrokenResultsLineNamesFileAndLine) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("ft_results.jsonl:2"), std::string::npos) << e.what();
   }
+}
+
+// Lines parse in parallel batches of 512: the error still names the FIRST broken line,
+// and line numbers stay right past the first batch.
+TEST(Views, FirstBrokenLineIsNamedWhateverTheBatch) {
+  auto d = fs::temp_directory_path() / "labeille-views-broken-late";
+  fs::create_directories(d);
+  atomic_write_file(d / "ft_meta.json", "{}");
+  std::string lines;
+  for (int i = 1; i <= 1500; ++i)
+    lines += i == 700 || i == 1400 ? "not json\n" : fmt::format("{{\"package\": \"p{}\"}}\n", i);
+  atomic_write_file(d / "ft_results.jsonl", lines);
+  try {
+    read_run(d);
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("ft_results.jsonl:700:"), std::string::npos) << e.what();
+  }
+  lines.replace(lines.find("not json"), 8, "{\"package\": \"p700\"}");
+  lines.replace(lines.find("not json"), 8, "{\"package\": \"p1400\"}");
+  atomic_write_file(d / "ft_results.jsonl", lines);
+  auto run = read_run(d);
+  ASSERT_EQ(run.packages.size(), 1500u);
+  EXPECT_EQ(run.packages[1399].package, "p1400");
+}
+
+// Views read only what they show: show/report/compare/compat no per-test results or
+// tails, flaky per-test results of the packages it lists, export everything.
+TEST(Views, ReadOptionsKeepOnlyWhatTheViewShows) {
+  auto d = fs::temp_directory_path() / "labeille-views-keep";
+  fs::create_directories(d);
+  atomic_write_file(d / "ft_meta.json", "{}");
+  auto line = [](const std::string& pkg, const std::string& cat) {
+    return fmt::format(R"({{"package": "{}", "category": "{}", "failing_tests": {{"t::a": 1}}, )"
+                       R"("iterations": [{{"index": 1, "status": "fail", )"
+                       R"("stderr_tail": "E boom", "test_results": {{"t::a": "failed", "t::b": "passed"}}}}]}})",
+                       pkg, cat);
+  };
+  const std::string text = line("flip", "intermittent") + "\n" + line("solid", "incompatible") + "\n";
+  atomic_write_file(d / "ft_results.jsonl", text);
+  auto all = read_run(d, ReadOptions::everything());
+  ASSERT_EQ(all.packages.size(), 2u);
+  EXPECT_EQ(all.packages[0].iterations.at(0).test_results.size(), 2u);
+  EXPECT_EQ(all.packages[0].iterations.at(0).stderr_tail, "E boom");
+  auto summary = read_run(d, ReadOptions::summary());
+  EXPECT_TRUE(summary.packages[0].iterations.at(0).test_results.empty());
+  EXPECT_TRUE(summary.packages[0].iterations.at(0).stderr_tail.empty());
+  auto keep = ReadOptions::without_tails();
+  keep.per_test_for = [](const std::string&, const std::string& category) { return category == "intermittent"; };
+  auto flaky = read_run(d, keep);
+  EXPECT_EQ(flaky.packages[0].iterations.at(0).test_results.size(), 2u);
+  EXPECT_TRUE(flaky.packages[1].iterations.at(0).test_results.empty());
+  // What the flaky view reads: only the tests that failed somewhere.
+  keep.failing_tests_only = true;
+  auto failing = read_run(d, keep);
+  ASSERT_EQ(failing.packages[0].iterations.at(0).test_results.size(), 1u);
+  EXPECT_EQ(failing.packages[0].iterations.at(0).test_results[0].id, "t::a");
 }
 
 }  // namespace labeille::analyzers

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -17,12 +18,40 @@
 namespace labeille::analyzers {
 
 std::string package_to_json_line(const PackageResult& p);
-// `keep_tails` false drops each iteration's stderr_tail: no view shows it, and at
-// 5,000 packages x 20 iterations the tails are most of the bytes.
-PackageResult package_from_json(std::string_view json, std::string_view source, bool keep_tails = true);
 
-// Reads RUN_DIR; throws labeille::Error when RUN_DIR or its ft_meta.json is missing.
-RunResults read_run(const std::filesystem::path& run_dir, bool keep_tails = false);
+// What a reader keeps of each iteration beyond what every view needs. Views leave out
+// what they do not show: at 5,000 packages x 20 iterations the stderr tails are most of
+// the bytes, and with a pytest JUnit per run the per-test results are most of the
+// memory (gigabytes at 200,000 runs).
+struct ReadOptions {
+  bool stderr_tails = true;
+  bool per_test = true;  // test_results / test_messages
+  // Only the results of tests that failed in some iteration (failing_tests, flaky_tests):
+  // all the flaky view looks at, a few of a suite's hundreds.
+  bool failing_tests_only = false;
+  // When set, per-test results only for the packages it accepts (flaky: the intermittent
+  // ones, or the one asked for).
+  std::function<bool(const std::string& package, const std::string& category)> per_test_for;
+
+  static ReadOptions everything() { return {}; }
+  static ReadOptions without_tails() {
+    ReadOptions o;
+    o.stderr_tails = false;
+    return o;
+  }
+  // What show, compat, compare and report need: no tails, no per-test results.
+  static ReadOptions summary() {
+    ReadOptions o = without_tails();
+    o.per_test = false;
+    return o;
+  }
+};
+PackageResult package_from_json(std::string_view json, std::string_view source,
+                                ReadOptions keep = ReadOptions::everything());
+
+// Reads RUN_DIR (lines parsed in parallel); throws labeille::Error when RUN_DIR or its
+// ft_meta.json is missing, or naming file:line for the first broken line.
+RunResults read_run(const std::filesystem::path& run_dir, ReadOptions keep = ReadOptions::without_tails());
 
 // Writes a run directory package by package (fold_each's sink): ft_results.jsonl grows
 // in a temporary file that replaces the old one at finish(), then ft_meta.json and
