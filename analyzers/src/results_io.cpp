@@ -428,56 +428,51 @@ void RunWriter::add(std::span<const PackageResult> packages) {
   }
 }
 
-void write_run(const RunResults& run, const fs::path& dir, const std::string& meta_base) {
-  RunWriter w(dir, meta_base);
-  w.add(run.packages);
-  w.finish();
-}
-
 void RunWriter::finish() {
   results_->commit();
   results_.reset();
-  const auto& dir = dir_;
-  const auto& meta_base = meta_base_;
-  auto& cats = categories_;
-  const int total_iterations = total_iterations_, completed = completed_;
-  const double total_duration = total_duration_;
 
   rj::Document meta;
-  meta.Parse(meta_base.empty() ? "{}" : meta_base.c_str());
+  meta.Parse(meta_base_.empty() ? "{}" : meta_base_.c_str());
   if (meta.HasParseError() || !meta.IsObject()) meta.SetObject();
   auto& a = meta.GetAllocator();
   auto set = [&](const char* k, rj::Value v) {
     if (meta.HasMember(k)) meta[k] = v;
     else meta.AddMember(rj::Value(k, a), v, a);
   };
-  if (!meta.HasMember("run_id")) set("run_id", rj::Value(dir.filename().string().c_str(), a));
+  if (!meta.HasMember("run_id")) set("run_id", rj::Value(dir_.filename().string().c_str(), a));
   if (!meta.HasMember("timestamp")) set("timestamp", rj::Value(iso8601_utc_now().c_str(), a));
   set("packages_total", rj::Value(packages_));
-  set("packages_completed", rj::Value(completed));
-  set("total_iterations", rj::Value(total_iterations));
-  set("total_duration_s", rj::Value(std::round(total_duration * 1000) / 1000));
+  set("packages_completed", rj::Value(completed_));
+  set("total_iterations", rj::Value(total_iterations_));
+  set("total_duration_s", rj::Value(std::round(total_duration_ * 1000) / 1000));
   rj::StringBuffer mb;
   rj::PrettyWriter<rj::StringBuffer> mw(mb);
   meta.Accept(mw);
-  atomic_write_file(dir / "ft_meta.json", std::string(mb.GetString(), mb.GetSize()) + "\n");
+  atomic_write_file(dir_ / "ft_meta.json", std::string(mb.GetString(), mb.GetSize()) + "\n");
 
   rj::StringBuffer sb;
   rj::PrettyWriter<rj::StringBuffer> sw(sb);
   sw.StartObject();
   key(sw, "schema"); sw.Int(1);
   key(sw, "packages_total"); sw.Int(packages_);
-  key(sw, "total_iterations"); sw.Int(total_iterations);
+  key(sw, "total_iterations"); sw.Int(total_iterations_);
   key(sw, "categories");
   sw.StartObject();
 #define LABEILLE_X(id, name, rank, desc) \
   key(sw, name);                         \
-  sw.Int(cats.count(name) ? cats[name] : 0);
+  sw.Int(categories_.count(name) ? categories_[name] : 0);
   LABEILLE_FT_CATEGORIES(LABEILLE_X)
 #undef LABEILLE_X
   sw.EndObject();
   sw.EndObject();
-  atomic_write_file(dir / "ft_summary.json", std::string(sb.GetString(), sb.GetSize()) + "\n");
+  atomic_write_file(dir_ / "ft_summary.json", std::string(sb.GetString(), sb.GetSize()) + "\n");
+}
+
+void write_run(const RunResults& run, const fs::path& dir, const std::string& meta_base) {
+  RunWriter w(dir, meta_base);
+  w.add(run.packages);
+  w.finish();
 }
 
 }  // namespace labeille::analyzers
