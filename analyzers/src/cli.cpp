@@ -72,13 +72,7 @@ void add_commands(CLI::App& ft) {
         base = base.empty() ? extra : merge_meta(base, extra, *meta);
       }
       // Package by package: a large run never sits in memory whole.
-      RunWriter writer(*out, base);
-      std::size_t packages = 0;
-      fold_each(in, report, [&](std::vector<PackageResult>& chunk) {
-        writer.add(chunk);
-        packages += chunk.size();
-      });
-      writer.finish();
+      const std::size_t packages = fold_to_dir(in, report, *out, base);
       for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << p << "\n";
       std::cerr << fmt::format("labeille: folded {} record(s) ({} duplicate, {} not counted, {} known only from CTest) "
                                "into {} package(s): {}\n",

@@ -18,6 +18,7 @@
 
 #include "labeille/analyzers/classify.hpp"
 #include "labeille/analyzers/parallel.hpp"
+#include "labeille/analyzers/results_io.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/record.hpp"
@@ -186,6 +187,10 @@ std::optional<std::pair<std::string, int>> attempt_dir_test(const std::string& p
   return std::pair{fmt::format("ft.{}.{}.iter{}", pkg, m[1].str(), m[2].str()), std::stoi(m[3])};
 }
 
+// Test.xml names a run CTest killed on its TIMEOUT ("Exit Code: Timeout"); the JUnit
+// never does.
+bool says_timeout(const CTestResult& c) { return c.reason.find("Timeout") != std::string::npos; }
+
 // A test CTest says failed left no record for an attempt: was it a timeout? Test.xml
 // says so ("Timeout"); CTest's JUnit does not, but its time for the run against the
 // runner's own timeout (from started.json) does: the runner always writes a record
@@ -193,7 +198,7 @@ std::optional<std::pair<std::string, int>> attempt_dir_test(const std::string& p
 // something else (the OOM killer, a signal). Without either, a plain failure.
 std::pair<Outcome, std::string> lost_outcome(const CTestResult& c, const std::optional<StartedMarker>& started,
                                              bool timed_run) {
-  if (c.reason.find("Timeout") != std::string::npos) return {Outcome::Timeout, "no record: CTest says " + c.reason};
+  if (says_timeout(c)) return {Outcome::Timeout, "no record: CTest says " + c.reason};
   if (started && started->timeout_s > 0 && timed_run && c.duration_s >= 0) {
     if (c.duration_s >= started->timeout_s)
       return {Outcome::Timeout, fmt::format("no record: CTest killed the runner after {:.1f} s, past its own "
@@ -435,12 +440,6 @@ void read_package(PackageDir& pd, std::string& buf) {
 
 }  // namespace
 
-std::vector<TestResult> read_pytest_junit(const fs::path& file) {
-  std::string text;
-  if (!read_whole_file(file, text)) throw Error(fmt::format("{}: cannot read: {}", file.string(), std::strerror(errno)));
-  return parse_pytest_junit(text, file.string());
-}
-
 std::vector<TestResult> parse_pytest_junit(std::string_view xml, std::string_view source) {
   pugi::xml_document doc;
   auto ok = doc.load_buffer(xml.data(), xml.size());
@@ -605,8 +604,7 @@ void fold_each(const FoldInputs& in, FoldReport& report, const FoldSink& sink) {
         auto [slot, fresh] = work[tn->package].ctest.try_emplace(c.name, c);
         // CTest's JUnit says only "fail" for a test it killed on its TIMEOUT; Test.xml
         // says "Timeout". The more precise reason wins, whatever the order of the files.
-        if (!fresh && slot->second.reason.find("Timeout") == std::string::npos &&
-            c.reason.find("Timeout") != std::string::npos) {
+        if (!fresh && !says_timeout(slot->second) && says_timeout(c)) {
           const double known = slot->second.duration_s;
           slot->second = c;
           if (slot->second.duration_s < 0) slot->second.duration_s = known;
@@ -658,6 +656,18 @@ void fold_each(const FoldInputs& in, FoldReport& report, const FoldSink& sink) {
     std::erase_if(results, [](const PackageResult& p) { return p.package.empty(); });
     sink(results);
   }
+}
+
+std::size_t fold_to_dir(const FoldInputs& in, FoldReport& report, const fs::path& run_dir,
+                        const std::string& meta_base) {
+  RunWriter writer(run_dir, meta_base);
+  std::size_t packages = 0;
+  fold_each(in, report, [&](std::vector<PackageResult>& chunk) {
+    writer.add(chunk);
+    packages += chunk.size();
+  });
+  writer.finish();
+  return packages;
 }
 
 RunResults fold(const FoldInputs& in, FoldReport& report) {

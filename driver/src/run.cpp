@@ -381,11 +381,7 @@ int run(RunOptions o) {
     in.ctest_xml = {in.ctest_xml.back()};
   }
   analyzers::FoldReport report;
-  {
-    analyzers::RunWriter writer(run_dir, read_file(run_dir / "ft_meta.json"));
-    analyzers::fold_each(in, report, [&](std::vector<analyzers::PackageResult>& chunk) { writer.add(chunk); });
-    writer.finish();
-  }
+  analyzers::fold_to_dir(in, report, run_dir, read_file(run_dir / "ft_meta.json"));
   for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << p << "\n";
   const auto results = analyzers::read_run(run_dir, analyzers::ReadOptions::summary());
   std::cout << analyzers::render_show(results, analyzers::SortBy::Category, 0,

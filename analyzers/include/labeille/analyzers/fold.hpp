@@ -38,7 +38,6 @@ struct CTestResult {
 std::vector<CTestResult> read_ctest_junit(const std::filesystem::path& file);
 std::vector<CTestResult> read_ctest_xml(const std::filesystem::path& file);
 // pytest's JUnit XML: one TestResult per testcase.
-std::vector<TestResult> read_pytest_junit(const std::filesystem::path& file);
 std::vector<TestResult> parse_pytest_junit(std::string_view xml, std::string_view source);
 
 // Folds package by package and hands the results to `sink` in package-name order, a
@@ -46,6 +45,12 @@ std::vector<TestResult> parse_pytest_junit(std::string_view xml, std::string_vie
 // the whole run. The sink may move the packages out.
 using FoldSink = std::function<void(std::vector<PackageResult>& chunk)>;
 void fold_each(const FoldInputs& in, FoldReport& report, const FoldSink& sink);
+
+// fold_each into a RunWriter (results_io.hpp): writes RUN_DIR's ft_results.jsonl,
+// ft_meta.json (the keys of `meta_base` kept) and ft_summary.json; returns the number
+// of packages.
+std::size_t fold_to_dir(const FoldInputs& in, FoldReport& report, const std::filesystem::path& run_dir,
+                        const std::string& meta_base);
 
 // The whole run in memory (tests, small runs).
 RunResults fold(const FoldInputs& in, FoldReport& report);
