@@ -11,8 +11,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 SCRIPTS = os.path.join(SOURCE, "ctest_scripts")
 REGISTRY = os.path.join(SOURCE, "tests", "fixtures", "registry")
-# CDash's schemas live in ../shared beside the repository (as on CI).
-SCHEMA = os.path.join(os.path.dirname(SOURCE), "shared", "cdash-schemas", "Test.xsd")
+# CDash's Test.xsd is not part of this repository (it belongs to CDash). Give its path in
+# LABEILLE_FT_CDASH_SCHEMA to validate the Test.xml files these tests produce; without it
+# every other check still runs and the test ends with CTest's skip status (77), saying
+# that the schema check was not done. .ci/run sets it where CI has the schema.
+SCHEMA = os.environ.get("LABEILLE_FT_CDASH_SCHEMA", "")
+SKIP = 77
+_schema_skipped = []
 
 
 def fail(msg):
@@ -48,8 +53,11 @@ class Receiver:
 
 
 def xmllint(path):
-    if not os.path.exists(SCHEMA):
-        fail(f"CDash's schema is not at {SCHEMA}: the repository needs ../shared beside it, as on CI")
+    if not SCHEMA:
+        _schema_skipped.append(path)
+        return
+    if not os.path.isfile(SCHEMA):
+        fail(f"LABEILLE_FT_CDASH_SCHEMA={SCHEMA}: no such file (it must name CDash's Test.xsd)")
     r = subprocess.run(["xmllint", "--noout", "--schema", SCHEMA, path], capture_output=True, text=True)
     if r.returncode != 0:
         fail(f"{path} does not validate against {SCHEMA}:\n{r.stderr[-2000:]}")
@@ -58,3 +66,12 @@ def xmllint(path):
 def results(path):
     with open(path) as f:
         return {json.loads(l)["package"]: json.loads(l) for l in f if l.strip()}
+
+
+def finish():
+    """Exit 0, or CTest's skip status when a Test.xml could not be checked against the schema."""
+    if _schema_skipped:
+        print(f"SKIP: every other check passed, but {len(_schema_skipped)} Test.xml file(s) were not "
+              "validated: set LABEILLE_FT_CDASH_SCHEMA to the path of CDash's Test.xsd to enable the check")
+        sys.exit(SKIP)
+    sys.exit(0)

@@ -10,7 +10,7 @@ import os
 import shutil
 import sys
 
-from common import REGISTRY, Receiver, ctest_script, fail, xmllint
+from common import REGISTRY, Receiver, ctest_script, fail, xmllint, finish
 
 
 def main():
@@ -67,3 +67,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+    finish()

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 
-from common import REGISTRY, ctest_script, fail, results, xmllint
+from common import REGISTRY, ctest_script, fail, results, xmllint, finish
 
 PACKAGES = ["ft-compatible", "ft-gil-fallback", "ft-flaky-twin", "ft-only-incompatible", "ft-preexisting",
             "ft-crash", "ft-install-failure", "ft-import-failure"]
@@ -60,3 +60,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+    finish()
