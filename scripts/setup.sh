@@ -50,7 +50,7 @@ done
 # --- 1. Debian packages ----------------------------------------------------------
 DEB_PACKAGES=(
   # build of the project
-  cmake ninja-build g++ pkg-config git
+  cmake ninja-build g++ pkg-config git ccache
   libboost1.81-dev libboost-filesystem1.81-dev
   libfmt-dev rapidjson-dev libpugixml-dev libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
