@@ -31,6 +31,9 @@ run with ``-D``:
 ``LABEILLE_FT_TEST_COMMAND_SUFFIX``, ``LABEILLE_FT_TEST_COMMAND_OVERRIDE``,
 ``LABEILLE_FT_PARALLEL_THREADS`` (0: off; else pytest-run-parallel's
 ``--parallel-threads``, installed as an extra dependency).
+``LABEILLE_FT_UNTIL_BOUND`` (0: off; else R in (0, 1): ``ITERATIONS`` becomes the
+maximum and a mode's iterations are skipped once its verdict is settled, see
+``UNTIL_BOUND``).
 ``LABEILLE_FT_WORK_DIR`` (``${CMAKE_BINARY_DIR}/labeille-ft``) and below it, unless
 set: ``LABEILLE_FT_RECORDS_DIR`` (``records``), ``LABEILLE_FT_REPOS_DIR``
 (``repos``), ``LABEILLE_FT_VENVS_DIR`` (``venvs``), ``LABEILLE_FT_RESULTS_DIR``
@@ -60,7 +63,7 @@ Commands
         [ITERATIONS <n>] [GIL_MODES gil0 [gil1]]
         [STALL_THRESHOLD <s>] [TIMEOUT <s>]
         [EXTRA_DEPS <req>...] [ENV <KEY=VALUE>...]
-        [TSAN] [STOP_ON_FIRST_PASS] [DETECT_EXTENSIONS <ON|OFF>]
+        [TSAN] [STOP_ON_FIRST_PASS] [UNTIL_BOUND <R>] [DETECT_EXTENSIONS <ON|OFF>]
         [PARALLEL_THREADS <n>] [LABELS <label>...] [NO_RESOURCE_LOCK]
         [TARGET_PYTHON <python>])
 
@@ -74,7 +77,11 @@ Commands
     Import with ``PYTHON_GIL`` unset; records which extension re-enabled the GIL.
   ``ft.<name>.<mode>.iter<NN>``
     One supervised run of the test command per iteration and GIL mode,
-    ``SKIP_RETURN_CODE`` 77 (stop-on-first-pass), ``TIMEOUT`` above the runner's own.
+    ``SKIP_RETURN_CODE`` 77 (stop-on-first-pass, ``UNTIL_BOUND``), ``TIMEOUT`` above
+    the runner's own. With ``UNTIL_BOUND R`` an iteration is skipped once the earlier
+    ones of its mode settled the verdict: all passed and the 95% upper bound of the
+    failure rate is <= R (R 0.1: after 29 passes), passes and failures both seen, or all
+    failed and the 95% lower bound is > 1 - R.
 
   All carry the labels ``ft``, ``ft.pkg.<name>``, the mode's ``ft.gil0``/``ft.gil1``,
   ``ft.shard.<k>`` when sharded, and ``LABELS``; tests of one package share a
@@ -151,7 +158,7 @@ cmake_minimum_required(VERSION 3.25)
 # serves a find_package() project and an add_subdirectory() one whose tools are not built
 # at configure time.
 set(_LABEILLE_FT_MODULE_FILE "${CMAKE_CURRENT_LIST_FILE}")
-set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_FIRST_PASS TSAN
+set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_FIRST_PASS UNTIL_BOUND TSAN
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
     TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK)
@@ -178,7 +185,7 @@ endfunction()
 set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK)
 set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
     TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT
-    DETECT_EXTENSIONS PARALLEL_THREADS TARGET_PYTHON)
+    DETECT_EXTENSIONS PARALLEL_THREADS UNTIL_BOUND TARGET_PYTHON)
 set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS)
 
 # Appends one bracket-quoted argument to the code in <var>. One value per call, so a value
@@ -204,6 +211,7 @@ macro(_labeille_ft_defaults)
   _labeille_ft_default(LABEILLE_FT_TSAN OFF)
   _labeille_ft_default(LABEILLE_FT_DETECT_EXTENSIONS ON)
   _labeille_ft_default(LABEILLE_FT_PARALLEL_THREADS 0)
+  _labeille_ft_default(LABEILLE_FT_UNTIL_BOUND 0)
   _labeille_ft_default(LABEILLE_FT_SHARD_COUNT 0)
   _labeille_ft_default(LABEILLE_FT_SHARD_INDEX 0)
   _labeille_ft_default(LABEILLE_FT_ONLY_SHARD OFF)
@@ -324,6 +332,7 @@ function(_labeille_ft_write_meta file)
   string(JSON _m SET "${_m}" config timeout "${LABEILLE_FT_TIMEOUT}")
   string(JSON _m SET "${_m}" config stall_threshold "${LABEILLE_FT_STALL_THRESHOLD}")
   string(JSON _m SET "${_m}" config parallel_threads "${LABEILLE_FT_PARALLEL_THREADS}")
+  string(JSON _m SET "${_m}" config until_bound "${LABEILLE_FT_UNTIL_BOUND}")
   set(_gil1 false)
   if("gil1" IN_LIST LABEILLE_FT_GIL_MODES)
     set(_gil1 true)
@@ -442,7 +451,7 @@ function(labeille_ft_add_package name)
     set(LABEILLE_FT_TARGET_PYTHON "${arg_TARGET_PYTHON}")
   endif()
   foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT GIL_MODES DETECT_EXTENSIONS PARALLEL_THREADS
-                      TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE)
+                      UNTIL_BOUND TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE)
     if(NOT DEFINED arg_${_k} AND DEFINED LABEILLE_FT_${_k})
       set(arg_${_k} "${LABEILLE_FT_${_k}}")
     endif()
@@ -459,6 +468,11 @@ function(labeille_ft_add_package name)
       message(FATAL_ERROR "${_fn}(${name}): ${_k} must be a non-negative integer, got \"${arg_${_k}}\"")
     endif()
   endforeach()
+  # A bound R in (0, 1), or 0 for off ("0.1", ".05", "0").
+  if(NOT arg_UNTIL_BOUND MATCHES "^(0|0?\\.[0-9]+)$")
+    message(FATAL_ERROR "${_fn}(${name}): UNTIL_BOUND must be a failure-rate bound R with 0 < R < 1 "
+                        "(or 0: off), got \"${arg_UNTIL_BOUND}\"")
+  endif()
   if(DEFINED arg_CLONE_DEPTH AND NOT arg_CLONE_DEPTH MATCHES "^[0-9]+$")
     message(FATAL_ERROR "${_fn}(${name}): CLONE_DEPTH must be a non-negative integer, got \"${arg_CLONE_DEPTH}\"")
   endif()
@@ -624,6 +638,10 @@ function(labeille_ft_add_package name)
   endif()
   if(arg_STOP_ON_FIRST_PASS)
     _labeille_ft_arg(_tail --skip-if-passed)
+  endif()
+  if(NOT arg_UNTIL_BOUND MATCHES "^0?\\.?0*$")
+    _labeille_ft_arg(_tail --until-bound)
+    _labeille_ft_arg(_tail "${arg_UNTIL_BOUND}")
   endif()
   foreach(_e IN LISTS arg_ENV)
     _labeille_ft_arg(_tail --env)

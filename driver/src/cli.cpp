@@ -50,6 +50,16 @@ void add_commands(CLI::App& ft) {
   cmd->add_option("--resume", *resume, "Complete an interrupted run directory");
   cmd->add_option("--parallel-threads", o->parallel_threads, "pytest-run-parallel threads (0: off)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--until-bound", o->until_bound,
+                  "Stop a package's iterations of a mode once settled: all passed with a 95% failure-rate bound <= R, "
+                  "passes and failures both seen, or all failed (-n is the maximum; 0: off)")
+      ->check(CLI::Range(0.0, 0.999999));
+  cmd->add_flag("--stress", o->stress,
+                "Also run stress iterations: the suite through pytest-run-parallel, each test repeated in-process");
+  cmd->add_option("--stress-threads", o->stress_threads, "Threads per test in stress iterations (default 2)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--stress-repeat", o->stress_repeat, "Repetitions of each test per thread in stress iterations (default 20)")
+      ->check(CLI::Range(1, 100000));
   cmd->add_flag("-v,--verbose", o->verbose, "Show CMake's and CTest's output");
   cmd->callback([=] {
     RunOptions opts = *o;

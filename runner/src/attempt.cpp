@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ostream>
 #include <regex>
@@ -12,6 +13,7 @@
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/names.hpp"
+#include "labeille/core/stopping_rule.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/runner/environment.hpp"
 
@@ -73,6 +75,10 @@ std::optional<Options> parse_options(int argc, char** argv) {
   app.add_flag("--tsan", o.tsan, "Parse ThreadSanitizer reports");
   app.add_flag("--skip-if-passed", o.skip_if_passed,
                "Stop-on-first-pass: skip (exit 77) when package+mode already passed");
+  app.add_option("--until-bound", o.until_bound,
+                 "Skip (exit 77) once package+mode's verdict is settled: all passed with a 95% failure-rate "
+                 "bound <= R, passes and failures both seen, or all failed with a bound > 1 - R")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_flag("--quiet", o.quiet, "Print only the CTest tags");
   app.add_flag("--echo", o.echo, "Copy the command's output to the runner's own stdout/stderr");
   app.add_option("--shell", o.shell, "Run COMMAND with /bin/sh -c");
@@ -102,7 +108,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
   return o;
 }
 
-bool earlier_pass_exists(const fs::path& record_dir, const std::string& package, const std::string& mode) {
+std::vector<Outcome> earlier_outcomes(const fs::path& record_dir, const std::string& package, const std::string& mode) {
+  std::vector<Outcome> out;
   std::error_code ec;
   const std::string prefix = mode + ".iter";
   for (auto& e : fs::directory_iterator(record_dir / package, ec)) {
@@ -111,12 +118,26 @@ bool earlier_pass_exists(const fs::path& record_dir, const std::string& package,
     if (!fs::exists(rec)) continue;
     try {
       auto r = parse_record(read_file(rec), rec.string());
-      if (auto* a = std::get_if<AttemptRecord>(&r); a && a->outcome == Outcome::Pass) return true;
+      if (auto* a = std::get_if<AttemptRecord>(&r); a && a->mode == mode) out.push_back(a->outcome);
     } catch (const Error&) {
       // An unreadable record proves nothing; run the iteration.
     }
   }
-  return false;
+  return out;
+}
+
+std::string skip_reason(const Options& o, const std::vector<Outcome>& earlier) {
+  if (o.skip_if_passed && std::find(earlier.begin(), earlier.end(), Outcome::Pass) != earlier.end())
+    return "an earlier iteration passed (stop-on-first-pass)";
+  if (o.until_bound > 0) {
+    int passes = 0, failures = 0;
+    for (auto oc : earlier) {
+      if (!counts_as_iteration(oc)) continue;
+      (oc == Outcome::Pass ? passes : failures)++;
+    }
+    if (auto d = until_bound_decision(passes, failures, o.until_bound); d.stop) return "verdict settled (until-bound): " + d.reason;
+  }
+  return "";
 }
 
 std::string ctest_tags(const AttemptRecord& r) {
@@ -188,8 +209,12 @@ int run_attempt(const Options& o, std::ostream& out) {
     return exit_code(r.outcome);
   };
 
-  if (o.skip_if_passed && earlier_pass_exists(o.record_dir, o.package, o.mode))
-    return finish({Outcome::Skipped, "an earlier iteration passed (stop-on-first-pass)", std::nullopt});
+  if (o.skip_if_passed || o.until_bound > 0) {
+    // The package's iterations run one after another under its RESOURCE_LOCK, so the
+    // records of the earlier ones are on disk; this attempt's own directory has none yet.
+    auto why = skip_reason(o, earlier_outcomes(o.record_dir, o.package, o.mode));
+    if (!why.empty()) return finish({Outcome::Skipped, why, std::nullopt});
+  }
 
   const fs::path hook_dir = dir / attempt_files::kHookDir;
   fs::create_directories(hook_dir);

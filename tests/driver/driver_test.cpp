@@ -35,6 +35,10 @@ TEST(Driver, EveryRunOptionReachesTheModule) {
   o.test_command_suffix = "--tb=short";
   o.test_command_override = "python -m pytest tests/";
   o.parallel_threads = 4;
+  o.until_bound = 0.05;
+  o.stress = true;
+  o.stress_threads = 3;
+  o.stress_repeat = 15;
   o.repos_dir = "/w/repos";
   o.venvs_dir = "/w/venvs";
   auto d = cmake_definitions(o, "/r/ft_1");
@@ -52,6 +56,10 @@ TEST(Driver, EveryRunOptionReachesTheModule) {
   EXPECT_TRUE(has("-DLABEILLE_FT_TEST_COMMAND_SUFFIX=--tb=short"));
   EXPECT_TRUE(has("-DLABEILLE_FT_TEST_COMMAND_OVERRIDE=python -m pytest tests/"));
   EXPECT_TRUE(has("-DLABEILLE_FT_PARALLEL_THREADS=4"));
+  EXPECT_TRUE(has("-DLABEILLE_FT_UNTIL_BOUND=0.05"));
+  EXPECT_TRUE(has("-DLABEILLE_FT_STRESS=ON"));
+  EXPECT_TRUE(has("-DLABEILLE_FT_STRESS_THREADS=3"));
+  EXPECT_TRUE(has("-DLABEILLE_FT_STRESS_REPEAT=15"));
   EXPECT_TRUE(has("-DLABEILLE_FT_RECORDS_DIR=/r/ft_1/records"));
   EXPECT_TRUE(has("-DLABEILLE_FT_REPOS_DIR=/w/repos"));
 }

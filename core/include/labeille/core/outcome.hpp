@@ -23,7 +23,7 @@ namespace labeille {
   X(Timeout,     "timeout",      4,   true,  "the hard timeout was reached while output still flowed") \
   X(Error,       "error",        5,   true,  "the command could not be started")                  \
   X(Interrupted, "interrupted",  130, false, "the runner got SIGINT/SIGTERM/SIGHUP; the tree was killed") \
-  X(Skipped,     "skipped",      77,  false, "not run: an earlier iteration passed (stop-on-first-pass)")
+  X(Skipped,     "skipped",      77,  false, "not run: the verdict was settled (stop-on-first-pass, --until-bound)")
 // clang-format on
 
 enum class Outcome {

@@ -43,6 +43,10 @@ struct RunOptions {
   std::filesystem::path resume;  // a run directory to complete
   int jobs = 0;                  // 0: number of CPUs
   int parallel_threads = 0;
+  double until_bound = 0;        // 0: off (docs/run.md "Iterations where the evidence is weak")
+  bool stress = false;           // stress iterations through pytest-run-parallel
+  int stress_threads = 0;        // 0: the module's default
+  int stress_repeat = 0;
   bool verbose = false;
   std::vector<std::string> cli_args;
 };

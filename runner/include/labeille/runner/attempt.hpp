@@ -36,6 +36,7 @@ struct Options {
   std::vector<std::pair<std::string, std::string>> env;
   bool tsan = false;
   bool skip_if_passed = false;
+  double until_bound = 0;          // --until-bound R (0: off)
   bool quiet = false;
   bool echo = false;
   std::string shell;               // --shell COMMAND
@@ -49,9 +50,14 @@ std::optional<Options> parse_options(int argc, char** argv);
 // PEP 508 distribution name (also what is safe in a path and a CTest test name).
 bool valid_package_name(const std::string& name);
 
-// The stop-on-first-pass check: has an attempt of package+mode already passed?
-bool earlier_pass_exists(const std::filesystem::path& record_dir, const std::string& package,
-                         const std::string& mode);
+// The outcomes of the package+mode attempts recorded so far (unreadable records are
+// left out: they prove nothing). What stop-on-first-pass and --until-bound decide from.
+std::vector<Outcome> earlier_outcomes(const std::filesystem::path& record_dir, const std::string& package,
+                                      const std::string& mode);
+
+// Why this attempt need not run ("" = run it): stop-on-first-pass once a pass exists,
+// --until-bound once labeille::until_bound_decision() says the verdict is settled.
+std::string skip_reason(const Options& o, const std::vector<Outcome>& earlier);
 
 // Runs the attempt and returns the exit status.
 int run_attempt(const Options& opts, std::ostream& out);
