@@ -4,7 +4,10 @@
 #include <cmath>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "labeille/analyzers/stats.hpp"
+#include "labeille/analyzers/stress.hpp"
 
 namespace labeille::analyzers {
 
@@ -62,6 +65,8 @@ void summarize(PackageResult& p, const std::vector<IterationResult>& gil1, bool 
   p.failure_rate_low = iv.low;
   p.failure_rate_high = iv.high;
   p.verdict = verdict_text(failed, n);
+  if (!p.stop_reason.empty())
+    p.verdict += fmt::format("; stopped after {} of {} iterations: {}", n, p.iterations_allowed, p.stop_reason);
 
   p.gil_enabled_iterations = static_cast<int>(gil1.size());
   p.gil_enabled_pass_count = static_cast<int>(
@@ -80,6 +85,7 @@ void summarize(PackageResult& p, const std::vector<IterationResult>& gil1, bool 
     }
   }
   p.category = std::string(to_string(classify_package(in)));
+  apply_stress(p);
 }
 
 }  // namespace labeille::analyzers

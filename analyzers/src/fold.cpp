@@ -18,6 +18,7 @@
 
 #include "labeille/analyzers/classify.hpp"
 #include "labeille/analyzers/parallel.hpp"
+#include "labeille/analyzers/stress.hpp"
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
@@ -40,6 +41,8 @@ struct Attempt {
   Outcome outcome = Outcome::Error;
   IterationResult it;
   std::vector<std::string> tsan_types;
+  std::string skip_detail;            // a skipped attempt: why (stop-on-first-pass, --until-bound)
+  std::optional<StressInfo> stress;   // a stress attempt's per-test counts
 };
 
 // Attempt directories the runner claimed but left without a record (killed hard, or
@@ -113,6 +116,8 @@ std::string first_line(std::string_view s) {
 }
 
 bool is_gil1(const Attempt& a) { return a.mode.rfind("gil1", 0) == 0 || a.gil == GilMode::On; }
+// Stress attempts have modes "stress.gil0" / "stress.gil1" (tests ft.<pkg>.stress.<mode>.iterNN).
+bool is_stress(const Attempt& a) { return a.mode.rfind("stress.", 0) == 0; }
 
 constexpr std::size_t kStderrTailBytes = 2048;
 
@@ -171,7 +176,9 @@ struct TestName {
   int iteration = 0;
 };
 std::optional<TestName> parse_test_name(const std::string& name) {
-  static const std::regex iter(R"(^ft\.(.+)\.([A-Za-z0-9_-]+)\.iter(\d+)$)");
+  // A stress iteration's kind is "stress.<mode>" (so a package named "x.stress" would
+  // read as x's stress iterations: docs/analyzers.md).
+  static const std::regex iter(R"(^ft\.(.+?)\.((?:stress\.)?[A-Za-z0-9_-]+)\.iter(\d+)$)");
   static const std::regex other(R"(^ft\.(.+)\.(setup|probe)$)");
   std::smatch m;
   if (std::regex_match(name, m, iter)) return TestName{m[1], m[2], std::stoi(m[3])};
@@ -181,7 +188,7 @@ std::optional<TestName> parse_test_name(const std::string& name) {
 
 // An attempt directory "<mode>.iter<NN>.a<NNN>" of package pkg -> (CTest test name, NNN).
 std::optional<std::pair<std::string, int>> attempt_dir_test(const std::string& pkg, const std::string& dir) {
-  static const std::regex re(R"(^([A-Za-z0-9_-]+)\.iter(\d+)\.a(\d+)$)");
+  static const std::regex re(R"(^((?:stress\.)?[A-Za-z0-9_-]+)\.iter(\d+)\.a(\d+)$)");
   std::smatch m;
   if (!std::regex_match(dir, m, re)) return std::nullopt;
   return std::pair{fmt::format("ft.{}.{}.iter{}", pkg, m[1].str(), m[2].str()), std::stoi(m[3])};
@@ -283,7 +290,8 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
       auto [outcome, why] = lost_outcome(c, started, last_run);
       Attempt a;
       a.mode = tn->kind;
-      a.gil = gil_mode_from_string(tn->kind).value_or(GilMode::Off);
+      a.gil = gil_mode_from_string(tn->kind.rfind("stress.", 0) == 0 ? tn->kind.substr(7) : tn->kind)
+                  .value_or(GilMode::Off);
       a.iteration = tn->iteration;
       a.attempt = n;
       a.test_name = c.name;
@@ -307,15 +315,24 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
     return std::tie(a.iteration, a.attempt, a.start_time) < std::tie(b.iteration, b.attempt, b.start_time);
   });
   std::vector<IterationResult> gil1;
+  std::vector<StressRun> stress0, stress1;
   std::set<std::string> tsan_types;
   std::map<std::string, std::pair<int, int>> per_test;  // id -> (passes, failures)
+  int last_gil0_iteration = 0;
   for (auto& a : inp.attempts) {
+    if (!is_stress(a) && !is_gil1(a)) last_gil0_iteration = std::max(last_gil0_iteration, a.iteration);
     if (!counts_as_iteration(a.outcome)) {
       ++counts.uncounted;
+      if (a.outcome == Outcome::Skipped && !is_stress(a) && !is_gil1(a) && p.stop_reason.empty())
+        p.stop_reason = a.skip_detail;
       continue;
     }
     auto it = std::move(a.it);
     tsan_types.insert(a.tsan_types.begin(), a.tsan_types.end());
+    if (is_stress(a)) {
+      (is_gil1(a) ? stress1 : stress0).push_back({std::move(it), std::move(a.stress)});
+      continue;
+    }
     if (is_gil1(a)) {
       it.index = static_cast<int>(gil1.size()) + 1;
       gil1.push_back(std::move(it));
@@ -334,6 +351,8 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
     if (pf.first > 0 && pf.second > 0) p.flaky_tests[id] = pf.second;
   }
   std::vector<Attempt>().swap(inp.attempts);  // moved into p; free the husks now
+  if (!p.stop_reason.empty()) p.iterations_allowed = last_gil0_iteration;
+  if (!stress0.empty() || !stress1.empty()) p.stress = fold_stress(std::move(stress0), std::move(stress1));
   summarize(p, gil1, gil_fallback);
   return p;
 }
@@ -364,8 +383,10 @@ void parse_into(Parsed& out, std::string_view text, const fs::path& attempt_dir)
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, AttemptRecord>) {
           // The compact form at once: memory holds compact attempts, never records.
-          Attempt a{r.mode, r.test_name, out.id, r.start_time, r.gil, r.iteration, r.attempt, r.outcome, {}, {}};
+          Attempt a{r.mode, r.test_name, out.id, r.start_time, r.gil, r.iteration, r.attempt, r.outcome, {}, {}, {}, {}};
           if (counts_as_iteration(r.outcome)) a.it = to_iteration(r, file);
+          if (r.outcome == Outcome::Skipped) a.skip_detail = r.detail;
+          a.stress = r.stress;
           for (const auto& t : r.tsan) a.tsan_types.push_back(t.type);
           out.item = std::move(a);
         } else {

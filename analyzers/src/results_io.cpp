@@ -13,6 +13,7 @@
 #include <rapidjson/writer.h>
 
 #include "labeille/analyzers/stats.hpp"
+#include "stress_json.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/outcome.hpp"
@@ -210,6 +211,15 @@ std::string package_to_json_line(const PackageResult& p) {
   key(w, "failure_rate_low"); w.Double(p.failure_rate_low);
   key(w, "failure_rate_high"); w.Double(p.failure_rate_high);
   key(w, "failing_tests"); counts(w, p.failing_tests);
+  if (p.iterations_allowed > 0) {
+    key(w, "iterations_allowed"); w.Int(p.iterations_allowed);
+    key(w, "stop_reason"); str(w, p.stop_reason);
+  }
+  if (p.stress) {
+    key(w, "stress");
+    const auto js = stress_to_json(*p.stress);
+    w.RawValue(js.data(), js.size(), rj::kObjectType);
+  }
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize());
 }
@@ -312,6 +322,9 @@ PackageResult package_from_json(std::string_view json, std::string_view source, 
   p.failure_rate_low = member(d, "failure_rate_low") ? get_num(d, "failure_rate_low") : iv.low;
   p.failure_rate_high = member(d, "failure_rate_high") ? get_num(d, "failure_rate_high") : iv.high;
   if (!member(d, "failing_tests")) p.failing_tests = p.flaky_tests;
+  p.iterations_allowed = get_int(d, "iterations_allowed");
+  p.stop_reason = get_str(d, "stop_reason");
+  if (auto* st = member(d, "stress"); st && st->IsObject()) p.stress = stress_from_json(*st);
   return p;
 }
 

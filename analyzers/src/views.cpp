@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 
 #include "labeille/analyzers/results_io.hpp"
+#include "labeille/analyzers/stress.hpp"
 #include "labeille/analyzers/stats.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/outcome.hpp"
@@ -115,6 +116,7 @@ std::string details(const PackageResult& p) {
   }
   if (!p.flaky_tests.empty()) parts.push_back(fmt::format("{} flaky test(s)", p.flaky_tests.size()));
   if (auto g = gil_text(p); !g.empty()) parts.push_back(g);
+  if (p.stress && !p.stress->evidence.empty()) parts.push_back(p.stress->evidence);
   std::string out;
   for (const auto& s : parts) out += (out.empty() ? "" : "; ") + s;
   return out;
@@ -172,13 +174,14 @@ std::string render_flaky(const RunResults& run, const std::string& package, cons
     std::string seq;
     for (const auto& it : p->iterations) seq += it.status == "pass" ? '.' : it.status == "crash" ? 'C' : it.status == "deadlock" ? 'D' : it.status == "timeout" ? 'T' : 'F';
     o += fmt::format("  iterations: {}   (. pass, F fail, C crash, D deadlock, T timeout)\n", seq);
+    if (p->stress) o += stress_lines(*p->stress);
     std::set<std::string> sigs(p->failure_signatures.begin(), p->failure_signatures.end());
     if (p->crash_count > 0)
       o += fmt::format("  crash signatures: {} distinct over {} crash(es) — {}\n", sigs.size(), p->crash_count,
                        sigs.size() == 1 ? "consistent: likely one race" : "varied: several races or memory corruption");
     const auto& tests = p->failing_tests.empty() ? p->flaky_tests : p->failing_tests;
     if (tests.empty()) {
-      o += "  no per-test results (no pytest JUnit in the attempts)\n\n";
+      o += p->stress ? "\n" : "  no per-test results (no pytest JUnit in the attempts)\n\n";
       continue;
     }
     o += fmt::format("  {} {} {} {}\n", pad("test", 56), pad("failed", 8), pad("flips", 6), "failing iterations");

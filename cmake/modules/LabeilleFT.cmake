@@ -31,6 +31,8 @@ run with ``-D``:
 ``LABEILLE_FT_TEST_COMMAND_SUFFIX``, ``LABEILLE_FT_TEST_COMMAND_OVERRIDE``,
 ``LABEILLE_FT_PARALLEL_THREADS`` (0: off; else pytest-run-parallel's
 ``--parallel-threads``, installed as an extra dependency).
+``LABEILLE_FT_STRESS`` (OFF), ``LABEILLE_FT_STRESS_THREADS`` (2) and
+``LABEILLE_FT_STRESS_REPEAT`` (20): stress iterations, see ``STRESS``.
 ``LABEILLE_FT_UNTIL_BOUND`` (0: off; else R in (0, 1): ``ITERATIONS`` becomes the
 maximum and a mode's iterations are skipped once its verdict is settled, see
 ``UNTIL_BOUND``).
@@ -64,6 +66,7 @@ Commands
         [STALL_THRESHOLD <s>] [TIMEOUT <s>]
         [EXTRA_DEPS <req>...] [ENV <KEY=VALUE>...]
         [TSAN] [STOP_ON_FIRST_PASS] [UNTIL_BOUND <R>] [DETECT_EXTENSIONS <ON|OFF>]
+        [STRESS] [STRESS_THREADS <n>] [STRESS_REPEAT <k>]
         [PARALLEL_THREADS <n>] [LABELS <label>...] [NO_RESOURCE_LOCK]
         [TARGET_PYTHON <python>])
 
@@ -82,6 +85,12 @@ Commands
     ones of its mode settled the verdict: all passed and the 95% upper bound of the
     failure rate is <= R (R 0.1: after 29 passes), passes and failures both seen, or all
     failed and the 95% lower bound is > 1 - R.
+
+  ``ft.<name>.stress.<mode>.iter<NN>`` (``STRESS``)
+    The same iterations again (same count, modes, skip rules), each running the suite
+    through pytest-run-parallel: every test in ``STRESS_THREADS`` threads, repeated
+    ``STRESS_REPEAT`` times in one process. Label ``ft.stress`` instead of the mode's;
+    the set-up then also installs pytest-run-parallel into ``<venv>/labeille-ft-stress``.
 
   All carry the labels ``ft``, ``ft.pkg.<name>``, the mode's ``ft.gil0``/``ft.gil1``,
   ``ft.shard.<k>`` when sharded, and ``LABELS``; tests of one package share a
@@ -159,6 +168,7 @@ cmake_minimum_required(VERSION 3.25)
 # at configure time.
 set(_LABEILLE_FT_MODULE_FILE "${CMAKE_CURRENT_LIST_FILE}")
 set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_FIRST_PASS UNTIL_BOUND TSAN
+    STRESS STRESS_THREADS STRESS_REPEAT
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
     TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK)
@@ -182,10 +192,10 @@ function(_labeille_ft_quote out text)
 endfunction()
 
 # labeille_ft_add_package's keywords (labeille_ft_add_registry passes them through).
-set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK)
+set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK STRESS)
 set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
     TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT
-    DETECT_EXTENSIONS PARALLEL_THREADS UNTIL_BOUND TARGET_PYTHON)
+    DETECT_EXTENSIONS PARALLEL_THREADS UNTIL_BOUND STRESS_THREADS STRESS_REPEAT TARGET_PYTHON)
 set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS)
 
 # Appends one bracket-quoted argument to the code in <var>. One value per call, so a value
@@ -212,6 +222,11 @@ macro(_labeille_ft_defaults)
   _labeille_ft_default(LABEILLE_FT_DETECT_EXTENSIONS ON)
   _labeille_ft_default(LABEILLE_FT_PARALLEL_THREADS 0)
   _labeille_ft_default(LABEILLE_FT_UNTIL_BOUND 0)
+  # Stress defaults (docs/detection.md has the measurement): repetition in a warm process
+  # finds what fresh processes miss; a second thread adds overlap between repetitions.
+  _labeille_ft_default(LABEILLE_FT_STRESS OFF)
+  _labeille_ft_default(LABEILLE_FT_STRESS_THREADS 2)
+  _labeille_ft_default(LABEILLE_FT_STRESS_REPEAT 20)
   _labeille_ft_default(LABEILLE_FT_SHARD_COUNT 0)
   _labeille_ft_default(LABEILLE_FT_SHARD_INDEX 0)
   _labeille_ft_default(LABEILLE_FT_ONLY_SHARD OFF)
@@ -333,12 +348,15 @@ function(_labeille_ft_write_meta file)
   string(JSON _m SET "${_m}" config stall_threshold "${LABEILLE_FT_STALL_THRESHOLD}")
   string(JSON _m SET "${_m}" config parallel_threads "${LABEILLE_FT_PARALLEL_THREADS}")
   string(JSON _m SET "${_m}" config until_bound "${LABEILLE_FT_UNTIL_BOUND}")
+  string(JSON _m SET "${_m}" config stress_threads "${LABEILLE_FT_STRESS_THREADS}")
+  string(JSON _m SET "${_m}" config stress_repeat "${LABEILLE_FT_STRESS_REPEAT}")
   set(_gil1 false)
   if("gil1" IN_LIST LABEILLE_FT_GIL_MODES)
     set(_gil1 true)
   endif()
   string(JSON _m SET "${_m}" config compare_with_gil ${_gil1})
-  foreach(_pair IN ITEMS tsan_build:TSAN stop_on_first_pass:STOP_ON_FIRST_PASS detect_extensions:DETECT_EXTENSIONS)
+  foreach(_pair IN ITEMS tsan_build:TSAN stop_on_first_pass:STOP_ON_FIRST_PASS detect_extensions:DETECT_EXTENSIONS
+                         stress:STRESS)
     string(REPLACE ":" ";" _pair "${_pair}")
     list(GET _pair 0 _key)
     list(GET _pair 1 _var)
@@ -451,12 +469,12 @@ function(labeille_ft_add_package name)
     set(LABEILLE_FT_TARGET_PYTHON "${arg_TARGET_PYTHON}")
   endif()
   foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT GIL_MODES DETECT_EXTENSIONS PARALLEL_THREADS
-                      UNTIL_BOUND TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE)
+                      UNTIL_BOUND STRESS_THREADS STRESS_REPEAT TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE)
     if(NOT DEFINED arg_${_k} AND DEFINED LABEILLE_FT_${_k})
       set(arg_${_k} "${LABEILLE_FT_${_k}}")
     endif()
   endforeach()
-  foreach(_k IN ITEMS TSAN STOP_ON_FIRST_PASS)
+  foreach(_k IN ITEMS TSAN STOP_ON_FIRST_PASS STRESS)
     if(LABEILLE_FT_${_k})
       set(arg_${_k} TRUE)
     endif()
@@ -466,6 +484,11 @@ function(labeille_ft_add_package name)
   foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT PARALLEL_THREADS)
     if(NOT arg_${_k} MATCHES "^[0-9]+$")
       message(FATAL_ERROR "${_fn}(${name}): ${_k} must be a non-negative integer, got \"${arg_${_k}}\"")
+    endif()
+  endforeach()
+  foreach(_k IN ITEMS STRESS_THREADS STRESS_REPEAT)
+    if(NOT arg_${_k} MATCHES "^[1-9][0-9]*$")
+      message(FATAL_ERROR "${_fn}(${name}): ${_k} must be a positive integer, got \"${arg_${_k}}\"")
     endif()
   endforeach()
   # A bound R in (0, 1), or 0 for off ("0.1", ".05", "0").
@@ -571,6 +594,9 @@ function(labeille_ft_add_package name)
     _labeille_ft_arg(_cmd --extra-deps)
     _labeille_ft_arg(_cmd "${_deps}")
   endif()
+  if(arg_STRESS)
+    _labeille_ft_arg(_cmd --stress)
+  endif()
   # git and pip get several times the per-step timeout: a slow index is not the package's fault.
   math(EXPR _setup_timeout "${arg_TIMEOUT} * 3 + 60")
   string(APPEND _code
@@ -649,8 +675,29 @@ function(labeille_ft_add_package name)
   endforeach()
   _labeille_ft_arg(_tail --shell)
   _labeille_ft_arg(_tail "${_test_cmd}")
+  # Plain iterations per GIL mode, then (STRESS) the stress iterations of each mode:
+  # the same command, the runner adds pytest-run-parallel (runner/stress.hpp).
+  set(_variants "")
   foreach(_mode IN LISTS arg_GIL_MODES)
-    string(SUBSTRING "${_mode}" 3 1 _gil)
+    list(APPEND _variants "${_mode}|${_mode}|ft.${_mode}|")
+  endforeach()
+  if(arg_STRESS)
+    set(_stress_args "")
+    foreach(_a IN ITEMS --stress-threads "${arg_STRESS_THREADS}" --stress-repeat "${arg_STRESS_REPEAT}")
+      _labeille_ft_arg(_stress_args "${_a}")
+    endforeach()
+    foreach(_mode IN LISTS arg_GIL_MODES)
+      list(APPEND _variants "stress.${_mode}|${_mode}|ft.stress|${_stress_args}")
+    endforeach()
+  endif()
+  foreach(_variant IN LISTS _variants)
+    # mode (test name and record), GIL mode, label, extra runner arguments
+    string(REPLACE "|" ";" _variant "${_variant}")
+    list(GET _variant 0 _mode)
+    list(GET _variant 1 _gil_mode)
+    list(GET _variant 2 _mode_label)
+    list(GET _variant 3 _extra)
+    string(SUBSTRING "${_gil_mode}" 3 1 _gil)
     if(arg_ITERATIONS EQUAL 0)  # set-up and probe only
       break()
     endif()
@@ -666,14 +713,14 @@ function(labeille_ft_add_package name)
       set(_test "ft.${name}.${_mode}.iter${_nn}")
       string(APPEND _code
         "add_test([=[${_test}]=] \"\${_LFT_RUNNER}\"${_head} [=[--mode]=] [=[${_mode}]=] [=[--gil]=] [=[${_gil}]=] "
-        "[=[--iteration]=] [=[${_i}]=] [=[--test-name]=] [=[${_test}]=]${_tail})\n")
+        "[=[--iteration]=] [=[${_i}]=] [=[--test-name]=] [=[${_test}]=]${_extra}${_tail})\n")
       string(APPEND _names " [=[${_test}]=]")
     endforeach()
     # One set_tests_properties() per mode: CTest scans every test per call, so one call
     # per test made `ctest -N` quadratic (60k tests: minutes).
     string(APPEND _code
       "set_tests_properties(${_names} PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
-      "LABELS [=[${_labels};ft.${_mode}]=]${_lock} "
+      "LABELS [=[${_labels};${_mode_label}]=]${_lock} "
       "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE 77)\n")
   endforeach()
   _labeille_ft_emit("${_code}")

@@ -56,6 +56,35 @@ void write_crash(Out& o, const std::optional<CrashInfo>& c) {
   o.raw().EndObject();
 }
 
+void write_stress(Out& o, const StressInfo& s) {
+  o.raw().StartObject();
+  o.key("threads").integer(s.threads);
+  o.key("repeat").integer(s.repeat);
+  o.key("reported").boolean(s.reported);
+  o.key("tests_run").integer(s.tests_run);
+  o.key("tests");
+  o.raw().StartArray();
+  for (const auto& t : s.tests) {
+    o.raw().StartObject();
+    o.key("id").str(t.id);
+    o.key("calls").integer(t.calls);
+    o.key("failures").integer(t.failures);
+    o.key("message").str(t.message);
+    o.raw().EndObject();
+  }
+  o.raw().EndArray();
+  o.key("thread_unsafe");
+  o.raw().StartArray();
+  for (const auto& t : s.thread_unsafe) {
+    o.raw().StartObject();
+    o.key("id").str(t.id);
+    o.key("reason").str(t.reason);
+    o.raw().EndObject();
+  }
+  o.raw().EndArray();
+  o.raw().EndObject();
+}
+
 void write_stream(Out& o, const StreamInfo& s) {
   o.raw().StartObject();
   o.key("log_path").str(s.log_path);
@@ -183,6 +212,20 @@ std::optional<CrashInfo> read_crash(const In& in, std::string_view k) {
   return ci;
 }
 
+StressInfo read_stress(const In& in) {
+  StressInfo s;
+  s.threads = static_cast<int>(in.integer("threads"));
+  s.repeat = static_cast<int>(in.integer("repeat"));
+  s.reported = in.boolean("reported");
+  s.tests_run = static_cast<int>(in.integer("tests_run"));
+  in.each("tests", [&](const In& t) {
+    s.tests.push_back({t.str("id"), static_cast<int>(t.integer("calls")), static_cast<int>(t.integer("failures")),
+                       t.str("message")});
+  });
+  in.each("thread_unsafe", [&](const In& t) { s.thread_unsafe.push_back({t.str("id"), t.str("reason")}); });
+  return s;
+}
+
 StreamInfo read_stream(const In& in, std::string_view k) {
   StreamInfo s;
   if (!in.has_object(k)) return s;
@@ -258,6 +301,10 @@ std::string to_json(const AttemptRecord& r) {
     o.key("last_output_line").str(r.last_output_line);
     o.key("junit_path").str(r.junit_path);
     o.key("peak_rss_kb").integer(r.peak_rss_kb);
+    if (r.stress) {
+      o.key("stress");
+      write_stress(o, *r.stress);
+    }
     o.key("host").str(r.host);
     o.key("runner_version").str(r.runner_version);
   });
@@ -435,6 +482,7 @@ Record parse_record(std::string_view json, std::string_view source) {
     r.last_output_line = in.str("last_output_line");
     r.junit_path = in.str("junit_path");
     r.peak_rss_kb = in.integer("peak_rss_kb");
+    if (in.has_object("stress")) r.stress = read_stress(in.object("stress"));
     r.host = in.str("host");
     r.runner_version = in.str("runner_version");
     return r;

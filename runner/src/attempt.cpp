@@ -16,6 +16,7 @@
 #include "labeille/core/stopping_rule.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/runner/environment.hpp"
+#include "labeille/runner/stress.hpp"
 
 namespace fs = std::filesystem;
 
@@ -79,6 +80,11 @@ std::optional<Options> parse_options(int argc, char** argv) {
                  "Skip (exit 77) once package+mode's verdict is settled: all passed with a 95% failure-rate "
                  "bound <= R, passes and failures both seen, or all failed with a bound > 1 - R")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--stress-threads", o.stress_threads,
+                 "A stress attempt: pytest-run-parallel runs every test in N threads (needs set-up --stress)")
+      ->check(CLI::Range(1, 256));
+  app.add_option("--stress-repeat", o.stress_repeat, "Stress attempts: each thread repeats every test K times")
+      ->check(CLI::Range(1, 100000))->capture_default_str();
   app.add_flag("--quiet", o.quiet, "Print only the CTest tags");
   app.add_flag("--echo", o.echo, "Copy the command's output to the runner's own stdout/stderr");
   app.add_option("--shell", o.shell, "Run COMMAND with /bin/sh -c");
@@ -102,6 +108,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
   if (!valid_package_name(o.package))
     throw Error(fmt::format("--package \"{}\": not a PEP 508 name (letters, digits, '.', '_', '-')", o.package),
                 kUsageExitCode);
+  if (o.stress_threads > 0 && o.venv.empty())
+    throw Error("--stress-threads needs --venv (the stress tools live in <venv>/labeille-ft-stress)", kUsageExitCode);
   static const std::regex mode_re("^[A-Za-z0-9][A-Za-z0-9._-]*$");
   if (!std::regex_match(o.mode, mode_re))
     throw Error(fmt::format("--mode \"{}\": use letters, digits, '.', '_', '-'", o.mode), kUsageExitCode);
@@ -228,6 +236,11 @@ int run_attempt(const Options& o, std::ostream& out) {
   in.hook_dir = hook_dir.string();
   in.junit_path = (dir / attempt_files::kJUnit).string();
   in.user = o.env;
+  if (o.stress_threads > 0) {
+    auto se = stress_environment(r.venv, o.stress_threads, o.stress_repeat, dir);
+    in.stress_vars = std::move(se.vars);
+    in.stress_addopts = std::move(se.pytest_addopts);
+  }
   auto base = current_environment();
   auto plan = build_environment(base, in);
   r.env_delta = plan.delta;
@@ -264,6 +277,7 @@ int run_attempt(const Options& o, std::ostream& out) {
   r.last_output_line = res.last_output_line;
   if (fs::exists(in.junit_path)) r.junit_path = in.junit_path;
   r.peak_rss_kb = res.peak_rss_kb;
+  if (o.stress_threads > 0) r.stress = read_stress_output(dir / kStressOutFile, o.stress_threads, o.stress_repeat);
   auto v = classify(res.termination, res.fatal_error, res.crash_frames);
   if (v.outcome == Outcome::Deadlock)
     v.detail = fmt::format("stalled: no output for {:.1f} s, {}", r.stall.last_output_age_s,

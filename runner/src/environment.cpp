@@ -46,13 +46,15 @@ EnvPlan build_environment(const std::map<std::string, std::string>& base, const 
   env["LABEILLE_FT_ITERATION"] = std::to_string(in.iteration);
   env["LABEILLE_FT_ATTEMPT"] = std::to_string(in.attempt);
   if (!in.hook_dir.empty()) env["LABEILLE_FT_HOOK_DIR"] = in.hook_dir;
+  for (const auto& [k, v] : in.stress_vars) env[k] = v;
   for (const auto& [k, v] : in.user) env[k] = v;
   // After the user's values: a PYTEST_ADDOPTS given with --env is extended, not lost.
-  if (!in.junit_path.empty()) {
-    std::string add = "--junitxml=" + in.junit_path;
+  auto add_pytest_opts = [&](const std::string& add) {
     auto it = env.find("PYTEST_ADDOPTS");
     env["PYTEST_ADDOPTS"] = (it == env.end() || it->second.empty()) ? add : fmt::format("{} {}", it->second, add);
-  }
+  };
+  if (!in.stress_addopts.empty()) add_pytest_opts(in.stress_addopts);
+  if (!in.junit_path.empty()) add_pytest_opts("--junitxml=" + in.junit_path);
 
   EnvPlan plan;
   for (const auto& [k, v] : env) {

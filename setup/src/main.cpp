@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   prep->add_option("--extra-deps", extra, "Comma-separated extra requirements");
   prep->add_option("--hook-dir", po.hook_dir, "Directory of labeille_ft_hook.{py,pth}");
   prep->add_option("--timeout", po.timeout_s, "Seconds per step");
+  prep->add_flag("--stress", po.stress, "Also install the stress tools (pytest-run-parallel, labeille_ft_stress plugin)");
   auto* prob = app.add_subcommand("probe", "Import probe with PYTHON_GIL unset -> probe record");
   prob->add_option("--record-dir", pr.record_dir)->required();
   prob->add_option("--package", pr.package)->required();
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
     }
     if (*prep) {
       if (po.hook_dir.empty()) po.hook_dir = share / "hook";
+      po.stress_plugin = share / "labeille_ft_stress.py";
       po.extra_deps = split_list(extra);
       auto rec = setup::prepare(po);
       std::cout << "labeille-ft-setup: " << po.package << ": " << (rec.ok ? "installed" : "install failed: " + rec.error)

@@ -13,6 +13,7 @@
 #include "labeille/core/fs.hpp"
 #include "labeille/core/names.hpp"
 #include "labeille/core/text.hpp"
+#include "labeille/runner/stress.hpp"
 #include "labeille/runner/classify.hpp"
 #include "labeille/runner/environment.hpp"
 #include "labeille/runner/supervisor.hpp"
@@ -105,6 +106,20 @@ StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, c
     s.error = fmt::format("{} failed ({}){}", name, why, last.empty() ? "" : ": " + last);
   }
   return s;
+}
+
+// The stress tools: pytest-run-parallel (with the target interpreter's own pip, however
+// the venv was made) and our plugin, into <venv>/labeille-ft-stress/. "" when done.
+std::string install_stress_tools(const PrepareOptions& o, const fs::path& venv, const fs::path& src,
+                                 const std::vector<std::string>& env, const fs::path& dir) {
+  const fs::path tools = venv / runner::kStressToolsDir;
+  auto s = run_step({o.python, "-m", "pip", "install", "--quiet", "--upgrade", "--no-deps", "--target", tools.string(),
+                     kStressRequirement},
+                    src, env, dir, "stress-tools", o.timeout_s);
+  if (!s.ok) return s.error;
+  std::error_code ec;
+  fs::copy_file(o.stress_plugin, tools / o.stress_plugin.filename(), fs::copy_options::overwrite_existing, ec);
+  return ec ? fmt::format("cannot install {}: {}", o.stress_plugin.string(), ec.message()) : "";
 }
 
 std::string join(const std::vector<std::string>& v, const char* sep) {
@@ -230,6 +245,11 @@ SetupRecord prepare(const PrepareOptions& o) {
     argv.insert(argv.end(), o.extra_deps.begin(), o.extra_deps.end());
     auto x = run_step(argv, src, env, dir, "extra-deps", o.timeout_s);
     if (!x.ok) return finish(false, "extra_deps", x.error);
+  }
+
+  if (o.stress) {
+    auto why = install_stress_tools(o, venv, src, plain_env, dir);
+    if (!why.empty()) return finish(false, "stress_tools", why);
   }
 
   // 4. The startup hook, and byte-compiled site-packages: with PYTHONDONTWRITEBYTECODE

@@ -52,6 +52,33 @@ struct ExtensionCompat {
   std::vector<ExtensionResult> extensions;
 };
 
+// Stress iterations (labeille ft run --stress), folded. A test's counts are repetitions
+// (threads x repeat per run) summed over the stress runs of a GIL mode.
+struct StressTestResult {
+  std::string id;
+  int calls = 0, failures = 0, runs_failed = 0;  // PYTHON_GIL=0
+  int gil_enabled_calls = 0, gil_enabled_failures = 0, gil_enabled_runs_failed = 0;  // PYTHON_GIL=1
+  std::string message;  // the first failure's
+  // free_threading: fails under stress only without the GIL (the finding);
+  // thread_unsafe: fails under stress with the GIL too (a test not made for threads);
+  // not_compared: fails without the GIL, no GIL=1 stress runs to tell.
+  std::string kind;
+};
+
+struct StressResult {
+  int threads = 0, repeat = 0;
+  std::vector<IterationResult> iterations;              // PYTHON_GIL=0 stress runs
+  std::vector<IterationResult> gil_enabled_iterations;  // PYTHON_GIL=1 stress runs
+  int pass_count = 0, gil_enabled_pass_count = 0;
+  std::string verdict;     // "3/3 stress runs failed: failure rate >= 37% (95%)"
+  std::string comparison;  // as gil_comparison, or "not_compared"
+  std::optional<double> fisher_p;
+  std::vector<StressTestResult> tests;  // every test that failed under stress
+  std::map<std::string, std::string> single_threaded;  // thread-unsafe per pytest-run-parallel: id -> reason
+  bool finding = false;    // fails under stress without the GIL and not with it
+  std::string evidence;    // one line, shown by every view
+};
+
 struct PackageResult {
   std::string package;
   std::string category;  // a Category name; unknown strings from other writers are kept
@@ -83,6 +110,9 @@ struct PackageResult {
   std::string gil_comparison;       // free_threading_specific | pre_existing | same | ""
   std::optional<double> gil_fisher_p;
   std::map<std::string, int> failing_tests;  // every failing test id -> failures
+  int iterations_allowed = 0;       // with skipped iterations: how many the run allowed
+  std::string stop_reason;          // why the rest were skipped (--until-bound, stop-on-first-pass)
+  std::optional<StressResult> stress;
 };
 
 struct RunMeta {

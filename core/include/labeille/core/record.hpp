@@ -49,6 +49,26 @@ struct TsanReport {
   int count = 1;                    // identical reports in this attempt
 };
 
+// A stress attempt (runner --stress-threads N --stress-repeat K): the suite ran through
+// pytest-run-parallel, every test N threads x K repetitions in one process; what the
+// labeille_ft_stress pytest plugin counted.
+struct StressTestCount {
+  std::string id;       // JUnit-style "classname::name", as in the pytest JUnit
+  int calls = 0;        // repetitions that ran
+  int failures = 0;     // repetitions that failed
+  std::string message;  // the first failure's "Type: first line"
+};
+struct ThreadUnsafeTest {
+  std::string id, reason;  // run single-threaded by pytest-run-parallel, and why
+};
+struct StressInfo {
+  int threads = 0, repeat = 0;
+  bool reported = false;  // the plugin wrote its counts (not when the run died first)
+  int tests_run = 0;      // tests the plugin saw repeated
+  std::vector<StressTestCount> tests;           // those with at least one failed repetition
+  std::vector<ThreadUnsafeTest> thread_unsafe;  // listed, never hidden
+};
+
 struct StreamInfo {
   std::string log_path;          // absolute path of the log file
   std::uint64_t bytes = 0;       // bytes the process wrote (also beyond the cap)
@@ -99,6 +119,7 @@ struct AttemptRecord {
   std::string last_output_line;
   std::string junit_path;  // pytest JUnit XML of this attempt, if it was written
   std::int64_t peak_rss_kb = 0;  // max RSS over the process tree (children rusage)
+  std::optional<StressInfo> stress;  // stress attempts only (the key is absent otherwise)
 
   std::string host;
   std::string runner_version;

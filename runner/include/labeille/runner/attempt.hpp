@@ -37,6 +37,8 @@ struct Options {
   bool tsan = false;
   bool skip_if_passed = false;
   double until_bound = 0;          // --until-bound R (0: off)
+  int stress_threads = 0;          // > 0: a stress attempt (stress.hpp)
+  int stress_repeat = 1;
   bool quiet = false;
   bool echo = false;
   std::string shell;               // --shell COMMAND

@@ -21,6 +21,9 @@ struct EnvInputs {
   std::string hook_dir;
   std::string junit_path;
   std::vector<std::pair<std::string, std::string>> user;  // --env, in order
+  // Stress attempts (stress.hpp): set before the user's --env, and more PYTEST_ADDOPTS.
+  std::vector<std::pair<std::string, std::string>> stress_vars;
+  std::string stress_addopts;
 };
 
 struct EnvPlan {

@@ -25,6 +25,8 @@ struct PrepareOptions {
   std::string install_command;       // default: python -m pip install .
   std::vector<std::string> extra_deps;
   std::filesystem::path hook_dir;    // labeille_ft_hook.{py,pth}
+  bool stress = false;               // also the stress tools (kStressRequirement + plugin)
+  std::filesystem::path stress_plugin;  // labeille_ft_stress.py
   double timeout_s = 1800;
 };
 
@@ -35,6 +37,13 @@ struct ProbeOptions {
   double timeout_s = 300;
   std::filesystem::path probe_script;  // labeille_ft_probe.py
 };
+
+// What stress iterations run the suite through, pinned: the labeille_ft_stress plugin
+// counts repetitions inside its wrapper and reads its list of thread-unsafe tests
+// (docs/detection.md). Installed with --no-deps (it needs only pytest, which the
+// package's install brings) into <venv>/labeille-ft-stress/, apart from site-packages,
+// so plain iterations never load it.
+inline constexpr const char* kStressRequirement = "pytest-run-parallel==0.10.0";
 
 SetupRecord prepare(const PrepareOptions& o);
 ProbeRecord probe(const ProbeOptions& o);

@@ -1,0 +1,314 @@
+#include "labeille/analyzers/stress.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "labeille/analyzers/stats.hpp"
+#include "stress_json.hpp"
+#include "labeille/core/outcome.hpp"
+
+namespace labeille::analyzers {
+
+namespace {
+
+bool passed(const IterationResult& it) { return it.status == "pass"; }
+
+// Per test: repetitions that ran and failed in one GIL mode, from the plugin's counts,
+// and from pytest's JUnit for runs where the plugin did not report (a failed test
+// counts as one failed run without repetition counts).
+struct ModeCounts {
+  int calls = 0, failures = 0, runs_failed = 0;
+  std::string message;
+};
+std::map<std::string, ModeCounts> per_test(const std::vector<StressRun>& runs, int& threads, int& repeat,
+                                           std::map<std::string, std::string>& single_threaded) {
+  std::map<std::string, ModeCounts> m;
+  for (const auto& r : runs) {
+    std::set<std::string> failed_here;
+    if (r.info) {
+      threads = std::max(threads, r.info->threads);
+      repeat = std::max(repeat, r.info->repeat);
+      for (const auto& u : r.info->thread_unsafe) single_threaded.emplace(u.id, u.reason);
+      for (const auto& t : r.info->tests) {
+        auto& c = m[t.id];
+        c.calls += t.calls;
+        c.failures += t.failures;
+        if (c.message.empty()) c.message = t.message;
+        if (t.failures > 0) failed_here.insert(t.id);
+      }
+    }
+    for (const auto& t : r.it.test_results)
+      if ((t.status == "failed" || t.status == "error") && !failed_here.count(t.id)) {
+        auto& c = m[t.id];
+        if (c.message.empty()) c.message = t.message;
+        failed_here.insert(t.id);
+      }
+    for (const auto& id : failed_here) ++m[id].runs_failed;
+  }
+  return m;
+}
+
+std::string counts_text(const StressTestResult& t, bool gil1) {
+  const int calls = gil1 ? t.gil_enabled_calls : t.calls, failures = gil1 ? t.gil_enabled_failures : t.failures;
+  if (calls > 0) return fmt::format("{}/{}", failures, calls);
+  return fmt::format("failed in {} run(s)", gil1 ? t.gil_enabled_runs_failed : t.runs_failed);
+}
+
+// "a 37/80, b 2/80 (+3 more)"
+std::string test_list(const std::vector<const StressTestResult*>& tests, bool with_gil1) {
+  std::string out;
+  const std::size_t shown = std::min<std::size_t>(tests.size(), 3);
+  for (std::size_t i = 0; i < shown; ++i) {
+    out += (i ? ", " : "") + tests[i]->id + " " + counts_text(*tests[i], false);
+    if (with_gil1) out += " (GIL=1: " + counts_text(*tests[i], true) + ")";
+  }
+  if (tests.size() > shown) out += fmt::format(" (+{} more)", tests.size() - shown);
+  return out;
+}
+
+}  // namespace
+
+StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil1) {
+  StressResult s;
+  auto c0 = per_test(gil0, s.threads, s.repeat, s.single_threaded);
+  auto c1 = per_test(gil1, s.threads, s.repeat, s.single_threaded);
+  for (auto* runs : {&gil0, &gil1})
+    for (auto& r : *runs) {
+      // Per-test results stay in the plain iterations; a stress run keeps its outcome.
+      r.it.test_results.clear();
+      (runs == &gil0 ? s.iterations : s.gil_enabled_iterations).push_back(std::move(r.it));
+    }
+  for (auto* its : {&s.iterations, &s.gil_enabled_iterations})
+    for (std::size_t i = 0; i < its->size(); ++i) (*its)[i].index = static_cast<int>(i) + 1;
+  s.pass_count = static_cast<int>(std::count_if(s.iterations.begin(), s.iterations.end(), passed));
+  s.gil_enabled_pass_count =
+      static_cast<int>(std::count_if(s.gil_enabled_iterations.begin(), s.gil_enabled_iterations.end(), passed));
+  const int n0 = static_cast<int>(s.iterations.size()), n1 = static_cast<int>(s.gil_enabled_iterations.size());
+  const int f0 = n0 - s.pass_count, f1 = n1 - s.gil_enabled_pass_count;
+  s.verdict = n0 ? verdict_text(f0, n0) : "no stress run";
+
+  std::set<std::string> ids;
+  for (const auto& [id, c] : c0) ids.insert(id);
+  for (const auto& [id, c] : c1) ids.insert(id);
+  for (const auto& id : ids) {
+    StressTestResult t;
+    t.id = id;
+    if (auto it = c0.find(id); it != c0.end()) {
+      t.calls = it->second.calls, t.failures = it->second.failures, t.runs_failed = it->second.runs_failed;
+      t.message = it->second.message;
+    }
+    if (auto it = c1.find(id); it != c1.end()) {
+      t.gil_enabled_calls = it->second.calls, t.gil_enabled_failures = it->second.failures;
+      t.gil_enabled_runs_failed = it->second.runs_failed;
+      if (t.message.empty()) t.message = it->second.message;
+    }
+    const bool fails0 = t.runs_failed > 0 || t.failures > 0, fails1 = t.gil_enabled_runs_failed > 0 || t.gil_enabled_failures > 0;
+    t.kind = fails1 ? "thread_unsafe" : n1 == 0 ? "not_compared" : "free_threading";
+    if (fails0 || fails1) s.tests.push_back(std::move(t));
+  }
+
+  if (n1 == 0) {
+    s.comparison = "not_compared";
+  } else if (n0 > 0) {
+    s.fisher_p = fisher_exact_two_sided(f0, s.pass_count, f1, s.gil_enabled_pass_count);
+    s.comparison = f0 > 0 && f1 > 0 ? "pre_existing" : f0 > 0 ? "free_threading_specific" : f1 > 0 ? "gil_only_failures" : "same";
+  }
+  // The finding: a test failing under stress only without the GIL (or, with no GIL=1
+  // stress runs, failing without it at all); with no per-test data, the runs themselves.
+  bool unexplained = false;  // a failed GIL=0 stress run naming no failing test
+  for (const auto& it : s.iterations) unexplained = unexplained || (!passed(it) && it.tests_failed + it.tests_errored == 0);
+  s.finding = std::any_of(s.tests.begin(), s.tests.end(), [](const StressTestResult& t) {
+    return t.kind != "thread_unsafe" && (t.runs_failed > 0 || t.failures > 0);
+  });
+  if (!s.finding && unexplained && f1 == 0) s.finding = true;
+
+  std::vector<const StressTestResult*> ft, unsafe;
+  for (const auto& t : s.tests) (t.kind == "thread_unsafe" ? unsafe : ft).push_back(&t);
+  const std::string how = fmt::format("threads {}, repeat {}", s.threads, s.repeat);
+  std::vector<std::string> parts;
+  if (!ft.empty())
+    parts.push_back(n1 ? fmt::format("fails under stress only ({}): {}", how, test_list(ft, false))
+                       : fmt::format("fails under stress ({}; not compared with the GIL): {}", how, test_list(ft, false)));
+  else if (s.finding)
+    parts.push_back(fmt::format("fails under stress only ({}): {} of {} runs", how, f0, n0));
+  if (!unsafe.empty())
+    parts.push_back(fmt::format("thread-unsafe tests (fail under stress with the GIL too): {}", test_list(unsafe, true)));
+  if (parts.empty() && n0 > 0) parts.push_back(fmt::format("passes under stress ({}): {}/{} runs", how, s.pass_count, n0));
+  if (!s.single_threaded.empty())
+    parts.push_back(fmt::format("{} test(s) run single-threaded as thread-unsafe by pytest-run-parallel",
+                                s.single_threaded.size()));
+  for (const auto& p : parts) s.evidence += (s.evidence.empty() ? "" : "; ") + p;
+  return s;
+}
+
+void apply_stress(PackageResult& p) {
+  if (!p.stress) return;
+  const auto& s = *p.stress;
+  auto cat = category_from_string(p.category);
+  if (!cat || *cat == Category::InstallFailure || *cat == Category::ImportFailure) return;
+  // Crashes and stalls under stress count as in plain runs, unless the GIL=1 stress runs
+  // show the same (a thread-unsafe test can hang or crash with the GIL too).
+  auto any = [](const std::vector<IterationResult>& its, const char* status) {
+    return std::any_of(its.begin(), its.end(), [&](const IterationResult& it) { return it.status == status; });
+  };
+  if (*cat != Category::Deadlock && any(s.iterations, "deadlock") && !any(s.gil_enabled_iterations, "deadlock")) {
+    p.category = std::string(to_string(Category::Deadlock));
+    return;
+  }
+  if (*cat != Category::Deadlock && *cat != Category::Crash && any(s.iterations, "crash") &&
+      !any(s.gil_enabled_iterations, "crash")) {
+    p.category = std::string(to_string(Category::Crash));
+    return;
+  }
+  const bool all_passed = *cat == Category::Compatible || *cat == Category::CompatibleGilFallback ||
+                          *cat == Category::TsanWarnings || *cat == Category::Unknown;
+  if (s.finding && all_passed) p.category = std::string(to_string(Category::Intermittent));
+}
+
+std::string stress_lines(const StressResult& s) {
+  auto seq = [](const std::vector<IterationResult>& its) {
+    std::string q;
+    for (const auto& it : its) q += it.status == "pass" ? '.' : it.status == "crash" ? 'C' : it.status == "deadlock" ? 'D' : 'F';
+    return q.empty() ? std::string("-") : q;
+  };
+  std::string o = fmt::format("  stress (threads {}, repeat {}): GIL=0 {}  GIL=1 {}   {}\n", s.threads, s.repeat,
+                              seq(s.iterations), seq(s.gil_enabled_iterations), s.verdict);
+  for (const auto& t : s.tests) {
+    const char* kind = t.kind == "thread_unsafe" ? "thread-unsafe test" : t.kind == "free_threading" ? "free-threading only"
+                                                                                                    : "not compared with the GIL";
+    o += fmt::format("    {}  {}: GIL=0 {}, GIL=1 {}\n", t.id, kind, counts_text(t, false), counts_text(t, true));
+    if (!t.message.empty()) o += fmt::format("      {}\n", t.message);
+  }
+  for (const auto& [id, why] : s.single_threaded) o += fmt::format("    {}  single-threaded: {}\n", id, why);
+  return o;
+}
+
+namespace {
+
+using W = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void str(W& w, const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+void key(W& w, const char* k) { w.Key(k); }
+
+void runs(W& w, const std::vector<IterationResult>& its) {
+  w.StartArray();
+  for (const auto& it : its) {
+    w.StartObject();
+    key(w, "index"); w.Int(it.index);
+    key(w, "iteration"); w.Int(it.iteration);
+    key(w, "attempt"); w.Int(it.attempt);
+    key(w, "status"); str(w, it.status);
+    key(w, "duration_s"); w.Double(std::round(it.duration_s * 1000) / 1000);
+    key(w, "crash_signature"); str(w, it.crash_signature);
+    key(w, "stall_signature"); str(w, it.stall_signature);
+    key(w, "last_output_line"); str(w, it.last_output_line);
+    key(w, "attempt_id"); str(w, it.attempt_id);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+std::string get_str(const rapidjson::Value& v, const char* k) {
+  return v.IsObject() && v.HasMember(k) && v[k].IsString() ? v[k].GetString() : "";
+}
+int get_int(const rapidjson::Value& v, const char* k) {
+  return v.IsObject() && v.HasMember(k) && v[k].IsNumber() ? static_cast<int>(v[k].GetDouble()) : 0;
+}
+
+std::vector<IterationResult> read_runs(const rapidjson::Value& v, const char* k) {
+  std::vector<IterationResult> out;
+  if (!v.HasMember(k) || !v[k].IsArray()) return out;
+  for (auto& e : v[k].GetArray()) {
+    IterationResult it;
+    it.index = get_int(e, "index");
+    it.iteration = get_int(e, "iteration");
+    it.attempt = get_int(e, "attempt");
+    it.status = get_str(e, "status");
+    if (e.IsObject() && e.HasMember("duration_s") && e["duration_s"].IsNumber()) it.duration_s = e["duration_s"].GetDouble();
+    it.crash_signature = get_str(e, "crash_signature");
+    it.stall_signature = get_str(e, "stall_signature");
+    it.last_output_line = get_str(e, "last_output_line");
+    it.attempt_id = get_str(e, "attempt_id");
+    out.push_back(std::move(it));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string stress_to_json(const StressResult& s) {
+  rapidjson::StringBuffer sb;
+  W w(sb);
+  w.StartObject();
+  key(w, "threads"); w.Int(s.threads);
+  key(w, "repeat"); w.Int(s.repeat);
+  key(w, "iterations_completed"); w.Int(static_cast<int>(s.iterations.size()));
+  key(w, "pass_count"); w.Int(s.pass_count);
+  key(w, "gil_enabled_iterations"); w.Int(static_cast<int>(s.gil_enabled_iterations.size()));
+  key(w, "gil_enabled_pass_count"); w.Int(s.gil_enabled_pass_count);
+  key(w, "verdict"); str(w, s.verdict);
+  key(w, "comparison"); str(w, s.comparison);
+  key(w, "fisher_p"); s.fisher_p ? w.Double(*s.fisher_p) : w.Null();
+  key(w, "finding"); w.Bool(s.finding);
+  key(w, "evidence"); str(w, s.evidence);
+  key(w, "tests");
+  w.StartArray();
+  for (const auto& t : s.tests) {
+    w.StartObject();
+    key(w, "id"); str(w, t.id);
+    key(w, "kind"); str(w, t.kind);
+    key(w, "calls"); w.Int(t.calls);
+    key(w, "failures"); w.Int(t.failures);
+    key(w, "runs_failed"); w.Int(t.runs_failed);
+    key(w, "gil_enabled_calls"); w.Int(t.gil_enabled_calls);
+    key(w, "gil_enabled_failures"); w.Int(t.gil_enabled_failures);
+    key(w, "gil_enabled_runs_failed"); w.Int(t.gil_enabled_runs_failed);
+    key(w, "message"); str(w, t.message);
+    w.EndObject();
+  }
+  w.EndArray();
+  key(w, "single_threaded");
+  w.StartObject();
+  for (const auto& [id, why] : s.single_threaded) {
+    key(w, id.c_str());
+    str(w, why);
+  }
+  w.EndObject();
+  key(w, "runs"); runs(w, s.iterations);
+  key(w, "gil_enabled_runs"); runs(w, s.gil_enabled_iterations);
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+StressResult stress_from_json(const rapidjson::Value& v) {
+  StressResult s;
+  if (!v.IsObject()) return s;
+  s.threads = get_int(v, "threads");
+  s.repeat = get_int(v, "repeat");
+  s.pass_count = get_int(v, "pass_count");
+  s.gil_enabled_pass_count = get_int(v, "gil_enabled_pass_count");
+  s.verdict = get_str(v, "verdict");
+  s.comparison = get_str(v, "comparison");
+  if (v.HasMember("fisher_p") && v["fisher_p"].IsNumber()) s.fisher_p = v["fisher_p"].GetDouble();
+  s.finding = v.HasMember("finding") && v["finding"].IsBool() && v["finding"].GetBool();
+  s.evidence = get_str(v, "evidence");
+  if (v.HasMember("tests") && v["tests"].IsArray())
+    for (auto& e : v["tests"].GetArray())
+      s.tests.push_back({get_str(e, "id"), get_int(e, "calls"), get_int(e, "failures"), get_int(e, "runs_failed"),
+                         get_int(e, "gil_enabled_calls"), get_int(e, "gil_enabled_failures"),
+                         get_int(e, "gil_enabled_runs_failed"), get_str(e, "message"), get_str(e, "kind")});
+  if (v.HasMember("single_threaded") && v["single_threaded"].IsObject())
+    for (auto& m : v["single_threaded"].GetObject())
+      s.single_threaded[m.name.GetString()] = m.value.IsString() ? m.value.GetString() : "";
+  s.iterations = read_runs(v, "runs");
+  s.gil_enabled_iterations = read_runs(v, "gil_enabled_runs");
+  return s;
+}
+
+}  // namespace labeille::analyzers

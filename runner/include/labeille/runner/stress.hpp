@@ -1,0 +1,40 @@
+// Stress attempts (runner --stress-threads N --stress-repeat K): the package's own test
+// command, with pytest-run-parallel running every test in N threads, K times each, in one
+// process (repetition in a warm process exposes races a fresh process hides). Nothing
+// else differs from a plain attempt: same supervision, crash and stall detection.
+//
+// pytest-run-parallel and our labeille_ft_stress plugin live in <venv>/labeille-ft-stress/
+// (set-up installs them there with --stress), outside the venv's site-packages, so plain
+// iterations never load them; a stress attempt puts that directory on PYTHONPATH and the
+// options on PYTEST_ADDOPTS, and reads the plugin's per-test counts back into the record.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "labeille/core/record.hpp"
+
+namespace labeille::runner {
+
+// The directory below the venv, shared with the set-up step.
+inline constexpr const char* kStressToolsDir = "labeille-ft-stress";
+// What the plugin writes into the attempt directory (one JSON line per pytest session).
+inline constexpr const char* kStressOutFile = "stress.jsonl";
+
+// The variables a stress attempt sets: PYTHONPATH, LABEILLE_FT_STRESS_OUT, and the
+// PYTEST_ADDOPTS words (the runner appends them to its own).
+struct StressEnv {
+  std::vector<std::pair<std::string, std::string>> vars;
+  std::string pytest_addopts;
+};
+StressEnv stress_environment(const std::filesystem::path& venv, int threads, int repeat,
+                             const std::filesystem::path& attempt_dir);
+
+// The plugin's output folded into one StressInfo (several pytest sessions in one command
+// add up); `reported` false when the file is missing (the run died before pytest's end).
+// Lines that do not parse are skipped: a run killed mid-write loses only that session.
+StressInfo read_stress_output(const std::filesystem::path& file, int threads, int repeat);
+
+}  // namespace labeille::runner
