@@ -1,0 +1,157 @@
+// Stress iterations through fold: records as the runner writes them for plain and stress
+// attempts -> categories, per-test kinds and the evidence every view shows.
+#include "labeille/analyzers/stress.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "labeille/analyzers/fold.hpp"
+#include "labeille/analyzers/results_io.hpp"
+#include "labeille/analyzers/views.hpp"
+#include "labeille/core/fs.hpp"
+
+namespace fs = std::filesystem;
+
+namespace labeille::analyzers {
+
+namespace {
+
+constexpr const char* kRace = "tests.test_box::test_concurrent_bumps_lose_nothing";
+constexpr const char* kScratch = "tests.test_scratch::test_scratch_is_mine";
+
+fs::path scratch_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path p = fs::temp_directory_path() / fmt::format("labeille-stress-{}-{}", info->name(), ::getpid());
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+// One attempt record; a stress attempt (mode "stress.gilN") carries the plugin's counts:
+// `failing` tests each failed `failures` of threads x repeat (2 x 20) repetitions.
+void attempt(const fs::path& rec, const std::string& pkg, const std::string& mode, int iter, Outcome o,
+             const std::vector<std::string>& failing = {}, int failures = 0, std::string detail = "") {
+  AttemptRecord r;
+  r.package = pkg;
+  r.mode = mode;
+  const bool stress = mode.rfind("stress.", 0) == 0;
+  r.gil = *gil_mode_from_string(stress ? mode.substr(7) : mode);
+  r.iteration = iter;
+  r.attempt = 1;
+  r.test_name = fmt::format("ft.{}.{}.iter{:02d}", pkg, mode, iter);
+  r.attempt_id = fmt::format("h:{}:{}:{}", pkg, mode, iter);
+  r.outcome = o;
+  r.detail = std::move(detail);
+  r.duration_s = 2;
+  if (stress) {
+    StressInfo s{2, 20, true, 3, {}, {{"tests.test_scratch::test_marked_thread_unsafe", "changes the process environment"}}};
+    for (const auto& id : failing) s.tests.push_back({id, 40, failures, "AssertionError: lost 3 updates"});
+    r.stress = s;
+  }
+  auto dir = rec / pkg / fmt::format("{}.iter{:02d}.a001", mode, iter);
+  fs::create_directories(dir);
+  atomic_write_file(dir / "record.json", to_json(r));
+}
+
+PackageResult fold_one_package(const fs::path& rec) {
+  FoldReport rep;
+  auto run = fold({{rec}, {}, {}}, rep);
+  EXPECT_EQ(run.packages.size(), 1u);
+  return run.packages.empty() ? PackageResult{} : run.packages.front();
+}
+
+}  // namespace
+
+TEST(Stress, FailingOnlyWithoutTheGilMakesAnAllPassPackageIntermittent) {
+  auto rec = scratch_dir();
+  for (int i = 1; i <= 2; ++i) {
+    attempt(rec, "race", "gil0", i, Outcome::Pass);
+    attempt(rec, "race", "gil1", i, Outcome::Pass);
+    attempt(rec, "race", "stress.gil1", i, Outcome::Pass);
+  }
+  attempt(rec, "race", "stress.gil0", 1, Outcome::Fail, {kRace}, 37);
+  attempt(rec, "race", "stress.gil0", 2, Outcome::Pass);
+  auto p = fold_one_package(rec);
+  EXPECT_EQ(p.category, "intermittent");
+  EXPECT_EQ(p.pass_count, 2);  // the plain runs stay the seed's
+  ASSERT_TRUE(p.stress);
+  EXPECT_TRUE(p.stress->finding);
+  EXPECT_EQ(p.stress->comparison, "free_threading_specific");
+  ASSERT_EQ(p.stress->tests.size(), 1u);
+  EXPECT_EQ(p.stress->tests[0].kind, "free_threading");
+  EXPECT_EQ(p.stress->tests[0].failures, 37);
+  EXPECT_EQ(p.stress->tests[0].calls, 40);
+  EXPECT_EQ(p.stress->evidence.substr(0, p.stress->evidence.find(';')),
+            fmt::format("fails under stress only (threads 2, repeat 20): {} 37/40", kRace));
+  EXPECT_NE(p.stress->evidence.find("1 test(s) run single-threaded"), std::string::npos);
+  EXPECT_NE(details(p).find("fails under stress only"), std::string::npos);
+}
+
+TEST(Stress, FailingWithTheGilTooIsAThreadUnsafeTestAndKeepsTheCategory) {
+  auto rec = scratch_dir();
+  attempt(rec, "unsafe", "gil0", 1, Outcome::Pass);
+  attempt(rec, "unsafe", "gil1", 1, Outcome::Pass);
+  attempt(rec, "unsafe", "stress.gil0", 1, Outcome::Fail, {kScratch}, 30);
+  attempt(rec, "unsafe", "stress.gil1", 1, Outcome::Fail, {kScratch}, 28);
+  auto p = fold_one_package(rec);
+  EXPECT_EQ(p.category, "compatible");
+  ASSERT_TRUE(p.stress);
+  EXPECT_FALSE(p.stress->finding);
+  EXPECT_EQ(p.stress->comparison, "pre_existing");
+  ASSERT_EQ(p.stress->tests.size(), 1u);
+  EXPECT_EQ(p.stress->tests[0].kind, "thread_unsafe");
+  EXPECT_NE(p.stress->evidence.find(fmt::format("thread-unsafe tests (fail under stress with the GIL too): {} 30/40 "
+                                                "(GIL=1: 28/40)", kScratch)),
+            std::string::npos);
+}
+
+TEST(Stress, WithoutGilStressRunsAFailureIsNotComparedButCounts) {
+  auto rec = scratch_dir();
+  attempt(rec, "race", "gil0", 1, Outcome::Pass);
+  attempt(rec, "race", "stress.gil0", 1, Outcome::Fail, {kRace}, 5);
+  auto p = fold_one_package(rec);
+  EXPECT_EQ(p.category, "intermittent");
+  EXPECT_EQ(p.stress->comparison, "not_compared");
+  EXPECT_EQ(p.stress->tests[0].kind, "not_compared");
+  EXPECT_NE(p.stress->evidence.find("not compared with the GIL"), std::string::npos);
+}
+
+TEST(Stress, CrashUnderStressOnlyWithoutTheGilIsACrash) {
+  auto rec = scratch_dir();
+  attempt(rec, "boom", "gil0", 1, Outcome::Pass);
+  attempt(rec, "boom", "stress.gil0", 1, Outcome::Crash);
+  EXPECT_EQ(fold_one_package(rec).category, "crash");
+}
+
+TEST(Stress, ResultsWriteAndReadBack) {
+  auto rec = scratch_dir();
+  attempt(rec, "race", "gil0", 1, Outcome::Pass);
+  attempt(rec, "race", "stress.gil0", 1, Outcome::Fail, {kRace}, 37);
+  attempt(rec, "race", "stress.gil1", 1, Outcome::Pass);
+  auto p = fold_one_package(rec);
+  auto back = package_from_json(package_to_json_line(p), "line");
+  ASSERT_TRUE(back.stress);
+  EXPECT_EQ(package_to_json_line(back), package_to_json_line(p));
+  EXPECT_EQ(back.stress->tests[0].id, kRace);
+  EXPECT_EQ(back.stress->iterations.size(), 1u);
+  EXPECT_EQ(back.stress->single_threaded.size(), 1u);
+  // A line without "stress" (older runs, the Python tool's) reads as before.
+  EXPECT_FALSE(package_from_json(R"({"package": "old", "category": "compatible"})", "old").stress);
+}
+
+TEST(Stress, UntilBoundSkipsNameTheIterationsRunAndWhy) {
+  auto rec = scratch_dir();
+  for (int i = 1; i <= 29; ++i) attempt(rec, "ok", "gil0", i, Outcome::Pass);
+  for (int i = 30; i <= 40; ++i)
+    attempt(rec, "ok", "gil0", i, Outcome::Skipped, {}, 0, "verdict settled (until-bound): 29 of 29 passed");
+  auto p = fold_one_package(rec);
+  EXPECT_EQ(p.category, "compatible");
+  EXPECT_EQ(p.iterations_completed, 29);
+  EXPECT_EQ(p.iterations_allowed, 40);
+  EXPECT_EQ(p.verdict, "29/29 passed: failure rate <= 9.8% (95%); stopped after 29 of 40 iterations: "
+                       "verdict settled (until-bound): 29 of 29 passed");
+}
+
+}  // namespace labeille::analyzers
