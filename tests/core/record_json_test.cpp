@@ -37,6 +37,24 @@ TEST(RecordJson, AttemptRoundTrips) {
   EXPECT_EQ(back.tsan[0].count, 2);
   EXPECT_EQ(back.gil_enabled_at_exit, false);
   EXPECT_EQ(back.out.tail, "bad\xEF\xBF\xBD\xE2\x90\x80tail");
+  EXPECT_FALSE(back.stress);  // a plain attempt has no "stress" key
+  EXPECT_EQ(to_json(r).find("\"stress\""), std::string::npos);
+}
+
+TEST(RecordJson, StressAttemptRoundTrips) {
+  AttemptRecord r;
+  r.package = "foo";
+  r.mode = "stress.gil0";
+  r.outcome = Outcome::Fail;
+  r.stress = StressInfo{2, 20, true, 5, {{"t::a", 40, 37, "AssertionError: lost 3"}}, {{"t::m", "uses monkeypatch"}}};
+  auto back = std::get<AttemptRecord>(parse_record(to_json(r), "mem"));
+  ASSERT_TRUE(back.stress);
+  EXPECT_EQ(back.stress->repeat, 20);
+  EXPECT_TRUE(back.stress->reported);
+  ASSERT_EQ(back.stress->tests.size(), 1u);
+  EXPECT_EQ(back.stress->tests[0].failures, 37);
+  EXPECT_EQ(back.stress->thread_unsafe[0].reason, "uses monkeypatch");
+  EXPECT_EQ(to_json(back), to_json(r));
 }
 
 TEST(RecordJson, SetupAndProbeRoundTrip) {

@@ -1,0 +1,51 @@
+#include "labeille/runner/stress.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "labeille/runner/environment.hpp"
+
+namespace fs = std::filesystem;
+
+namespace labeille::runner {
+
+TEST(Stress, EnvironmentAddsTheToolsAndOptionsBeforeTheJUnit) {
+  auto se = stress_environment("/v", 2, 20, "/a");
+  EnvInputs in;
+  in.venv = "/v";
+  in.junit_path = "/a/junit.xml";
+  in.stress_vars = se.vars;
+  in.stress_addopts = se.pytest_addopts;
+  in.user = {{"PYTEST_ADDOPTS", "-q"}};
+  auto e = build_environment({{"PYTHONPATH", "/evil"}}, in).env;
+  EXPECT_EQ(e.at("PYTHONPATH"), "/v/labeille-ft-stress");  // the tools, and nothing else
+  EXPECT_EQ(e.at("LABEILLE_FT_STRESS_OUT"), "/a/stress.jsonl");
+  EXPECT_EQ(e.at("PYTEST_ADDOPTS"),
+            "-q -p run-parallel -p labeille_ft_stress --parallel-threads=2 --iterations=20 --ignore-gil-enabled "
+            "--junitxml=/a/junit.xml");
+}
+
+TEST(Stress, PluginLinesAddUpAndABrokenLineIsSkipped) {
+  fs::path f = fs::temp_directory_path() / ("labeille-stress-out-" + std::to_string(::getpid()) + ".jsonl");
+  std::ofstream(f) << R"({"threads": "2", "repeat": 20, "tests_run": 3, "tests": [{"id": "t::a", "calls": 40, "failures": 37, "message": "AssertionError: lost 3"}], "thread_unsafe": [{"id": "t::m", "reason": "uses the thread_unsafe marker"}]})"
+                   << "\n"
+                   << R"({"threads": "2", "repeat": 20, "tests_run": 1, "tests": [{"id": "t::a", "calls": 40, "failures": 1, "message": "other"}], "thread_unsafe": []})"
+                   << "\n{\"tests\": [trunc";
+  auto s = read_stress_output(f, 2, 20);
+  EXPECT_TRUE(s.reported);
+  EXPECT_EQ(s.threads, 2);
+  EXPECT_EQ(s.tests_run, 4);
+  ASSERT_EQ(s.tests.size(), 1u);
+  EXPECT_EQ(s.tests[0].calls, 80);
+  EXPECT_EQ(s.tests[0].failures, 38);
+  EXPECT_EQ(s.tests[0].message, "AssertionError: lost 3");
+  ASSERT_EQ(s.thread_unsafe.size(), 1u);
+  EXPECT_EQ(s.thread_unsafe[0].reason, "uses the thread_unsafe marker");
+  fs::remove(f);
+  EXPECT_FALSE(read_stress_output(f, 2, 20).reported);  // the run died before pytest's end
+}
+
+}  // namespace labeille::runner
