@@ -271,6 +271,10 @@ std::string render_compare(const RunResults& a, const RunResults& b, bool json) 
       if (!sb.count(s)) resolved.push_back(name + ": " + s);
     if (pb->deadlock_count > 0 && pa->deadlock_count == 0) new_issues.push_back(name + ": deadlock");
     if (pa->deadlock_count > 0 && pb->deadlock_count == 0) resolved.push_back(name + ": deadlock");
+    // Stress: a free-threading failure under stress that appeared or went away.
+    const bool sfa = pa->stress && pa->stress->finding, sfb = pb->stress && pb->stress->finding;
+    if (sfb && !sfa) new_issues.push_back(name + ": " + pb->stress->evidence);
+    if (sfa && !sfb) resolved.push_back(name + ": " + pa->stress->evidence);
   }
   for (const auto& [name, pb] : mb)
     if (!ma.count(name)) only_b.push_back(name);
@@ -465,12 +469,21 @@ std::string render_export(const RunResults& run, const std::string& format) {
     };
     std::string o =
         "package,category,iterations_completed,pass_count,fail_count,crash_count,timeout_count,deadlock_count,"
-        "tsan_warning_iterations,pass_rate,failure_rate_low,failure_rate_high,install_ok,import_ok,gil_comparison,details\n";
-    for (const auto* p : sorted(run, SortBy::Name))
-      o += fmt::format("{},{},{},{},{},{},{},{},{},{:.4f},{:.4f},{:.4f},{},{},{},{}\n", q(p->package), p->category,
+        "tsan_warning_iterations,pass_rate,failure_rate_low,failure_rate_high,install_ok,import_ok,gil_comparison,details,"
+        "stress_runs,stress_pass_count,stress_gil_enabled_runs,stress_gil_enabled_pass_count,stress_comparison,"
+        "stress_finding\n";
+    for (const auto* p : sorted(run, SortBy::Name)) {
+      o += fmt::format("{},{},{},{},{},{},{},{},{},{:.4f},{:.4f},{:.4f},{},{},{},{}", q(p->package), p->category,
                        p->iterations_completed, p->pass_count, p->fail_count, p->crash_count, p->timeout_count,
                        p->deadlock_count, p->tsan_warning_iterations, p->pass_rate, p->failure_rate_low,
                        p->failure_rate_high, p->install_ok, p->import_ok, p->gil_comparison, q(details(*p)));
+      // Stress columns last (empty without stress runs): readers of the older columns keep working.
+      if (const auto& s = p->stress)
+        o += fmt::format(",{},{},{},{},{},{}\n", s->iterations.size(), s->pass_count, s->gil_enabled_iterations.size(),
+                         s->gil_enabled_pass_count, s->comparison, s->finding);
+      else
+        o += ",,,,,,\n";
+    }
     return o;
   }
   throw Error(fmt::format("--format \"{}\": use csv or json", format), kExitUsage);
