@@ -46,8 +46,13 @@ EnvPlan build_environment(const std::map<std::string, std::string>& base, const 
   env["LABEILLE_FT_ITERATION"] = std::to_string(in.iteration);
   env["LABEILLE_FT_ATTEMPT"] = std::to_string(in.attempt);
   if (!in.hook_dir.empty()) env["LABEILLE_FT_HOOK_DIR"] = in.hook_dir;
-  for (const auto& [k, v] : in.stress_vars) env[k] = v;
   for (const auto& [k, v] : in.user) env[k] = v;
+  // After the user's values: the stress tools must stay importable, ahead of a
+  // PYTHONPATH the user gave.
+  for (const auto& [k, v] : in.stress_vars) {
+    auto it = env.find(k);
+    env[k] = k == "PYTHONPATH" && it != env.end() && !it->second.empty() ? v + ":" + it->second : v;
+  }
   // After the user's values: a PYTEST_ADDOPTS given with --env is extended, not lost.
   auto add_pytest_opts = [&](const std::string& add) {
     auto it = env.find("PYTEST_ADDOPTS");

@@ -21,7 +21,9 @@ TEST(Stress, EnvironmentAddsTheToolsAndOptionsBeforeTheJUnit) {
   in.stress_addopts = se.pytest_addopts;
   in.user = {{"PYTEST_ADDOPTS", "-q"}};
   auto e = build_environment({{"PYTHONPATH", "/evil"}}, in).env;
-  EXPECT_EQ(e.at("PYTHONPATH"), "/v/labeille-ft-stress");  // the tools, and nothing else
+  EXPECT_EQ(e.at("PYTHONPATH"), "/v/labeille-ft-stress");  // the tools, and not the runner's own
+  in.user.emplace_back("PYTHONPATH", "/mine");
+  EXPECT_EQ(build_environment({}, in).env.at("PYTHONPATH"), "/v/labeille-ft-stress:/mine");
   EXPECT_EQ(e.at("LABEILLE_FT_STRESS_OUT"), "/a/stress.jsonl");
   EXPECT_EQ(e.at("PYTEST_ADDOPTS"),
             "-q -p run-parallel -p labeille_ft_stress --parallel-threads=2 --iterations=20 --ignore-gil-enabled "

@@ -21,7 +21,8 @@ struct EnvInputs {
   std::string hook_dir;
   std::string junit_path;
   std::vector<std::pair<std::string, std::string>> user;  // --env, in order
-  // Stress attempts (stress.hpp): set before the user's --env, and more PYTEST_ADDOPTS.
+  // Stress attempts (stress.hpp): set after the user's --env (PYTHONPATH: ahead of the
+  // user's), and more PYTEST_ADDOPTS.
   std::vector<std::pair<std::string, std::string>> stress_vars;
   std::string stress_addopts;
 };
