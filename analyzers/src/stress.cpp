@@ -56,8 +56,9 @@ std::map<std::string, ModeCounts> per_test(const std::vector<StressRun>& runs, i
 
 std::string counts_text(const StressTestResult& t, bool gil1) {
   const int calls = gil1 ? t.gil_enabled_calls : t.calls, failures = gil1 ? t.gil_enabled_failures : t.failures;
+  const int runs_failed = gil1 ? t.gil_enabled_runs_failed : t.runs_failed;
   if (calls > 0) return fmt::format("{}/{}", failures, calls);
-  return fmt::format("failed in {} run(s)", gil1 ? t.gil_enabled_runs_failed : t.runs_failed);
+  return runs_failed > 0 ? fmt::format("failed in {} run(s)", runs_failed) : std::string("no failure");
 }
 
 // "a 37/80, b 2/80 (+3 more)"
@@ -177,8 +178,9 @@ std::string stress_lines(const StressResult& s) {
     for (const auto& it : its) q += it.status == "pass" ? '.' : it.status == "crash" ? 'C' : it.status == "deadlock" ? 'D' : 'F';
     return q.empty() ? std::string("-") : q;
   };
-  std::string o = fmt::format("  stress (threads {}, repeat {}): GIL=0 {}  GIL=1 {}   {}\n", s.threads, s.repeat,
-                              seq(s.iterations), seq(s.gil_enabled_iterations), s.verdict);
+  std::string o = fmt::format("  stress (threads {}, repeat {}): GIL=0 {}  GIL=1 {}   {}; {}{}\n", s.threads, s.repeat,
+                              seq(s.iterations), seq(s.gil_enabled_iterations), s.verdict, s.comparison,
+                              s.fisher_p ? fmt::format(" (Fisher p={:.3g})", *s.fisher_p) : "");
   for (const auto& t : s.tests) {
     const char* kind = t.kind == "thread_unsafe" ? "thread-unsafe test" : t.kind == "free_threading" ? "free-threading only"
                                                                                                     : "not compared with the GIL";
