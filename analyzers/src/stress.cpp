@@ -158,18 +158,19 @@ void apply_stress(PackageResult& p) {
   auto any = [](const std::vector<IterationResult>& its, const char* status) {
     return std::any_of(its.begin(), its.end(), [&](const IterationResult& it) { return it.status == status; });
   };
-  if (*cat != Category::Deadlock && any(s.iterations, "deadlock") && !any(s.gil_enabled_iterations, "deadlock")) {
-    p.category = std::string(to_string(Category::Deadlock));
-    return;
-  }
+  // When stress decides the category, the verdict says so next to the plain runs' counts.
+  auto set = [&](Category c) {
+    p.category = std::string(to_string(c));
+    p.verdict += "; under stress: " + s.verdict;
+  };
+  if (*cat != Category::Deadlock && any(s.iterations, "deadlock") && !any(s.gil_enabled_iterations, "deadlock"))
+    return set(Category::Deadlock);
   if (*cat != Category::Deadlock && *cat != Category::Crash && any(s.iterations, "crash") &&
-      !any(s.gil_enabled_iterations, "crash")) {
-    p.category = std::string(to_string(Category::Crash));
-    return;
-  }
+      !any(s.gil_enabled_iterations, "crash"))
+    return set(Category::Crash);
   const bool all_passed = *cat == Category::Compatible || *cat == Category::CompatibleGilFallback ||
                           *cat == Category::TsanWarnings || *cat == Category::Unknown;
-  if (s.finding && all_passed) p.category = std::string(to_string(Category::Intermittent));
+  if (s.finding && all_passed) set(Category::Intermittent);
 }
 
 std::string stress_lines(const StressResult& s) {

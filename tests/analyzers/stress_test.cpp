@@ -76,6 +76,7 @@ TEST(Stress, FailingOnlyWithoutTheGilMakesAnAllPassPackageIntermittent) {
   auto p = fold_one_package(rec);
   EXPECT_EQ(p.category, "intermittent");
   EXPECT_EQ(p.pass_count, 2);  // the plain runs stay the seed's
+  EXPECT_EQ(p.verdict, "2/2 passed: failure rate <= 78% (95%); under stress: 1/2 failed: failure rate 1.3%-99% (95%)");
   ASSERT_TRUE(p.stress);
   EXPECT_TRUE(p.stress->finding);
   EXPECT_EQ(p.stress->comparison, "free_threading_specific");
