@@ -56,10 +56,10 @@ void add_commands(CLI::App& ft) {
       ->check(CLI::Range(0.0, 0.999999));
   cmd->add_flag("--stress", o->stress,
                 "Also run stress iterations: the suite through pytest-run-parallel, each test repeated in-process");
-  cmd->add_option("--stress-threads", o->stress_threads, "Threads per test in stress iterations (default 2)")
-      ->check(CLI::Range(1, 256));
-  cmd->add_option("--stress-repeat", o->stress_repeat, "Repetitions of each test per thread in stress iterations (default 20)")
-      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--stress-threads", o->stress_threads, "Threads per test in stress iterations")
+      ->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--stress-repeat", o->stress_repeat, "Repetitions of each test per thread in stress iterations")
+      ->check(CLI::Range(1, 100000))->capture_default_str();
   cmd->add_flag("-v,--verbose", o->verbose, "Show CMake's and CTest's output");
   cmd->callback([=] {
     RunOptions opts = *o;

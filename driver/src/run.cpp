@@ -144,14 +144,14 @@ std::string meta_json(const RunOptions& o, const std::string& run_id, const Pyth
  "config": {{"target_python": {}, "iterations": {}, "timeout": {}, "stall_threshold": {}, "compare_with_gil": {},
    "tsan_build": {}, "stop_on_first_pass": {}, "detect_extensions": {}, "extra_deps": {}, "test_command_suffix": {},
    "test_command_override": {}, "install_from": "registry", "registry_dir": {}, "packages": {}, "top": {},
-   "jobs": {}, "parallel_threads": {}, "until_bound": {}, "stress": {}, "env": {}}},
+   "jobs": {}, "parallel_threads": {}, "until_bound": {}, "stress": {}, "stress_threads": {}, "stress_repeat": {}, "env": {}}},
  "cli_args": {}, "packages_total": 0, "packages_completed": 0, "total_iterations": 0, "total_duration_s": 0}})",
       json_string(run_id), json_string(iso8601_utc_now()), json_string(host_name()), std::thread::hardware_concurrency(),
       stability.empty() ? "" : ", \"stability\": " + stability, py.json, json_string(o.target_python), o.iterations,
       o.timeout, o.stall_threshold, o.compare_with_gil, o.tsan, o.stop_on_first_pass, o.detect_extensions,
       json_strings(o.extra_deps), json_string(o.test_command_suffix), json_string(o.test_command_override),
       json_string(o.registry_dir.string()), json_strings(o.packages), o.top, o.jobs, o.parallel_threads,
-      o.until_bound, o.stress, json_strings(o.env), json_strings(o.cli_args));
+      o.until_bound, o.stress, o.stress_threads, o.stress_repeat, json_strings(o.env), json_strings(o.cli_args));
   rj::Document d;
   d.Parse(text.c_str());  // normalize the layout
   rj::StringBuffer sb;
@@ -241,9 +241,8 @@ std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& 
       "-DLABEILLE_FT_VENVS_DIR=" + fs::absolute(o.venvs_dir).string(),
       "-DLABEILLE_FT_RESULTS_DIR=" + (run_dir / "ctest" / "results").string(),
   };
-  // Unset: the module's defaults (docs/cmake.md says why those).
-  if (o.stress_threads > 0) d.push_back(fmt::format("-DLABEILLE_FT_STRESS_THREADS={}", o.stress_threads));
-  if (o.stress_repeat > 0) d.push_back(fmt::format("-DLABEILLE_FT_STRESS_REPEAT={}", o.stress_repeat));
+  d.push_back(fmt::format("-DLABEILLE_FT_STRESS_THREADS={}", o.stress_threads));
+  d.push_back(fmt::format("-DLABEILLE_FT_STRESS_REPEAT={}", o.stress_repeat));
   return d;
 }
 

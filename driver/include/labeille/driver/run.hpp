@@ -45,8 +45,8 @@ struct RunOptions {
   int parallel_threads = 0;
   double until_bound = 0;        // 0: off (docs/run.md "Iterations where the evidence is weak")
   bool stress = false;           // stress iterations through pytest-run-parallel
-  int stress_threads = 0;        // 0: the module's default
-  int stress_repeat = 0;
+  int stress_threads = 2;        // the module's defaults too (docs/detection.md says why)
+  int stress_repeat = 20;
   bool verbose = false;
   std::vector<std::string> cli_args;
 };
