@@ -10,7 +10,8 @@
 //   - the reader returns, or throws labeille::Error naming the file, with exit code 3;
 //     fold instead skips the input with a warning naming its path;
 //   - nothing else: no other exception, no crash, no sanitizer report, no hang (CTest's
-//     TIMEOUT), and every view of what was read is valid UTF-8.
+//     TIMEOUT), nothing written outside the case's directory, and every view of what
+//     was read is valid UTF-8.
 //
 // usage: fuzz_readers CORPUS_DIR WORK_DIR [--seed N] [--mutations N] [--big]
 // A failing input is saved under WORK_DIR/failures/ and named on stderr; exit 1.
@@ -305,6 +306,13 @@ bool run_one(const Target& target, const std::string& input, const fs::path& wor
     fail(work, name, n, input, std::string("unexpected exception: ") + e.what());
     return false;
   }
+  // Nothing written outside the case's own directory.
+  for (const auto& e : fs::directory_iterator(work))
+    if (e.path().filename() != "cases" && e.path().filename() != "failures") {
+      fail(work, name, n, input, "wrote outside its directory: " + e.path().string());
+      fs::remove_all(e.path());
+      return false;
+    }
   return true;
 }
 
