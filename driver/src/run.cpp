@@ -143,14 +143,14 @@ std::string meta_json(const RunOptions& o, const std::string& run_id, const Pyth
  "python_profile": {},
  "config": {{"target_python": {}, "iterations": {}, "timeout": {}, "stall_threshold": {}, "compare_with_gil": {},
    "tsan_build": {}, "stop_on_first_pass": {}, "detect_extensions": {}, "extra_deps": {}, "test_command_suffix": {},
-   "test_command_override": {}, "install_from": "registry", "registry_dir": {}, "packages": {}, "top": {},
+   "test_command_override": {}, "install_from": "registry", "installer": {}, "registry_dir": {}, "packages": {}, "top": {},
    "jobs": {}, "parallel_threads": {}, "env": {}}},
  "cli_args": {}, "packages_total": 0, "packages_completed": 0, "total_iterations": 0, "total_duration_s": 0}})",
       json_string(run_id), json_string(iso8601_utc_now()), json_string(host_name()), std::thread::hardware_concurrency(),
       stability.empty() ? "" : ", \"stability\": " + stability, py.json, json_string(o.target_python), o.iterations,
       o.timeout, o.stall_threshold, o.compare_with_gil, o.tsan, o.stop_on_first_pass, o.detect_extensions,
       json_strings(o.extra_deps), json_string(o.test_command_suffix), json_string(o.test_command_override),
-      json_string(o.registry_dir.string()), json_strings(o.packages), o.top, o.jobs, o.parallel_threads,
+      json_string(o.installer.empty() ? "auto" : o.installer), json_string(o.registry_dir.string()), json_strings(o.packages), o.top, o.jobs, o.parallel_threads,
       json_strings(o.env), json_strings(o.cli_args));
   rj::Document d;
   d.Parse(text.c_str());  // normalize the layout
@@ -239,6 +239,7 @@ std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& 
       "-DLABEILLE_FT_VENVS_DIR=" + fs::absolute(o.venvs_dir).string(),
       "-DLABEILLE_FT_RESULTS_DIR=" + (run_dir / "ctest" / "results").string(),
   };
+  if (!o.installer.empty()) d.push_back("-DLABEILLE_FT_INSTALLER=" + o.installer);
   return d;
 }
 
