@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Set-up figures, pip against uv (printed, never asserted; see README "Figures").
+
+usage: bench_setup.py LABEILLE LABEILLE_FT_SETUP PYTHON UV REGISTRY [--rounds N] [--no-run]
+
+1. per package: `labeille-ft-setup prepare` of every fixture-corpus package and of a few
+   real PyPI sdists pinned to exact versions, into fresh venvs, with --installer pip and
+   --installer uv in turn (interleaved, so both see the same machine load), download
+   caches warm (pip's and uv's, as on any machine after its first run); plus one pass of
+   uv with an empty cache of its own. Seconds per package (the record's duration_s,
+   median over the rounds) and the ratio.
+2. the whole run: `labeille ft run -n 3 --compare-with-gil` of the fixture corpus (the
+   acceptance-style run) with each installer from fresh work directories: wall time and
+   the median set-up per package (ft_results.jsonl's install_duration_s).
+Target: median set-up with uv <= 1/3 of pip's.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+
+# Real sdists (source step: pip download), exact versions: a setuptools, a flit and a
+# hatchling (with plugins) build backend.
+SDISTS = [("six", "1.16.0"), ("idna", "3.10"), ("attrs", "24.2.0")]
+
+
+def prepare(setup, python, uv, installer, work, pkg, source, env=None):
+    cmd = [setup, "prepare", "--record-dir", f"{work}/rec", "--package", pkg, "--python", python,
+           "--repos-dir", f"{work}/repos", "--venvs-dir", f"{work}/venvs", "--installer", installer, *source]
+    if installer == "uv":
+        cmd += ["--uv", uv]
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+    recs = sorted(d for d in os.listdir(f"{work}/rec/{pkg}") if d.startswith("setup."))
+    rec = json.load(open(f"{work}/rec/{pkg}/{recs[-1]}/record.json"))
+    return rec["duration_s"], rec["ok"], rec["installer"]
+
+
+def per_package(args, packages, base):
+    times = {(p, i): [] for p, _ in packages for i in ("pip", "uv")}
+    notes = {}
+    for r in range(args.rounds + 1):  # round 0 warms the download caches, not counted
+        for inst in ("pip", "uv") if r % 2 else ("uv", "pip"):
+            work = f"{base}/pp-{inst}-{r}"
+            for pkg, source in packages:
+                t, ok, used = prepare(args.setup, args.python, args.uv, inst, work, pkg, source)
+                if r:
+                    times[(pkg, inst)].append(t)
+                if used != inst or not ok:
+                    notes[(pkg, inst)] = ("fell back to pip" if used != inst else "") + ("" if ok else " (install failure)")
+            shutil.rmtree(work, ignore_errors=True)
+    cold_cache = f"{base}/uv-cold-cache"
+    env = dict(os.environ, UV_CACHE_DIR=cold_cache)
+    cold = {}
+    for pkg, source in packages:
+        cold[pkg] = prepare(args.setup, args.python, args.uv, "uv", f"{base}/pp-cold", pkg, source, env)[0]
+    shutil.rmtree(f"{base}/pp-cold", ignore_errors=True)
+    shutil.rmtree(cold_cache, ignore_errors=True)
+
+    print(f"set-up per package (labeille-ft-setup prepare, fresh venv; median of {args.rounds}; seconds)")
+    print(f"  {'package':24} {'pip':>7} {'uv':>7} {'uv/pip':>7} {'uv, empty cache':>16}")
+    med = {}
+    for pkg, _ in packages:
+        p, u = statistics.median(times[(pkg, "pip")]), statistics.median(times[(pkg, "uv")])
+        med[pkg] = (p, u)
+        note = "; ".join(f"{i}: {notes[(pkg, i)].strip()}" for i in ("pip", "uv") if (pkg, i) in notes)
+        print(f"  {pkg:24} {p:7.1f} {u:7.1f} {u / p:7.2f} {cold[pkg]:16.1f}  {note}")
+    p_all = statistics.median(v[0] for v in med.values())
+    u_all = statistics.median(v[1] for v in med.values())
+    print(f"  {'median':24} {p_all:7.1f} {u_all:7.1f} {u_all / p_all:7.2f} {statistics.median(cold.values()):16.1f}")
+
+
+def whole_run(args, base):
+    print("labeille ft run -n 3 --compare-with-gil -j 2, fixture corpus, fresh work directory")
+    out = {}
+    for inst in ("pip", "uv"):
+        work = f"{base}/run-{inst}"
+        t = time.perf_counter()
+        subprocess.run([args.labeille, "ft", "run", "--target-python", args.python, "--registry-dir", args.registry,
+                        "-n", "3", "--compare-with-gil", "-j", "2", "--stall-threshold", "15", "--timeout", "300",
+                        "--installer", inst, "--work-dir", f"{work}/w", "--results-dir", f"{work}/r"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        wall = time.perf_counter() - t
+        (run,) = [f"{work}/r/{d}" for d in os.listdir(f"{work}/r")]
+        rows = [json.loads(line) for line in open(f"{run}/ft_results.jsonl")]
+        setups = [r["install_duration_s"] for r in rows if r.get("install_duration_s")]
+        out[inst] = (wall, statistics.median(setups), sum(setups))
+        shutil.rmtree(work, ignore_errors=True)
+    for inst, (wall, med, total) in out.items():
+        print(f"  {inst:4} wall {wall:6.1f} s, set-up median {med:5.1f} s per package, sum {total:6.1f} s")
+    print(f"  uv/pip: wall {out['uv'][0] / out['pip'][0]:.2f}, median set-up {out['uv'][1] / out['pip'][1]:.2f} "
+          "(target <= 0.33)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for a in ("labeille", "setup", "python", "uv", "registry"):
+        ap.add_argument(a)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--no-run", action="store_true", help="skip the whole-run figure")
+    args = ap.parse_args()
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(args.registry)), "packages")
+    packages = [(p, ["--path", os.path.join(fixtures, p)]) for p in sorted(os.listdir(fixtures))]
+    packages += [(n, ["--sdist", n, "--version", v]) for n, v in SDISTS]
+    base = tempfile.mkdtemp(prefix="labeille-bench-setup-")
+    try:
+        per_package(args, packages, base)
+        if not args.no_run:
+            whole_run(args, base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
