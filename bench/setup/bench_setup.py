@@ -5,9 +5,9 @@ usage: bench_setup.py LABEILLE LABEILLE_FT_SETUP PYTHON UV REGISTRY [--rounds N]
 
 1. per package: `labeille-ft-setup prepare` of every fixture-corpus package and of a few
    real PyPI sdists pinned to exact versions, into fresh venvs, with --installer pip and
-   --installer uv in turn (interleaved, so both see the same machine load), download
-   caches warm (pip's and uv's, as on any machine after its first run); plus one pass of
-   uv with an empty cache of its own. Seconds per package (the record's duration_s,
+   --installer uv back to back (so both see the same machine load), download caches warm
+   (pip's and uv's, as on any machine after its first run); plus one pass of uv with an
+   empty cache of its own (the first package downloads pytest, the next ones reuse it). Seconds per package (the record's duration_s,
    median over the rounds) and the ratio.
 2. the whole run: `labeille ft run -n 3 --compare-with-gil` of the fixture corpus (the
    acceptance-style run) with each installer from fresh work directories: wall time and
@@ -42,16 +42,24 @@ def prepare(setup, python, uv, installer, work, pkg, source, env=None):
 def per_package(args, packages, base):
     times = {(p, i): [] for p, _ in packages for i in ("pip", "uv")}
     notes = {}
-    for r in range(args.rounds + 1):  # round 0 warms the download caches, not counted
-        for inst in ("pip", "uv") if r % 2 else ("uv", "pip"):
-            work = f"{base}/pp-{inst}-{r}"
-            for pkg, source in packages:
+    # Warm the download caches: pytest and the build backends, the sdists.
+    for inst in ("pip", "uv"):
+        for pkg, source in packages:
+            if pkg == "ft-compatible" or source[0] == "--sdist":
+                prepare(args.setup, args.python, args.uv, inst, f"{base}/warm-{inst}", pkg, source)
+        shutil.rmtree(f"{base}/warm-{inst}", ignore_errors=True)
+    for r in range(args.rounds):
+        # Package by package, the two installers back to back (the order alternating), so
+        # both see the same load on a shared machine.
+        for pkg, source in packages:
+            for inst in ("pip", "uv") if r % 2 == 0 else ("uv", "pip"):
+                work = f"{base}/pp-{inst}-{r}"
                 t, ok, used = prepare(args.setup, args.python, args.uv, inst, work, pkg, source)
-                if r:
-                    times[(pkg, inst)].append(t)
+                times[(pkg, inst)].append(t)
                 if used != inst or not ok:
                     notes[(pkg, inst)] = ("fell back to pip" if used != inst else "") + ("" if ok else " (install failure)")
-            shutil.rmtree(work, ignore_errors=True)
+        for inst in ("pip", "uv"):
+            shutil.rmtree(f"{base}/pp-{inst}-{r}", ignore_errors=True)
     cold_cache = f"{base}/uv-cold-cache"
     env = dict(os.environ, UV_CACHE_DIR=cold_cache)
     cold = {}
@@ -99,7 +107,7 @@ def main():
     ap = argparse.ArgumentParser()
     for a in ("labeille", "setup", "python", "uv", "registry"):
         ap.add_argument(a)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--no-run", action="store_true", help="skip the whole-run figure")
     args = ap.parse_args()
     fixtures = os.path.join(os.path.dirname(os.path.abspath(args.registry)), "packages")
