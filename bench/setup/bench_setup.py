@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set-up figures, pip against uv (printed, never asserted; see README "Figures").
 
-usage: bench_setup.py LABEILLE LABEILLE_FT_SETUP PYTHON UV REGISTRY [--rounds N] [--no-run]
+usage: bench_setup.py LABEILLE LABEILLE_FT_SETUP PYTHON UV REGISTRY [--rounds N] [--part all|packages|run]
 
 1. per package: `labeille-ft-setup prepare` of every fixture-corpus package and of a few
    real PyPI sdists pinned to exact versions, into fresh venvs, with --installer pip and
@@ -10,8 +10,9 @@ usage: bench_setup.py LABEILLE LABEILLE_FT_SETUP PYTHON UV REGISTRY [--rounds N]
    empty cache of its own (the first package downloads pytest, the next ones reuse it). Seconds per package (the record's duration_s,
    median over the rounds) and the ratio.
 2. the whole run: `labeille ft run -n 3 --compare-with-gil` of the fixture corpus (the
-   acceptance-style run) with each installer from fresh work directories: wall time and
-   the median set-up per package (ft_results.jsonl's install_duration_s).
+   acceptance-style run) with each installer from fresh work directories, both at once
+   (the same load for both): wall time, the median set-up per package
+   (ft_results.jsonl's install_duration_s), and whether the categories are the same.
 Target: median set-up with uv <= 1/3 of pip's.
 """
 import argparse
@@ -82,25 +83,34 @@ def per_package(args, packages, base):
 
 
 def whole_run(args, base):
-    print("labeille ft run -n 3 --compare-with-gil -j 2, fixture corpus, fresh work directory")
-    out = {}
+    # Both runs at once, side by side: on a shared machine they see the same load.
+    print("labeille ft run -n 3 --compare-with-gil -j 2, fixture corpus, fresh work directories, "
+          "pip and uv side by side")
+    procs = {}
     for inst in ("pip", "uv"):
         work = f"{base}/run-{inst}"
-        t = time.perf_counter()
-        subprocess.run([args.labeille, "ft", "run", "--target-python", args.python, "--registry-dir", args.registry,
-                        "-n", "3", "--compare-with-gil", "-j", "2", "--stall-threshold", "15", "--timeout", "300",
-                        "--installer", inst, "--work-dir", f"{work}/w", "--results-dir", f"{work}/r"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        procs[inst] = (time.perf_counter(), subprocess.Popen(
+            [args.labeille, "ft", "run", "--target-python", args.python, "--registry-dir", args.registry,
+             "-n", "3", "--compare-with-gil", "-j", "2", "--stall-threshold", "30", "--timeout", "300",
+             "--installer", inst, "--work-dir", f"{work}/w", "--results-dir", f"{work}/r"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    out = {}
+    for inst, (t, proc) in procs.items():
+        proc.wait()
         wall = time.perf_counter() - t
+        work = f"{base}/run-{inst}"
         (run,) = [f"{work}/r/{d}" for d in os.listdir(f"{work}/r")]
         rows = [json.loads(line) for line in open(f"{run}/ft_results.jsonl")]
         setups = [r["install_duration_s"] for r in rows if r.get("install_duration_s")]
-        out[inst] = (wall, statistics.median(setups), sum(setups))
-        shutil.rmtree(work, ignore_errors=True)
-    for inst, (wall, med, total) in out.items():
+        cats = sorted((r["package"], r["category"]) for r in rows)
+        out[inst] = (wall, statistics.median(setups), sum(setups), cats)
+    for inst, (wall, med, total, _) in out.items():
         print(f"  {inst:4} wall {wall:6.1f} s, set-up median {med:5.1f} s per package, sum {total:6.1f} s")
     print(f"  uv/pip: wall {out['uv'][0] / out['pip'][0]:.2f}, median set-up {out['uv'][1] / out['pip'][1]:.2f} "
           "(target <= 0.33)")
+    same = {p: c for p, c in out["pip"][3]} == {p: c for p, c in out["uv"][3]}
+    print("  categories: " + ("the same with both installers" if same else
+                              f"differ: pip {out['pip'][3]}, uv {out['uv'][3]}"))
 
 
 def main():
@@ -108,15 +118,17 @@ def main():
     for a in ("labeille", "setup", "python", "uv", "registry"):
         ap.add_argument(a)
     ap.add_argument("--rounds", type=int, default=1)
-    ap.add_argument("--no-run", action="store_true", help="skip the whole-run figure")
+    ap.add_argument("--part", choices=["all", "packages", "run"], default="all",
+                    help="per-package figures, the whole-run figure, or both")
     args = ap.parse_args()
     fixtures = os.path.join(os.path.dirname(os.path.abspath(args.registry)), "packages")
     packages = [(p, ["--path", os.path.join(fixtures, p)]) for p in sorted(os.listdir(fixtures))]
     packages += [(n, ["--sdist", n, "--version", v]) for n, v in SDISTS]
     base = tempfile.mkdtemp(prefix="labeille-bench-setup-")
     try:
-        per_package(args, packages, base)
-        if not args.no_run:
+        if args.part in ("all", "packages"):
+            per_package(args, packages, base)
+        if args.part in ("all", "run"):
             whole_run(args, base)
     finally:
         shutil.rmtree(base, ignore_errors=True)
