@@ -64,7 +64,7 @@ def per_package(args, packages, base):
     cold_cache = f"{base}/uv-cold-cache"
     env = dict(os.environ, UV_CACHE_DIR=cold_cache)
     cold = {}
-    for pkg, source in packages:
+    for pkg, source in [] if args.no_cold else packages:
         cold[pkg] = prepare(args.setup, args.python, args.uv, "uv", f"{base}/pp-cold", pkg, source, env)[0]
     shutil.rmtree(f"{base}/pp-cold", ignore_errors=True)
     shutil.rmtree(cold_cache, ignore_errors=True)
@@ -76,10 +76,12 @@ def per_package(args, packages, base):
         p, u = statistics.median(times[(pkg, "pip")]), statistics.median(times[(pkg, "uv")])
         med[pkg] = (p, u)
         note = "; ".join(f"{i}: {notes[(pkg, i)].strip()}" for i in ("pip", "uv") if (pkg, i) in notes)
-        print(f"  {pkg:24} {p:7.1f} {u:7.1f} {u / p:7.2f} {cold[pkg]:16.1f}  {note}")
+        c = f"{cold[pkg]:16.1f}" if pkg in cold else f"{'-':>16}"
+        print(f"  {pkg:24} {p:7.1f} {u:7.1f} {u / p:7.2f} {c}  {note}")
     p_all = statistics.median(v[0] for v in med.values())
     u_all = statistics.median(v[1] for v in med.values())
-    print(f"  {'median':24} {p_all:7.1f} {u_all:7.1f} {u_all / p_all:7.2f} {statistics.median(cold.values()):16.1f}")
+    c = f"{statistics.median(cold.values()):16.1f}" if cold else f"{'-':>16}"
+    print(f"  {'median':24} {p_all:7.1f} {u_all:7.1f} {u_all / p_all:7.2f} {c}")
 
 
 def whole_run(args, base):
@@ -118,12 +120,16 @@ def main():
     for a in ("labeille", "setup", "python", "uv", "registry"):
         ap.add_argument(a)
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--only", default="", help="comma-separated packages for the per-package figures")
+    ap.add_argument("--no-cold", action="store_true", help="skip the empty-cache pass of uv")
     ap.add_argument("--part", choices=["all", "packages", "run"], default="all",
                     help="per-package figures, the whole-run figure, or both")
     args = ap.parse_args()
     fixtures = os.path.join(os.path.dirname(os.path.abspath(args.registry)), "packages")
     packages = [(p, ["--path", os.path.join(fixtures, p)]) for p in sorted(os.listdir(fixtures))]
     packages += [(n, ["--sdist", n, "--version", v]) for n, v in SDISTS]
+    if args.only:
+        packages = [p for p in packages if p[0] in args.only.split(",")]
     base = tempfile.mkdtemp(prefix="labeille-bench-setup-")
     try:
         if args.part in ("all", "packages"):
