@@ -18,6 +18,7 @@ Target: median set-up with uv <= 1/3 of pip's.
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,18 +31,23 @@ SDISTS = [("six", "1.16.0"), ("idna", "3.10"), ("attrs", "24.2.0")]
 
 
 def prepare(setup, python, uv, installer, work, pkg, source, env=None):
+    """Sets one package up; returns (wall seconds from the record, ok, installer used, CPU seconds)."""
     cmd = [setup, "prepare", "--record-dir", f"{work}/rec", "--package", pkg, "--python", python,
            "--repos-dir", f"{work}/repos", "--venvs-dir", f"{work}/venvs", "--installer", installer, *source]
     if installer == "uv":
         cmd += ["--uv", uv]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     recs = sorted(d for d in os.listdir(f"{work}/rec/{pkg}") if d.startswith("setup."))
     rec = json.load(open(f"{work}/rec/{pkg}/{recs[-1]}/record.json"))
-    return rec["duration_s"], rec["ok"], rec["installer"]
+    return rec["duration_s"], rec["ok"], rec["installer"], cpu
 
 
 def per_package(args, packages, base):
     times = {(p, i): [] for p, _ in packages for i in ("pip", "uv")}
+    cpus = {(p, i): [] for p, _ in packages for i in ("pip", "uv")}
     notes = {}
     # Warm the download caches: pytest and the build backends, the sdists.
     for inst in ("pip", "uv"):
@@ -55,8 +61,9 @@ def per_package(args, packages, base):
         for pkg, source in packages:
             for inst in ("pip", "uv") if r % 2 == 0 else ("uv", "pip"):
                 work = f"{base}/pp-{inst}-{r}"
-                t, ok, used = prepare(args.setup, args.python, args.uv, inst, work, pkg, source)
+                t, ok, used, cpu = prepare(args.setup, args.python, args.uv, inst, work, pkg, source)
                 times[(pkg, inst)].append(t)
+                cpus[(pkg, inst)].append(cpu)
                 if used != inst or not ok:
                     notes[(pkg, inst)] = ("fell back to pip" if used != inst else "") + ("" if ok else " (install failure)")
         for inst in ("pip", "uv"):
@@ -69,19 +76,21 @@ def per_package(args, packages, base):
     shutil.rmtree(f"{base}/pp-cold", ignore_errors=True)
     shutil.rmtree(cold_cache, ignore_errors=True)
 
-    print(f"set-up per package (labeille-ft-setup prepare, fresh venv; median of {args.rounds}; seconds)")
-    print(f"  {'package':24} {'pip':>7} {'uv':>7} {'uv/pip':>7} {'uv, empty cache':>16}")
+    print(f"set-up per package (labeille-ft-setup prepare, fresh venv; median of {args.rounds}): wall seconds, "
+          "and CPU seconds of all its processes (independent of the machine's load)")
+    print(f"  {'package':24} {'pip':>7} {'uv':>7} {'uv/pip':>7} {'pip CPU':>8} {'uv CPU':>7} {'ratio':>6} "
+          f"{'uv, empty cache':>16}")
     med = {}
     for pkg, _ in packages:
         p, u = statistics.median(times[(pkg, "pip")]), statistics.median(times[(pkg, "uv")])
-        med[pkg] = (p, u)
+        pc, uc = statistics.median(cpus[(pkg, "pip")]), statistics.median(cpus[(pkg, "uv")])
+        med[pkg] = (p, u, pc, uc)
         note = "; ".join(f"{i}: {notes[(pkg, i)].strip()}" for i in ("pip", "uv") if (pkg, i) in notes)
         c = f"{cold[pkg]:16.1f}" if pkg in cold else f"{'-':>16}"
-        print(f"  {pkg:24} {p:7.1f} {u:7.1f} {u / p:7.2f} {c}  {note}")
-    p_all = statistics.median(v[0] for v in med.values())
-    u_all = statistics.median(v[1] for v in med.values())
+        print(f"  {pkg:24} {p:7.1f} {u:7.1f} {u / p:7.2f} {pc:8.1f} {uc:7.1f} {uc / pc:6.2f} {c}  {note}")
+    m = [statistics.median(v[k] for v in med.values()) for k in range(4)]
     c = f"{statistics.median(cold.values()):16.1f}" if cold else f"{'-':>16}"
-    print(f"  {'median':24} {p_all:7.1f} {u_all:7.1f} {u_all / p_all:7.2f} {c}")
+    print(f"  {'median':24} {m[0]:7.1f} {m[1]:7.1f} {m[1] / m[0]:7.2f} {m[2]:8.1f} {m[3]:7.1f} {m[3] / m[2]:6.2f} {c}")
 
 
 def whole_run(args, base):
@@ -96,10 +105,15 @@ def whole_run(args, base):
              "-n", "3", "--compare-with-gil", "-j", "2", "--stall-threshold", "30", "--timeout", "300",
              "--installer", inst, "--work-dir", f"{work}/w", "--results-dir", f"{work}/r"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    ended = {}
+    while len(ended) < len(procs):
+        for inst, (t, proc) in procs.items():
+            if inst not in ended and proc.poll() is not None:
+                ended[inst] = time.perf_counter() - t
+        time.sleep(0.5)
     out = {}
-    for inst, (t, proc) in procs.items():
-        proc.wait()
-        wall = time.perf_counter() - t
+    for inst in procs:
+        wall = ended[inst]
         work = f"{base}/run-{inst}"
         (run,) = [f"{work}/r/{d}" for d in os.listdir(f"{work}/r")]
         rows = [json.loads(line) for line in open(f"{run}/ft_results.jsonl")]
