@@ -186,20 +186,25 @@ install_uv() {  # the pinned uv in $CACHE/tools/bin/uv, for the project's own us
 [ "$do_uv" = 0 ] || [ "$download_only" = 1 ] || install_uv
 
 # --- 3. free-threaded CPython ----------------------------------------------------
-check_python() {  # prints a reason and fails when $1 is not a free-threaded build (of $2 X.Y, if given)
-  local py=$1 want=${2:-} out
+# The interpreter check is the project's one rule (cmake/modules/LabeilleFTPython.py, also
+# applied by the CMake module and `labeille ft run`): built with --disable-gil and the GIL
+# off at start-up; with --python X.Y, also of that version.
+CHECK_SCRIPT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/cmake/modules/LabeilleFTPython.py"
+check_python() {  # prints a reason and fails when $1 is not a free-threaded build (of X.Y $2, if given)
+  local py=$1 want=${2:-} out rc=0
   [ -x "$py" ] || { echo "not an executable file: $py"; return 1; }
-  out=$(PYTHON_GIL= "$py" -c 'import sys, sysconfig
-print(sysconfig.get_config_var("Py_GIL_DISABLED"), getattr(sys, "_is_gil_enabled", lambda: True)(), "%d.%d" % sys.version_info[:2])' 2>&1) \
-    || { echo "could not run $py: $out"; return 1; }
-  if [ "${out% *}" != "1 False" ]; then
-    echo "$py is not a free-threaded build (Py_GIL_DISABLED, _is_gil_enabled() = ${out% *}; expected '1 False'). Build one with ./configure --disable-gil, or let this script build it by not naming an interpreter."
-    return 1
-  fi
-  if [ -n "$want" ] && [ "${out##* }" != "$want" ]; then
-    echo "$py is CPython ${out##* }, not the --python $want asked for"
-    return 1
-  fi
+  out=$(env -u PYTHON_GIL "$py" "$CHECK_SCRIPT" 2>&1) || { echo "could not run $py: $out"; return 1; }
+  out=$(printf '%s' "$out" | "$py" -c 'import json, sys
+d = json.load(sys.stdin)
+if sys.argv[1] and d["version_xy"] != sys.argv[1]:
+    print("CPython %s, not the --python %s asked for" % (d["version_xy"], sys.argv[1]))
+    sys.exit(2)
+print("Py_GIL_DISABLED=%d, GIL enabled at start-up: %s" % (d["py_gil_disabled"], d["gil_enabled_at_start"]))
+sys.exit(0 if d["free_threaded"] else 1)' "$want" 2>&1) || rc=$?
+  [ "$rc" = 0 ] && return 0
+  if [ "$rc" = 2 ]; then echo "$py is $out"; return 1; fi
+  echo "$py is not a free-threaded build with the GIL off by default ($out). Build one with ./configure --disable-gil, or let this script build it by not naming an interpreter."
+  return 1
 }
 
 mirror_uri() {  # the Debian mirror this machine's apt already uses

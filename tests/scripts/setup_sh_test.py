@@ -118,8 +118,11 @@ def fake_cpython(outcome):
                      "printf 'prefix=%s\\n' \"$p\" > prefix.mk\n",
         "Makefile": "include prefix.mk\nall:\n\t@true\ninstall:\n\tmkdir -p $(DESTDIR)$(prefix)/bin\n"
                     "\tcp fakepython $(DESTDIR)$(prefix)/bin/python3.14t\n" + fail,
-        # Answers setup.sh's check like a free-threaded 3.14 would.
-        "fakepython": "#!/bin/sh\necho '1 False 3.14'\n",
+        # Answers setup.sh's check (LabeilleFTPython.py, then its verdict code) like a
+        # free-threaded 3.14 would; the verdict code itself runs on a real python3.
+        "fakepython": "#!/bin/sh\nif [ \"$1\" = -c ]; then exec python3 \"$@\"; fi\n"
+                      "echo '{\"version_xy\": \"3.14\", \"py_gil_disabled\": true, "
+                      "\"gil_enabled_at_start\": false, \"free_threaded\": true}'\n",
     }
     path = os.path.join(WORK, f"Python-{outcome}.tar.gz")
     with tarfile.open(path, "w:gz") as tar:
