@@ -38,6 +38,13 @@ dependencies; also the import probe's limit),
 ``LABEILLE_FT_UNTIL_BOUND`` (0: off; else R in (0, 1): ``ITERATIONS`` becomes the
 maximum and a mode's iterations are skipped once its verdict is settled, see
 ``UNTIL_BOUND``).
+``LABEILLE_FT_INSTALLER`` (``uv`` when ``LABEILLE_FT_UV`` is found, else ``pip``): what
+makes the venvs and installs into them. With ``uv``, ``uv venv --seed`` makes the venv
+(pip stays in it) and the install command's ``pip install ...`` and
+``python -m pip install ...`` run as ``uv pip install`` with the same arguments; a
+package uv cannot install is installed again with pip (its setup record says so).
+``LABEILLE_FT_UV``: the uv executable (found on ``PATH`` or in
+``~/.cache/labeille-ft/tools/bin``, where ``scripts/setup.sh`` installs it).
 ``LABEILLE_FT_WORK_DIR`` (``${CMAKE_BINARY_DIR}/labeille-ft``) and below it, unless
 set: ``LABEILLE_FT_RECORDS_DIR`` (``records``), ``LABEILLE_FT_REPOS_DIR``
 (``repos``), ``LABEILLE_FT_VENVS_DIR`` (``venvs``), ``LABEILLE_FT_RESULTS_DIR``
@@ -213,7 +220,7 @@ set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_F
     STRESS STRESS_THREADS STRESS_REPEAT
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
-    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX FOLD SETUP_TIMEOUT)
+    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX FOLD SETUP_TIMEOUT INSTALLER UV)
 
 # <out> = <text> as a CMake bracket argument no content can close early.
 function(_labeille_ft_quote out text)
@@ -281,6 +288,31 @@ macro(_labeille_ft_defaults)
     string(TOLOWER "${_lft_d}" _lft_sub)
     _labeille_ft_default(LABEILLE_FT_${_lft_d}_DIR "${LABEILLE_FT_WORK_DIR}/${_lft_sub}")
   endforeach()
+  _labeille_ft_installer()
+endmacro()
+
+# The installer of every venv: uv when it is found (scripts/setup.sh installs a pinned
+# uv into its tools venv), else pip. Resolved at configure time; CTest reads the snapshot.
+macro(_labeille_ft_installer)
+  if(NOT LABEILLE_FT_UV AND NOT _LABEILLE_FT_CTEST_MODE)
+    set(_lft_tools "$ENV{HOME}/.cache/labeille-ft/tools/bin")
+    if(DEFINED ENV{LABEILLE_FT_CACHE})
+      set(_lft_tools "$ENV{LABEILLE_FT_CACHE}/tools/bin" ${_lft_tools})
+    endif()
+    find_program(LABEILLE_FT_UV uv HINTS ${_lft_tools} DOC "uv, the installer labeille ft prefers")
+  endif()
+  if("${LABEILLE_FT_INSTALLER}" STREQUAL "")
+    set(LABEILLE_FT_INSTALLER pip)
+    if(LABEILLE_FT_UV)
+      set(LABEILLE_FT_INSTALLER uv)
+    endif()
+  elseif(NOT LABEILLE_FT_INSTALLER MATCHES "^(uv|pip)$")
+    message(FATAL_ERROR "LabeilleFT: LABEILLE_FT_INSTALLER takes uv or pip, got \"${LABEILLE_FT_INSTALLER}\"")
+  elseif(LABEILLE_FT_INSTALLER STREQUAL "uv" AND NOT LABEILLE_FT_UV)
+    message(FATAL_ERROR "LabeilleFT: LABEILLE_FT_INSTALLER is uv, but no uv was found: run "
+                        "scripts/setup.sh (it installs one), set LABEILLE_FT_UV to a uv executable, "
+                        "or choose pip.")
+  endif()
 endmacro()
 
 #[[ labeille_ft_check_python(<python> [<version_var>]) — FATAL_ERROR unless <python> is a
@@ -445,6 +477,7 @@ function(_labeille_ft_write_meta file)
     set(LABEILLE_FT_INSTALL_FROM source)
   endif()
   _labeille_ft_json_str(_m "${_m}" config install_from "${LABEILLE_FT_INSTALL_FROM}")
+  _labeille_ft_json_str(_m "${_m}" config installer "${LABEILLE_FT_INSTALLER}")
   string(JSON _m SET "${_m}" cli_args "[]")
   set(_i 0)
   foreach(_a IN LISTS LABEILLE_FT_CLI_ARGS)
@@ -693,6 +726,12 @@ macro(_labeille_ft_render_setup)
   if(DEFINED arg_INSTALL_COMMAND)
     _labeille_ft_arg(_cmd --install-command)
     _labeille_ft_arg(_cmd "${arg_INSTALL_COMMAND}")
+  endif()
+  _labeille_ft_arg(_cmd --installer)
+  _labeille_ft_arg(_cmd "${LABEILLE_FT_INSTALLER}")
+  if(LABEILLE_FT_INSTALLER STREQUAL "uv")
+    _labeille_ft_arg(_cmd --uv)
+    _labeille_ft_arg(_cmd "${LABEILLE_FT_UV}")
   endif()
   if(arg_PARALLEL_THREADS GREATER 0)
     list(APPEND arg_EXTRA_DEPS pytest-run-parallel)

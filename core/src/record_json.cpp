@@ -212,6 +212,8 @@ std::string to_json(const SetupRecord& r) {
     o.key("python").str(r.python);
     o.key("log_path").str(r.log_path);
     o.key("reused_venv").boolean(r.reused_venv);
+    o.key("installer").str(r.installer);
+    o.key("installer_fallback").str(r.installer_fallback);
     o.key("host").str(r.host);
   });
 }
@@ -377,6 +379,8 @@ Record parse_record(std::string_view json, std::string_view source) {
     r.python = in.str("python");
     r.log_path = in.str("log_path");
     r.reused_venv = in.boolean("reused_venv");
+    r.installer = in.str("installer");
+    r.installer_fallback = in.str("installer_fallback");
     r.host = in.str("host");
     return r;
   }

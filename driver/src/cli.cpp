@@ -64,6 +64,8 @@ void add_commands(CLI::App& ft) {
   cmd->add_flag("--tsan", o->tsan, "Parse ThreadSanitizer reports (use a --with-thread-sanitizer build)");
   cmd->add_flag("--check-stability", o->check_stability, "Measure load and CPU timing spread before starting");
   cmd->add_option("--extra-deps", *extra, "Comma-separated extra dependencies for every venv");
+  cmd->add_option("--installer", o->installer, "uv or pip (default: uv when found, else pip)")
+      ->check(CLI::IsMember({"uv", "pip"}));
   cmd->add_option("--test-command-suffix", o->test_command_suffix, "Appended to every test command");
   cmd->add_option("--test-command-override", o->test_command_override, "Replaces every test command");
   cmd->add_option("--env", o->env, "KEY=VALUE for every test command (repeatable)");

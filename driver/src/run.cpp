@@ -176,6 +176,7 @@ std::string meta_base(const RunOptions& o, const std::string& run_id, const Pyth
   out.key("test_command_suffix").str(o.test_command_suffix);
   out.key("test_command_override").str(o.test_command_override);
   out.key("install_from").str("registry");
+  out.key("installer").str(o.installer.empty() ? "auto" : o.installer);
   out.key("registry_dir").str(o.registry_dir.string());
   out.key("packages").strings(o.packages);
   out.key("top").integer(o.top);
@@ -268,6 +269,7 @@ std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& 
   };
   d.push_back(fmt::format("-DLABEILLE_FT_STRESS_THREADS={}", o.stress_threads));
   d.push_back(fmt::format("-DLABEILLE_FT_STRESS_REPEAT={}", o.stress_repeat));
+  if (!o.installer.empty()) d.push_back("-DLABEILLE_FT_INSTALLER=" + o.installer);
   return d;
 }
 

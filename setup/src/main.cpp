@@ -1,6 +1,8 @@
 // labeille-ft-setup: prepare a package (sources, venv, install, hook) or probe its
 // import. Each run writes one record; exit 0 = ok, 1 = failed (install or import),
 // 64 = bad command line, 70 = the record could not be written.
+#include <unistd.h>
+
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -34,6 +36,10 @@ int main(int argc, char** argv) {
   prep->add_option("--sdist", po.sdist, "PyPI distribution (its sdist)");
   prep->add_option("--version", po.version, "sdist version");
   prep->add_option("--install-command", po.install_command, "Default: python -m pip install . pytest");
+  std::string installer = "pip";
+  prep->add_option("--installer", installer, "pip, or uv (pip install runs as uv pip install; pip when uv fails)")
+      ->check(CLI::IsMember({"pip", "uv"}));
+  prep->add_option("--uv", po.installer.uv, "The uv executable (with --installer uv)");
   prep->add_option("--extra-deps", extra, "Comma-separated extra requirements");
   prep->add_option("--hook-dir", po.hook_dir, "Directory of labeille_ft_hook.{py,pth}");
   prep->add_option("--timeout", po.timeout_s, "Seconds per step");
@@ -70,6 +76,12 @@ int main(int argc, char** argv) {
       if (po.hook_dir.empty()) po.hook_dir = share / "hook";
       po.stress_plugin = share / "labeille_ft_stress.py";
       po.extra_deps = split_list(extra);
+      po.installer.kind = *setup::parse_installer(installer);
+      if (po.installer.kind == setup::InstallerKind::Uv && access(po.installer.uv.c_str(), X_OK) != 0) {
+        std::cerr << "labeille-ft-setup: error: --installer uv needs --uv naming the uv executable, got \""
+                  << po.installer.uv << "\"\n";
+        return kUsageExitCode;
+      }
       auto rec = setup::prepare(po);
       std::cout << "labeille-ft-setup: " << po.package << ": " << (rec.ok ? "installed" : "install failed: " + rec.error)
                 << "\n<CTestDetails>" << setup::ctest_details(rec.ok ? "installed " + rec.version : rec.error)

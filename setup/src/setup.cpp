@@ -28,19 +28,23 @@ namespace {
 
 // The environment of every set-up step: the venv first on PATH (so `pip` and `python`
 // in an install command mean the venv's), PYTHON_GIL unset, no PYTHONPATH/PYTHONHOME.
-std::vector<std::string> step_env(const std::string& venv, const std::string& package) {
+// The installer adds its own variables (installer_env).
+std::vector<std::string> step_env(const std::string& venv, const std::string& package,
+                                  const Installer& installer = {}) {
   runner::EnvInputs in;
   in.venv = venv;
   in.gil = GilMode::Unset;
   in.package = package;
   in.mode = "setup";
+  const auto base = runner::current_environment();
   in.user = {{"PIP_DISABLE_PIP_VERSION_CHECK", "1"}, {"PIP_NO_INPUT", "1"}};
-  return runner::to_entries(runner::build_environment(runner::current_environment(), in).env);
+  for (auto& kv : installer_env(installer, base)) in.user.push_back(kv);
+  return runner::to_entries(runner::build_environment(base, in).env);
 }
 
 // The line of a failed step's output that says why. pip quotes a failed build's own
-// output between "╰─> [N lines of output]" and "[end of output]": the last line there
-// is the package's message. Otherwise the last line that mentions an error, skipping
+// output between "╰─> [N lines of output]" and "[end of output]", uv after "[stderr]"
+// (or "[stdout]") up to its "hint:": the last line there is the package's message. Otherwise the last line that mentions an error, skipping
 // pip's boilerplate; otherwise the last non-empty line.
 std::string telling_line(std::string_view text) {
   auto lines = split_lines(text);
@@ -48,11 +52,11 @@ std::string telling_line(std::string_view text) {
   bool in_quote = false;
   for (auto line : lines) {
     std::string t = trim(line);
-    if (t.find("lines of output]") != std::string::npos) {
+    if (t.find("lines of output]") != std::string::npos || t == "[stderr]" || t == "[stdout]") {
       in_quote = true;
       continue;
     }
-    if (t == "[end of output]") {
+    if (t == "[end of output]" || t.rfind("hint:", 0) == 0) {
       in_quote = false;
       continue;
     }
@@ -120,7 +124,8 @@ std::string install_stress_tools(const PrepareOptions& o, const fs::path& venv, 
 }  // namespace
 
 std::string venv_stamp(const PrepareOptions& o) {
-  return fmt::format("python={}\ninstall={}\nextra={}\n", o.python, o.install_command, fmt::join(o.extra_deps, ","));
+  return fmt::format("python={}\ninstaller={}\ninstall={}\nextra={}\n", o.python, to_string(o.installer.kind),
+                     o.install_command, fmt::join(o.extra_deps, ","));
 }
 
 SetupRecord prepare(const PrepareOptions& o) {
@@ -138,7 +143,6 @@ SetupRecord prepare(const PrepareOptions& o) {
   rec.python = o.python;
   rec.log_path = dir.string();
   rec.host = host_name();
-  auto env = step_env(venv.string(), o.package);
   auto plain_env = step_env("", o.package);
 
   auto finish = [&](bool ok, const std::string& stage, const std::string& error) {
@@ -212,29 +216,46 @@ SetupRecord prepare(const PrepareOptions& o) {
     return finish(false, "source", "no source: give --git, --path or --sdist");
   }
 
-  // 2. The venv, rebuilt only when the interpreter or the install recipe changed.
+  // 2 and 3. The venv (rebuilt only when the interpreter, installer or install recipe
+  //    changed) and the install. When uv fails, pip gets the package from a fresh venv
+  //    (a build that needs pip's behaviour); the record says so, and the logs of both
+  //    attempts stay (pip's steps are named pip-*).
   const fs::path stamp_file = venv / ".labeille-ft-stamp";
   const std::string stamp = venv_stamp(o);
   std::string old_stamp;
   if (fs::exists(stamp_file)) old_stamp = read_file(stamp_file);
   rec.reused_venv = old_stamp == stamp && fs::exists(venv / "bin" / "python");
-  if (!rec.reused_venv) {
-    fs::remove_all(venv, ec);
-    fs::create_directories(venv.parent_path(), ec);
-    auto s = run_step({o.python, "-m", "venv", venv.string()}, venv.parent_path(), plain_env, dir, "venv", 600);
-    if (!s.ok) return finish(false, "venv", s.error);
+  const std::string install = o.install_command.empty() ? "python -m pip install . pytest" : o.install_command;
+  struct Failure {
+    std::string stage, error;
+  };
+  auto install_with = [&](const Installer& in, bool reuse, const std::string& prefix) -> std::optional<Failure> {
+    if (!reuse) {
+      fs::remove_all(venv, ec);
+      fs::create_directories(venv.parent_path(), ec);
+      auto v = run_step(venv_argv(in, o.python, venv.string()), venv.parent_path(), step_env("", o.package, in), dir,
+                        prefix + "venv", 600);
+      if (!v.ok) return Failure{"venv", v.error};
+    }
+    auto env = step_env(venv.string(), o.package, in);
+    auto s = run_step(install_argv(in, install), src, env, dir, prefix + "install", o.timeout_s);
+    if (!s.ok) return Failure{"install", s.error};
+    if (!o.extra_deps.empty()) {
+      auto x = run_step(requirements_argv(in, (venv / "bin" / "python").string(), o.extra_deps), src, env, dir,
+                        prefix + "extra-deps", o.timeout_s);
+      if (!x.ok) return Failure{"extra_deps", x.error};
+    }
+    return std::nullopt;
+  };
+  rec.installer = std::string(to_string(o.installer.kind));
+  auto failed = install_with(o.installer, rec.reused_venv, "");
+  if (failed && o.installer.kind == InstallerKind::Uv) {
+    rec.installer = "pip";
+    rec.installer_fallback = failed->error;
+    failed = install_with(Installer{}, false, "pip-");
   }
-
-  // 3. Install (the venv's pip and python come first on PATH).
-  std::string install = o.install_command.empty() ? "python -m pip install . pytest" : o.install_command;
-  auto s = run_step({"/bin/sh", "-c", install}, src, env, dir, "install", o.timeout_s);
-  if (!s.ok) return finish(false, "install", s.error);
-  if (!o.extra_deps.empty()) {
-    std::vector<std::string> argv = {(venv / "bin" / "python").string(), "-m", "pip", "install", "--quiet"};
-    argv.insert(argv.end(), o.extra_deps.begin(), o.extra_deps.end());
-    auto x = run_step(argv, src, env, dir, "extra-deps", o.timeout_s);
-    if (!x.ok) return finish(false, "extra_deps", x.error);
-  }
+  if (failed) return finish(false, failed->stage, failed->error);
+  const auto env = step_env(venv.string(), o.package);
 
   if (o.stress) {
     auto why = install_stress_tools(o, venv, src, plain_env, dir);
@@ -243,7 +264,8 @@ SetupRecord prepare(const PrepareOptions& o) {
 
   // 4. The startup hook, and byte-compiled site-packages: with PYTHONDONTWRITEBYTECODE
   //    set (common in CI images) each iteration would compile every module again, long
-  //    silent starts that look like stalls.
+  //    silent starts that look like stalls. uv installs without compiling; this compiles
+  //    for both installers.
   const std::string py = (venv / "bin" / "python").string();
   auto site = run_step({py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"}, src, env, dir,
                        "site-packages", 120);
@@ -253,7 +275,11 @@ SetupRecord prepare(const PrepareOptions& o) {
     fs::copy_file(o.hook_dir / f, purelib / f, fs::copy_options::overwrite_existing, ec);
     if (ec) return finish(false, "hook", fmt::format("cannot install {}: {}", (o.hook_dir / f).string(), ec.message()));
   }
-  run_step({py, "-m", "compileall", "-q", purelib.string()}, src, env, dir, "compileall", 600);
+  // pip itself is left out: iterations do not import it (a suite that runs pip compiles
+  // it as it would anywhere with PYTHONDONTWRITEBYTECODE), and with uv, which installs
+  // without compiling, pip's ~800 modules would be most of this step.
+  run_step({py, "-m", "compileall", "-q", "-j", "0", "-x", "/site-packages/pip/", purelib.string()}, src, env, dir,
+           "compileall", 600);
   auto ver = run_step({py, "-c", "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))", o.package}, src,
                       env, dir, "version", 120);
   if (ver.ok) rec.version = trim(ver.out);

@@ -1,10 +1,13 @@
 """Checks the categories of the fixture corpus in a result directory.
 
-usage: check_corpus.py RESULT_DIR ITERATIONS
+usage: check_corpus.py RESULT_DIR ITERATIONS [RECORDS_DIR INSTALLER]
 
 Exact expectations for every deterministic package; the real race (ft-racy) is random
-by nature, so only what holds with overwhelming probability is asserted.
+by nature, so only what holds with overwhelming probability is asserted. With
+RECORDS_DIR and INSTALLER (uv or pip), every set-up record must name that installer,
+except that uv hands the package it cannot build (ft-install-failure) to pip.
 """
+import glob
 import json
 import sys
 
@@ -50,6 +53,18 @@ def main():
            "ft-deadlock: the stall signature does not name both threads")
     expect(any(s.startswith("SIGSEGV") for s in rows.get("ft-crash", {}).get("failure_signatures", [])),
            "ft-crash: no SIGSEGV signature")
+    if len(sys.argv) > 4:
+        records, installer = sys.argv[3], sys.argv[4]
+        for path in sorted(glob.glob(f"{records}/*/setup.a*/record.json")):
+            rec = json.load(open(path))
+            pkg = rec["package"]
+            if installer == "uv" and pkg == "ft-install-failure":
+                expect(rec["installer"] == "pip" and "Failed to build" in rec["installer_fallback"],
+                       f"{pkg}: uv's failure was not handed to pip: {rec['installer']}, {rec['installer_fallback']!r}")
+            else:
+                expect(rec["installer"] == installer and rec["installer_fallback"] == "",
+                       f"{pkg}: installed by {rec['installer']} (fallback {rec['installer_fallback']!r}), expected {installer}")
+        expect(glob.glob(f"{records}/*/setup.a*/record.json"), f"no set-up records in {records}")
     racy = rows.get("ft-racy", {}).get("category")
     expect(racy in ("intermittent", "incompatible", "compatible"), f"ft-racy: category {racy}")
     for e in errors:

@@ -1,12 +1,14 @@
 # cmake -DSOURCE=<examples/ft-corpus> -DBUILD=<dir> -DPACKAGE_DIR=<LabeilleFT_DIR> -DPYTHON=<ft python>
-#       -DLABEILLE=<labeille exe> -DCHECK=<check_corpus.py> -P corpus_e2e.cmake
+#       -DLABEILLE=<labeille exe> -DCHECK=<check_corpus.py> -DINSTALLER=<uv|pip> [-DUV=<uv>] -P corpus_e2e.cmake
 # A user project (examples/ft-corpus) configured with find_package(LabeilleFT), run with
-# `ctest -L ft`; the fold's result must give every package its expected category.
+# `ctest -L ft`; the fold's result must give every package its expected category, and
+# every set-up record names the installer.
 set(iterations 3)
 file(REMOVE_RECURSE "${BUILD}")
 execute_process(COMMAND ${CMAKE_COMMAND} -S "${SOURCE}" -B "${BUILD}" -DLabeilleFT_DIR=${PACKAGE_DIR}
                         -DLABEILLE_FT_TARGET_PYTHON=${PYTHON} -DLABEILLE_FT_ITERATIONS=${iterations}
                         -DLABEILLE_FT_STALL_THRESHOLD=15 -DLABEILLE_FT_TIMEOUT=300 "-DLABEILLE_FT_GIL_MODES=gil0;gil1"
+                        -DLABEILLE_FT_INSTALLER=${INSTALLER} -DLABEILLE_FT_UV=${UV}
                 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "configuring ${SOURCE} failed")
@@ -20,7 +22,8 @@ if(NOT EXISTS "${results}/ft_results.jsonl")
 endif()
 execute_process(COMMAND "${LABEILLE}" ft show "${results}")
 find_package(Python3 COMPONENTS Interpreter REQUIRED)
-execute_process(COMMAND ${Python3_EXECUTABLE} "${CHECK}" "${results}" ${iterations} RESULT_VARIABLE rc)
+execute_process(COMMAND ${Python3_EXECUTABLE} "${CHECK}" "${results}" ${iterations} "${BUILD}/labeille-ft/records"
+                        ${INSTALLER} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the corpus' categories differ from the expected ones (see above)")
 endif()

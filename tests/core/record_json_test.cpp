@@ -63,9 +63,13 @@ TEST(RecordJson, SetupAndProbeRoundTrip) {
   s.ok = false;
   s.stage = "install";
   s.error = "pip failed";
+  s.installer = "pip";
+  s.installer_fallback = "install failed (exit 2): error: unexpected argument '--progress-bar' found";
   auto sb = std::get<SetupRecord>(parse_record(to_json(s), "mem"));
   EXPECT_EQ(sb.stage, "install");
   EXPECT_FALSE(sb.ok);
+  EXPECT_EQ(sb.installer, "pip");
+  EXPECT_EQ(sb.installer_fallback, s.installer_fallback);
   ProbeRecord p;
   p.package = "bar";
   p.ok = true;

@@ -48,3 +48,24 @@ TEST(CiMatrix, WorkflowParsesAndNamesOnlyWhatExists) {
     EXPECT_TRUE(labeille::process::exited_zero(r)) << "labeille ft " << c << " does not exist";
   }
 }
+
+// The interpreter comes from actions/setup-python (free-threaded 3.13t and 3.14t), and
+// scripts/setup.sh gets it with --target-python instead of building one.
+TEST(CiMatrix, InterpreterFromSetupPython) {
+  YAML::Node wf = YAML::LoadFile((kSource / "examples/ci-matrix/ft-shards.yml").string());
+  std::set<std::string> pythons;
+  for (const auto& p : wf["jobs"]["shard"]["strategy"]["matrix"]["python"]) pythons.insert(p.as<std::string>());
+  EXPECT_EQ(pythons, (std::set<std::string>{"3.13t", "3.14t"}));
+  std::string setup_python_id, run_text;
+  for (const auto& step : wf["jobs"]["shard"]["steps"]) {
+    if (step["uses"] && step["uses"].as<std::string>().rfind("actions/setup-python@", 0) == 0) {
+      EXPECT_EQ(step["with"]["python-version"].as<std::string>(), "${{ matrix.python }}");
+      setup_python_id = step["id"].as<std::string>();
+    }
+    if (step["run"]) run_text += step["run"].as<std::string>();
+  }
+  ASSERT_FALSE(setup_python_id.empty()) << "no actions/setup-python step with an id";
+  EXPECT_NE(run_text.find("--target-python \"${{ steps." + setup_python_id + ".outputs.python-path }}\""),
+            std::string::npos)
+      << "scripts/setup.sh does not get setup-python's interpreter";
+}

@@ -1,12 +1,13 @@
 # cmake -DLABEILLE=<exe> -DPYTHON=<ft python> -DREGISTRY=<dir> -DWORK=<dir> -DCHECK=<check_corpus.py>
-#       -P run_corpus.cmake
-# The fixture corpus through `labeille ft run`: the categories must be the ones the user
-# CMake project gets (the same check_corpus.py expectations).
+#       -DINSTALLER=<uv|pip> -P run_corpus.cmake
+# The fixture corpus through `labeille ft run --installer INSTALLER`: the categories must
+# be the ones the user CMake project gets (the same check_corpus.py expectations), and
+# every set-up record names the installer.
 set(iterations 3)
 file(REMOVE_RECURSE "${WORK}")
 execute_process(COMMAND "${LABEILLE}" ft run --target-python "${PYTHON}" --registry-dir "${REGISTRY}"
                         -n ${iterations} --compare-with-gil --stall-threshold 15 --timeout 300 -j 2
-                        --work-dir "${WORK}/work" --results-dir "${WORK}/results"
+                        --installer ${INSTALLER} --work-dir "${WORK}/work" --results-dir "${WORK}/results"
                 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "labeille ft run exited ${rc}")
@@ -26,7 +27,8 @@ if(NOT test_xml)
   message(FATAL_ERROR "ctest -T Test left no Test.xml")
 endif()
 find_package(Python3 COMPONENTS Interpreter REQUIRED)
-execute_process(COMMAND ${Python3_EXECUTABLE} "${CHECK}" "${runs}" ${iterations} RESULT_VARIABLE rc)
+execute_process(COMMAND ${Python3_EXECUTABLE} "${CHECK}" "${runs}" ${iterations} "${runs}/records" ${INSTALLER}
+                RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the corpus' categories through labeille ft run differ from the expected ones")
 endif()

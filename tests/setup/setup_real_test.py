@@ -1,6 +1,10 @@
 """labeille-ft-setup for real: every source kind, venv reuse and rebuild, failures.
 
-usage: setup_real_test.py LABEILLE_FT_SETUP PYTHON SOURCE_DIR WORK_DIR
+usage: setup_real_test.py LABEILLE_FT_SETUP PYTHON SOURCE_DIR WORK_DIR [UV]
+
+With UV everything is installed by uv (--installer uv), and uv's own cases are checked
+too: pip still works in the venv, a change of installer rebuilds the venv, and an
+install command uv rejects falls back to pip, recorded.
 """
 import json
 import os
@@ -9,6 +13,8 @@ import subprocess
 import sys
 
 SETUP, PYTHON, SOURCE, WORK = sys.argv[1:5]
+UV = sys.argv[5] if len(sys.argv) > 5 else ""
+INSTALLER = ["--installer", "uv", "--uv", UV] if UV else ["--installer", "pip"]
 PACKAGES = os.path.join(SOURCE, "tests", "fixtures", "packages")
 
 
@@ -17,13 +23,28 @@ def fail(msg):
     sys.exit(1)
 
 
-def prepare(pkg, *args):
+def prepare(pkg, *args, installer=None):
     r = subprocess.run([SETUP, "prepare", "--record-dir", f"{WORK}/rec", "--package", pkg, "--python", PYTHON,
-                        "--repos-dir", f"{WORK}/repos", "--venvs-dir", f"{WORK}/venvs", *args],
+                        "--repos-dir", f"{WORK}/repos", "--venvs-dir", f"{WORK}/venvs", *(installer or INSTALLER), *args],
                        capture_output=True, text=True, timeout=900)
     setups = sorted(d for d in os.listdir(f"{WORK}/rec/{pkg}") if d.startswith("setup."))
     rec = json.load(open(f"{WORK}/rec/{pkg}/{setups[-1]}/record.json"))
     return r.returncode, rec
+
+
+def uv_cases(repo):
+    # Another installer is another recipe: the venv is rebuilt.
+    code, rec = prepare("ft-compatible", "--git", f"file://{repo}", installer=["--installer", "pip"])
+    if code != 0 or rec["reused_venv"] or rec["installer"] != "pip":
+        fail(f"a change of installer did not rebuild the venv: {rec}")
+    # An option only pip knows: uv refuses it, pip installs the package, the record says so.
+    code, rec = prepare("ft-compatible", "--git", f"file://{repo}", "--install-command",
+                        "python -m pip install --progress-bar off . pytest")
+    if code != 0 or rec["installer"] != "pip" or "--progress-bar" not in rec["installer_fallback"]:
+        fail(f"uv's refusal did not fall back to pip: exit {code}, {rec}")
+    logs = os.listdir(os.path.dirname(rec["log_path"] + "/"))
+    if not {"install.stderr.log", "pip-install.stderr.log"} <= set(logs):
+        fail(f"the logs of both attempts are not kept: {logs}")
 
 
 def main():
@@ -43,6 +64,11 @@ def main():
         fail(f"git source: exit {code}, {rec}")
     if rec["version"] != "1.0" or rec["reused_venv"]:
         fail(f"git source: version {rec['version']}, reused {rec['reused_venv']}")
+    if rec["installer"] != INSTALLER[1] or rec["installer_fallback"]:
+        fail(f"installed by {rec['installer']} (fallback {rec['installer_fallback']!r}), expected {INSTALLER[1]}")
+    pip = subprocess.run([f"{WORK}/venvs/ft-compatible/bin/python", "-m", "pip", "--version"], capture_output=True, text=True)
+    if pip.returncode != 0:
+        fail("the venv has no working pip: " + pip.stderr)
     site = subprocess.run([f"{WORK}/venvs/ft-compatible/bin/python", "-c",
                            "import labeille_ft_hook, ft_compatible, pytest; print('ok')"], capture_output=True, text=True)
     if site.stdout.strip() != "ok":
@@ -55,6 +81,8 @@ def main():
                         "python -m pip install . pytest --no-cache-dir")
     if code != 0 or rec["reused_venv"]:
         fail(f"a changed install command did not rebuild the venv: {rec}")
+    if UV:
+        uv_cases(repo)
     # A local path is copied: nothing is written into the user's tree.
     before = sorted(os.listdir(f"{PACKAGES}/ft-preexisting"))
     code, rec = prepare("ft-preexisting", "--path", f"{PACKAGES}/ft-preexisting")

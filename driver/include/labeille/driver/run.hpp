@@ -38,6 +38,7 @@ struct RunOptions {
   bool tsan = false;
   bool check_stability = false;
   std::vector<std::string> extra_deps;
+  std::string installer;  // "uv" | "pip" | "": the module's default (uv when found)
   std::string test_command_suffix, test_command_override;
   std::vector<std::string> env;  // KEY=VALUE
   std::filesystem::path registry_dir, work_dir, repos_dir, venvs_dir, results_dir;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "labeille/core/record.hpp"
+#include "labeille/setup/installer.hpp"
 
 namespace labeille::setup {
 
@@ -22,7 +23,8 @@ struct PrepareOptions {
   int depth = 1;                     // clone depth (0 = full)
   std::string path;                  // or a local directory (copied)
   std::string sdist, version;        // or a PyPI sdist
-  std::string install_command;       // default: python -m pip install .
+  std::string install_command;       // default: python -m pip install . pytest
+  Installer installer;               // pip, or uv (falls back to pip for this package when uv fails)
   std::vector<std::string> extra_deps;
   std::filesystem::path hook_dir;    // labeille_ft_hook.{py,pth}
   bool stress = false;               // also the stress tools (kStressRequirement + plugin)
@@ -54,8 +56,8 @@ SetupRecord prepare(const PrepareOptions& o);
 std::string ctest_details(std::string_view text);
 ProbeRecord probe(const ProbeOptions& o);
 
-// The venv is rebuilt when this stamp (interpreter, install command, extra deps)
-// differs from the one stored in it.
+// The venv is rebuilt when this stamp (interpreter, installer, install command, extra
+// deps) differs from the one stored in it.
 std::string venv_stamp(const PrepareOptions& o);
 
 // How a scanned file writes comments: C, C++ and Rust (// and /* */), build files
