@@ -53,6 +53,12 @@ EnvPlan build_environment(const std::map<std::string, std::string>& base, const 
     auto it = env.find("PYTEST_ADDOPTS");
     env["PYTEST_ADDOPTS"] = (it == env.end() || it->second.empty()) ? add : fmt::format("{} {}", it->second, add);
   }
+  // Ours first: TSAN reads flags left to right, so a TSAN_OPTIONS the user gave wins.
+  if (!in.tsan_options.empty()) {
+    auto it = env.find("TSAN_OPTIONS");
+    env["TSAN_OPTIONS"] =
+        (it == env.end() || it->second.empty()) ? in.tsan_options : fmt::format("{} {}", in.tsan_options, it->second);
+  }
 
   EnvPlan plan;
   for (const auto& [k, v] : env) {
