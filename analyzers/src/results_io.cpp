@@ -210,6 +210,24 @@ std::string package_to_json_line(const PackageResult& p) {
   key(w, "failure_rate_low"); w.Double(p.failure_rate_low);
   key(w, "failure_rate_high"); w.Double(p.failure_rate_high);
   key(w, "failing_tests"); counts(w, p.failing_tests);
+  if (!p.tsan_races.empty()) {
+    key(w, "tsan_races");
+    w.StartArray();
+    for (const auto& r : p.tsan_races) {
+      w.StartObject();
+      key(w, "signature"); str(w, r.signature);
+      key(w, "kind"); str(w, r.kind);
+      key(w, "location"); str(w, r.location);
+      key(w, "stacks");
+      w.StartArray();
+      for (const auto& st : r.stacks) strings(w, st);
+      w.EndArray();
+      key(w, "runs"); w.Int(r.runs);
+      key(w, "reports"); w.Int(r.reports);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize());
 }
@@ -312,6 +330,20 @@ PackageResult package_from_json(std::string_view json, std::string_view source, 
   p.failure_rate_low = member(d, "failure_rate_low") ? get_num(d, "failure_rate_low") : iv.low;
   p.failure_rate_high = member(d, "failure_rate_high") ? get_num(d, "failure_rate_high") : iv.high;
   if (!member(d, "failing_tests")) p.failing_tests = p.flaky_tests;
+  if (auto* races = member(d, "tsan_races"); races && races->IsArray()) {
+    for (auto& e : races->GetArray()) {
+      TsanRace r{get_str(e, "signature"), get_str(e, "kind"), get_str(e, "location"), {},
+                 get_int(e, "runs"), get_int(e, "reports")};
+      if (auto* st = member(e, "stacks"); st && st->IsArray())
+        for (auto& one : st->GetArray()) {
+          auto& frames = r.stacks.emplace_back();
+          if (one.IsArray())
+            for (auto& f : one.GetArray())
+              if (f.IsString()) frames.emplace_back(f.GetString(), f.GetStringLength());
+        }
+      p.tsan_races.push_back(std::move(r));
+    }
+  }
   return p;
 }
 

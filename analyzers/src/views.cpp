@@ -11,6 +11,7 @@
 
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/stats.hpp"
+#include "labeille/analyzers/tsan.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/outcome.hpp"
 
@@ -108,11 +109,7 @@ std::string details(const PackageResult& p) {
   if (!p.failure_signatures.empty()) parts.push_back(p.failure_signatures.front());
   if (p.extension_compat && !p.extension_compat->gil_reenabled_by.empty())
     parts.push_back("GIL re-enabled by " + p.extension_compat->gil_reenabled_by);
-  if (!p.tsan_warning_types.empty()) {
-    std::string t;
-    for (const auto& s : p.tsan_warning_types) t += (t.empty() ? "" : ", ") + s;
-    parts.push_back("TSAN: " + t);
-  }
+  if (auto t = tsan_summary(p); !t.empty()) parts.push_back(t);
   if (!p.flaky_tests.empty()) parts.push_back(fmt::format("{} flaky test(s)", p.flaky_tests.size()));
   if (auto g = gil_text(p); !g.empty()) parts.push_back(g);
   std::string out;
@@ -159,6 +156,7 @@ std::string render_show(const RunResults& run, SortBy sort, int limit, const Sty
   }
   if (limit > 0 && static_cast<int>(run.packages.size()) > limit)
     o += fmt::format("... {} more (--limit)\n", run.packages.size() - static_cast<std::size_t>(limit));
+  o += render_tsan_races_text(run);
   return o;
 }
 
@@ -415,6 +413,7 @@ std::string render_report(const RunResults& run, const std::string& format) {
         o += fmt::format("| `{}` | {} |\n", md_escape(sig), md_escape(names));
       }
     }
+    o += render_tsan_races_markdown(run);
     return o;
   }
   if (format == "text") {
@@ -441,7 +440,7 @@ std::string render_report(const RunResults& run, const std::string& format) {
     for (const auto* p : packages)
       o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(p->package),
                        html_escape(p->category), passed_of(*p), html_escape(p->verdict), html_escape(details(*p)));
-    o += "</table>\n</body></html>\n";
+    o += "</table>\n" + render_tsan_races_html(run) + "</body></html>\n";
     return o;
   }
   throw Error(fmt::format("--format \"{}\": use markdown, text or html", format), kExitUsage);

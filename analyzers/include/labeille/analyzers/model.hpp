@@ -52,6 +52,18 @@ struct ExtensionCompat {
   std::vector<ExtensionResult> extensions;
 };
 
+// One distinct ThreadSanitizer race of a package over the whole run: the reports of every
+// run that share a signature (the kind and the top frame in the package's own code of
+// each of the two stacks).
+struct TsanRace {
+  std::string signature;  // "data race | bump_n _counter.c:8 | bump_n _counter.c:8"
+  std::string kind;       // data race, use after free, lock-order inversion, thread leak, ...
+  std::string location;   // "_counter.c:8"
+  std::vector<std::vector<std::string>> stacks;  // the two stacks, trimmed (as in the record)
+  int runs = 0;           // measured runs it was reported in
+  int reports = 0;        // reports over those runs
+};
+
 struct PackageResult {
   std::string package;
   std::string category;  // a Category name; unknown strings from other writers are kept
@@ -83,6 +95,7 @@ struct PackageResult {
   std::string gil_comparison;       // free_threading_specific | pre_existing | same | ""
   std::optional<double> gil_fisher_p;
   std::map<std::string, int> failing_tests;  // every failing test id -> failures
+  std::vector<TsanRace> tsan_races;          // distinct races, most runs first
 };
 
 struct RunMeta {
