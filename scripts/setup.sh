@@ -97,7 +97,8 @@ fi
 check_python() {  # prints a reason and fails when $1 is not a free-threaded build
   local py=$1 out
   [ -x "$py" ] || { echo "not an executable file: $py"; return 1; }
-  out=$(PYTHON_GIL= "$py" -c 'import sys, sysconfig
+  # TSAN_OPTIONS: a TSAN build would report CPython's own shutdown races and exit 66.
+  out=$(PYTHON_GIL= TSAN_OPTIONS="exitcode=0 report_bugs=0" "$py" -c 'import sys, sysconfig
 print(sysconfig.get_config_var("Py_GIL_DISABLED"), getattr(sys, "_is_gil_enabled", lambda: True)())' 2>&1) \
     || { echo "could not run $py: $out"; return 1; }
   [ "$out" = "1 False" ] && return 0
@@ -151,7 +152,7 @@ build_cpython() {  # $1 = prefix, $2 = extra configure flags
 }
 
 is_tsan_build() {  # $1 = interpreter; true when it was configured --with-thread-sanitizer
-  "$1" -c 'import sys, sysconfig
+  TSAN_OPTIONS="exitcode=0 report_bugs=0" "$1" -c 'import sys, sysconfig
 sys.exit("--with-thread-sanitizer" not in (sysconfig.get_config_var("CONFIG_ARGS") or ""))' 2>/dev/null
 }
 

@@ -26,16 +26,24 @@ void add_commands(CLI::App& ft) {
   cmd->add_option("-n,--iterations", o->iterations, "Iterations per package (0: set-up and probe only)")
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
-  cmd->add_option("--timeout", o->timeout, "Per-iteration timeout in seconds")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--stall-threshold", o->stall_threshold, "Seconds without output before a deadlock")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+  auto* timeout = cmd->add_option("--timeout", o->timeout, "Per-iteration timeout in seconds (x10 under --tsan)")
+                      ->check(CLI::PositiveNumber)
+                      ->capture_default_str();
+  auto* stall = cmd->add_option("--stall-threshold", o->stall_threshold,
+                                "Seconds without output before a deadlock (x10 under --tsan)")
+                    ->check(CLI::PositiveNumber)
+                    ->capture_default_str();
   cmd->add_option("--packages", *packages, "Comma-separated package filter");
   cmd->add_option("--top", o->top, "Top N packages by downloads")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--compare-with-gil", o->compare_with_gil, "Also run with PYTHON_GIL=1");
   cmd->add_flag("--stop-on-first-pass", o->stop_on_first_pass, "Skip the remaining iterations after a pass");
   cmd->add_flag("--detect-extensions", o->detect_extensions, "Probe extensions for GIL fallback (default)");
   cmd->add_flag("--no-detect-extensions", *no_detect, "Do not probe extensions");
-  cmd->add_flag("--tsan", o->tsan, "Parse ThreadSanitizer reports (use a --with-thread-sanitizer build)");
+  cmd->add_flag("--tsan", o->tsan,
+                "ThreadSanitizer: collect and fold TSAN reports (needs a --with-thread-sanitizer interpreter)");
+  cmd->add_option("--tsan-suppressions", o->tsan_suppressions,
+                  "TSAN suppressions file, added to CPython's own (repeatable; with --tsan)")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--check-stability", o->check_stability, "Measure load and CPU timing spread before starting");
   cmd->add_option("--extra-deps", *extra, "Comma-separated extra dependencies for every venv");
   cmd->add_option("--test-command-suffix", o->test_command_suffix, "Appended to every test command");
@@ -58,6 +66,9 @@ void add_commands(CLI::App& ft) {
     opts.registry_dir = *registry;
     opts.detect_extensions = !*no_detect;
     opts.resume = *resume;
+    opts.timeout_given = timeout->count() > 0;
+    opts.stall_threshold_given = stall->count() > 0;
+    if (!opts.tsan_suppressions.empty() && !opts.tsan) throw Error("--tsan-suppressions needs --tsan", kExitUsage);
     for (const auto& kv : opts.env)
       if (kv.find('=') == std::string::npos || kv.front() == '=')
         throw Error(fmt::format("--env \"{}\": expected KEY=VALUE", kv), kExitUsage);

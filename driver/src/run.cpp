@@ -73,6 +73,7 @@ struct PythonProfile {
   std::string json;     // python_profile object
   std::string version;  // X.Y.Z
   bool gil_disabled = false;
+  bool tsan = false;    // configured --with-thread-sanitizer
 };
 
 PythonProfile python_profile(const std::string& python, const fs::path& logs) {
@@ -83,8 +84,10 @@ PythonProfile python_profile(const std::string& python, const fs::path& logs) {
       "  'build_flags': sysconfig.get_config_var('CONFIG_ARGS') or '',\n"
       "  'jit_available': hasattr(sys, '_jit'), 'jit_enabled': bool(getattr(getattr(sys, '_jit', None), 'is_enabled', lambda: False)()),\n"
       "  'gil_disabled': sysconfig.get_config_var('Py_GIL_DISABLED') == 1 and not sys._is_gil_enabled(),\n"
-      "  'debug_build': hasattr(sys, 'gettotalrefcount'), 'hash_randomization': sys.flags.hash_randomization != 0}))\n";
-  auto r = supervise({python, "-c", kCode}, logs, "python-profile");
+      "  'debug_build': hasattr(sys, 'gettotalrefcount'), 'hash_randomization': sys.flags.hash_randomization != 0,\n"
+      "  'tsan_build': '--with-thread-sanitizer' in (sysconfig.get_config_var('CONFIG_ARGS') or '')}))\n";
+  // A TSAN build reports CPython's own races at exit and would exit 66 for them.
+  auto r = supervise({"env", "TSAN_OPTIONS=exitcode=0 report_bugs=0", python, "-c", kCode}, logs, "python-profile");
   if (!succeeded(r))
     throw Error(fmt::format("--target-python {}: could not run it ({})", python,
                             r.termination.start_error.empty() ? last_line(r.err.tail) : r.termination.start_error));
@@ -95,11 +98,20 @@ PythonProfile python_profile(const std::string& python, const fs::path& logs) {
   if (d.HasParseError() || !d.IsObject()) throw Error(fmt::format("--target-python {}: unexpected answer", python));
   p.version = d["version"].GetString();
   p.gil_disabled = d["gil_disabled"].GetBool();
+  p.tsan = d["tsan_build"].GetBool();
   if (!p.gil_disabled)
     throw Error(fmt::format("--target-python {} (Python {}) is not a free-threaded build with the GIL off by default; "
                             "build CPython with ./configure --disable-gil (scripts/setup.sh does)",
                             python, p.version));
   return p;
+}
+
+void check_tsan(const RunOptions& o, const PythonProfile& py) {
+  if (o.tsan && !py.tsan)
+    throw Error(fmt::format("--tsan: --target-python {} (Python {}) is not a ThreadSanitizer build (its "
+                            "sysconfig CONFIG_ARGS lack --with-thread-sanitizer); build one with "
+                            "scripts/setup.sh --tsan, or drop --tsan",
+                            o.target_python, py.version));
 }
 
 // A rough system stability check: load average and the spread of a fixed CPU workload.
@@ -142,13 +154,14 @@ std::string meta_json(const RunOptions& o, const std::string& run_id, const Pyth
       R"({{"run_id": {}, "timestamp": {}, "system_profile": {{"hostname": {}, "cpu_count": {}, "os": "Linux"{}}},
  "python_profile": {},
  "config": {{"target_python": {}, "iterations": {}, "timeout": {}, "stall_threshold": {}, "compare_with_gil": {},
-   "tsan_build": {}, "stop_on_first_pass": {}, "detect_extensions": {}, "extra_deps": {}, "test_command_suffix": {},
+   "tsan_build": {}, "tsan_suppressions": {}, "stop_on_first_pass": {}, "detect_extensions": {}, "extra_deps": {}, "test_command_suffix": {},
    "test_command_override": {}, "install_from": "registry", "registry_dir": {}, "packages": {}, "top": {},
    "jobs": {}, "parallel_threads": {}, "env": {}}},
  "cli_args": {}, "packages_total": 0, "packages_completed": 0, "total_iterations": 0, "total_duration_s": 0}})",
       json_string(run_id), json_string(iso8601_utc_now()), json_string(host_name()), std::thread::hardware_concurrency(),
       stability.empty() ? "" : ", \"stability\": " + stability, py.json, json_string(o.target_python), o.iterations,
-      o.timeout, o.stall_threshold, o.compare_with_gil, o.tsan, o.stop_on_first_pass, o.detect_extensions,
+      o.timeout, o.stall_threshold, o.compare_with_gil, o.tsan, json_strings(o.tsan_suppressions), o.stop_on_first_pass,
+      o.detect_extensions,
       json_strings(o.extra_deps), json_string(o.test_command_suffix), json_string(o.test_command_override),
       json_string(o.registry_dir.string()), json_strings(o.packages), o.top, o.jobs, o.parallel_threads,
       json_strings(o.env), json_strings(o.cli_args));
@@ -213,7 +226,18 @@ std::string run_dir_name(long long t) {
                      tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+void scale_for_tsan(RunOptions& o) {
+  if (!o.tsan) return;
+  if (!o.timeout_given) o.timeout *= kTsanSlowdown;
+  if (!o.stall_threshold_given) o.stall_threshold *= kTsanSlowdown;
+}
+
 std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& run_dir) {
+  auto absolute = [](const std::vector<std::string>& files) {
+    std::vector<std::string> out;
+    for (const auto& f : files) out.push_back(fs::absolute(f).string());
+    return out;
+  };
   auto list = [](const std::vector<std::string>& v) {
     std::string out;
     for (const auto& s : v) out += (out.empty() ? "" : ";") + s;
@@ -228,6 +252,7 @@ std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& 
       std::string("-DLABEILLE_FT_GIL_MODES=") + (o.compare_with_gil ? "gil0;gil1" : "gil0"),
       std::string("-DLABEILLE_FT_STOP_ON_FIRST_PASS=") + onoff(o.stop_on_first_pass),
       std::string("-DLABEILLE_FT_TSAN=") + onoff(o.tsan),
+      "-DLABEILLE_FT_TSAN_SUPPRESSIONS=" + list(absolute(o.tsan_suppressions)),
       std::string("-DLABEILLE_FT_DETECT_EXTENSIONS=") + onoff(o.detect_extensions),
       "-DLABEILLE_FT_EXTRA_DEPS=" + list(o.extra_deps),
       "-DLABEILLE_FT_ENV=" + list(o.env),
@@ -283,6 +308,8 @@ int run(RunOptions o) {
                               run_dir.string()));
   } else {
     auto py = python_profile(o.target_python, ctest_dir);
+    check_tsan(o, py);
+    scale_for_tsan(o);
     if (!fs::exists(o.registry_dir / "index.yaml"))
       throw Error(fmt::format("--registry-dir {}: no index.yaml (a labeille registry has index.yaml and packages/)",
                               o.registry_dir.string()));
