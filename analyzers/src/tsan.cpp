@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "labeille/core/text.hpp"
+
 namespace labeille::analyzers {
 
 namespace {
@@ -33,20 +35,6 @@ std::string runs_text(const TsanRace& r, const PackageResult& p) {
 }
 
 const char* stack_label(std::size_t i) { return i == 0 ? "stack 1" : "stack 2"; }
-
-std::string html_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
 
 std::string md_code(const std::string& s) {
   std::string o;
@@ -131,13 +119,13 @@ std::string render_tsan_races_html(const RunResults& run) {
   auto stack = [](const TsanRace& r, std::size_t i) {
     if (i >= r.stacks.size()) return std::string();
     std::vector<std::string> frames;
-    for (const auto& f : r.stacks[i]) frames.push_back(html_escape(f));
+    for (const auto& f : r.stacks[i]) frames.push_back(xml_escape(f));
     return "<code>" + join(frames, "<br>") + "</code>";
   };
   for (const auto* p : packages)
     for (const auto& r : p->tsan_races)
       o += fmt::format("<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}/{}</td><td>{}</td><td>{}</td></tr>\n",
-                       html_escape(p->package), html_escape(r.kind), html_escape(r.location), r.runs,
+                       xml_escape(p->package), xml_escape(r.kind), xml_escape(r.location), r.runs,
                        measured_runs(*p), stack(r, 0), stack(r, 1));
   return o + "</table>\n";
 }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
@@ -14,6 +15,7 @@
 #include "labeille/analyzers/tsan.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/outcome.hpp"
+#include "labeille/core/text.hpp"
 
 namespace labeille::analyzers {
 
@@ -339,20 +341,6 @@ std::string md_escape(const std::string& s) {
   return o;
 }
 
-std::string html_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
-
 const char* outcome_color(const std::string& status) {
   if (status == "pass") return "#2e7d32";
   if (status == "crash") return "#b71c1c";
@@ -376,11 +364,11 @@ std::string heatmap_svg(const RunResults& run) {
   int row = 0;
   for (const auto* p : sorted(run, SortBy::Category)) {
     int y = kTop + row++ * kCell;
-    s += fmt::format("<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text>\n", y + 11, html_escape(truncate(p->package, 30)));
+    s += fmt::format("<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text>\n", y + 11, xml_escape(truncate(p->package, 30)));
     int col = 0;
     for (const auto& it : p->iterations)
       s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} iteration {}: {}</title></rect>\n",
-                       kLabel + col++ * kCell, y, kCell - 2, kCell - 2, outcome_color(it.status), html_escape(p->package),
+                       kLabel + col++ * kCell, y, kCell - 2, kCell - 2, outcome_color(it.status), xml_escape(p->package),
                        it.index, it.status);
   }
   return s + "</svg>\n";
@@ -408,9 +396,7 @@ std::string render_report(const RunResults& run, const std::string& format) {
     if (!groups.empty()) {
       o += "\n## Crash and failure signatures\n\n| Signature | Packages |\n|---|---|\n";
       for (const auto& [sig, pk] : groups) {
-        std::string names;
-        for (const auto& n : pk) names += (names.empty() ? "" : ", ") + n;
-        o += fmt::format("| `{}` | {} |\n", md_escape(sig), md_escape(names));
+        o += fmt::format("| `{}` | {} |\n", md_escape(sig), md_escape(fmt::format("{}", fmt::join(pk, ", "))));
       }
     }
     o += render_tsan_races_markdown(run);
@@ -430,7 +416,7 @@ std::string render_report(const RunResults& run, const std::string& format) {
         "<title>Free-threading compatibility report</title>\n<style>body{font-family:sans-serif;margin:2em}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}"
         "th{background:#eee}</style></head><body>\n<h1>Free-threading compatibility report</h1>\n";
-    o += fmt::format("<p>Run <code>{}</code>: {} packages.</p>\n", html_escape(meta_string(run.meta_json, "run_id")),
+    o += fmt::format("<p>Run <code>{}</code>: {} packages.</p>\n", xml_escape(meta_string(run.meta_json, "run_id")),
                      run.packages.size());
     o += "<h2>Outcomes by iteration</h2>\n" + heatmap_svg(run);
     o += "<p><span style=\"color:#2e7d32\">&#9632; pass</span> <span style=\"color:#f9a825\">&#9632; fail</span> "
@@ -438,8 +424,8 @@ std::string render_report(const RunResults& run, const std::string& format) {
          "<span style=\"color:#b71c1c\">&#9632; crash</span></p>\n";
     o += "<h2>Packages</h2>\n<table><tr><th>Package</th><th>Category</th><th>Passed</th><th>Verdict</th><th>Details</th></tr>\n";
     for (const auto* p : packages)
-      o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", html_escape(p->package),
-                       html_escape(p->category), passed_of(*p), html_escape(p->verdict), html_escape(details(*p)));
+      o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", xml_escape(p->package),
+                       xml_escape(p->category), passed_of(*p), xml_escape(p->verdict), xml_escape(details(*p)));
     o += "</table>\n" + render_tsan_races_html(run) + "</body></html>\n";
     return o;
   }
