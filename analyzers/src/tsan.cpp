@@ -42,6 +42,13 @@ std::string md_code(const std::string& s) {
   return "`" + o + "`";
 }
 
+// Stacks TSAN printed as "[failed to restore the stack]" (its history had lost them).
+int lost_stacks(const std::vector<std::vector<std::string>>& stacks) {
+  int n = 0;
+  for (const auto& st : stacks) n += !st.empty() && st.front().rfind("[failed", 0) == 0;
+  return n;
+}
+
 }  // namespace
 
 void add_tsan_run(std::vector<TsanRace>& races, const std::vector<TsanReport>& run) {
@@ -52,6 +59,11 @@ void add_tsan_run(std::vector<TsanRace>& races, const std::vector<TsanReport>& r
       races.push_back({r.signature, r.kind.empty() ? r.type : r.kind, r.location, r.stacks, 0, 0});
       if (races.back().stacks.empty() && !r.frames.empty()) races.back().stacks = {r.frames};  // an older record
       it = races.end() - 1;
+    }
+    // Keep the stacks of a report where TSAN could restore both accesses, if any run had one.
+    if (lost_stacks(it->stacks) > lost_stacks(r.stacks) && !r.stacks.empty()) {
+      it->stacks = r.stacks;
+      it->location = r.location;
     }
     it->reports += r.count;
     if (std::find(seen.begin(), seen.end(), r.signature) == seen.end()) {

@@ -184,6 +184,11 @@ void OutputScanner::on_tsan_line(std::string_view t) {
     if (tsan_stack_ && tsan_stack_->size() < kMaxRawFrames) tsan_stack_->push_back(parse_native_frame(t));
     return;
   }
+  // TSAN's history no longer had the earlier access: the stack is kept as this line.
+  if (t == kTsanLostStack) {
+    if (tsan_stack_ && tsan_stack_->empty()) tsan_stack_->push_back({std::string(t), "", ""});
+    return;
+  }
   tsan_stack_ = nullptr;  // a blank line or another header ends a stack
   if (t.empty() || t.back() != ':') return;
   switch (classify_header(t)) {
@@ -206,15 +211,19 @@ void OutputScanner::end_tsan_report() {
       if (!st.empty() && r.stacks.size() < 2) r.stacks.push_back(trim_stack(st, kMaxFrames));
     if (!r.stacks.empty()) break;
   }
-  if (!r.stacks.empty()) {
+  if (!r.stacks.empty() && r.stacks.front().front() != kTsanLostStack) {
     r.frames = r.stacks.front();
     // file:line of the top frame ("func file:line").
     const auto& top = r.frames.front();
     if (auto sp = top.find(' '); sp != std::string::npos) r.location = top.substr(sp + 1);
   }
+  // The distinct top frames, sorted: the same race whichever thread TSAN saw first, and
+  // whether or not it could still restore the earlier access's stack.
   std::vector<std::string> tops;
-  for (const auto& st : r.stacks) tops.push_back(st.empty() ? "?" : st.front());
+  for (const auto& st : r.stacks)
+    if (!st.empty() && st.front() != kTsanLostStack) tops.push_back(st.front());
   std::sort(tops.begin(), tops.end());
+  tops.erase(std::unique(tops.begin(), tops.end()), tops.end());
   r.signature = r.kind;
   for (const auto& f : tops) r.signature += " | " + f;
   access_stacks_.clear();

@@ -72,8 +72,12 @@ def main():
     race = races[0]
     if race["kind"] != "data race" or race["location"] != "_counter.c:8" or race["runs"] != ITERATIONS:
         fail(f"ft-tsan-racy: race {race}")
-    if len(race["stacks"]) != 2 or any(not s or s[0] != "bump_n _counter.c:8" for s in race["stacks"]):
-        fail(f"ft-tsan-racy: both stacks must start in bump_n _counter.c:8: {race['stacks']}")
+    # TSAN's history may have lost the earlier access ("[failed to restore the stack]",
+    # 2 runs of 3 here): the same race all the same.
+    stacks = race["stacks"]
+    if len(stacks) != 2 or stacks[0][:1] != ["bump_n _counter.c:8"] or \
+            stacks[1][:1] not in (["bump_n _counter.c:8"], ["[failed to restore the stack]"]):
+        fail(f"ft-tsan-racy: both stacks must start in bump_n _counter.c:8: {stacks}")
     if any("python3.13t" in f or "Objects/" in f for s in race["stacks"] for f in s):
         fail(f"ft-tsan-racy: interpreter frames left in the stacks: {race['stacks']}")
 

@@ -74,6 +74,9 @@ class OutputScanner {
   std::string tsan_fatal_;
 };
 
+// What TSAN prints instead of a stack its history lost (the earlier access of a race).
+inline constexpr std::string_view kTsanLostStack = "[failed to restore the stack]";
+
 // "    #0 worker /src/racy.c:8 (racy+0x1234)" -> "worker racy.c:8"
 std::string normalize_native_frame(std::string_view line);
 
