@@ -41,10 +41,18 @@
 #   refused (exit 4); install the equivalents yourself (any Boost >= 1.81 with Process
 #   v2) and pass --no-apt.
 #
+# --tsan also provisions CPython 3.13 built --disable-gil --with-thread-sanitizer,
+# cached as ~/.cache/labeille-ft/cpython-3.13-tsan/bin/python3.13t (once: ~8 minutes of
+# CPU, about 5 minutes on an idle 2-core machine, an hour on a heavily shared one), and installs CPython's own ThreadSanitizer suppression
+# files from the same source tarball (Tools/tsan/suppressions*.txt) beside it, in
+# <prefix>/share/labeille-ft/tsan/, where `labeille ft run --tsan` and the CMake module
+# find them. A cached build that lacks them gets them without a rebuild.
+#
 # Options:
 #   --python X.Y           the CPython version (default 3.13; free-threading needs >= 3.13)
 #   --target-python PATH   use this interpreter (checked, never built)
-#   --tsan                 also build the --with-thread-sanitizer variant
+#   --tsan                 also build the --with-thread-sanitizer variant (see above)
+#   --print-tsan           with --tsan: print the TSAN interpreter's path last instead
 #   --source-tarball PATH  build from this CPython source tarball instead of Debian's
 #   --debian-suite SUITE   take the pythonX.Y source package from this Debian suite
 #   --download-only        fetch the CPython source into the cache, print its path, stop
@@ -65,6 +73,7 @@ target_from_env=1
 [ -n "$target_python" ] || target_from_env=0
 python_version=""
 want_tsan=0
+print_tsan=0
 do_apt=1
 do_uv=1
 do_python=1
@@ -82,6 +91,7 @@ while [ $# -gt 0 ]; do
     --python) [ $# -ge 2 ] || die 2 "--python needs a version (e.g. 3.14)"; python_version=$2; shift 2 ;;
     --target-python) [ $# -ge 2 ] || die 2 "--target-python needs a path"; target_python=$2; target_from_env=0; shift 2 ;;
     --tsan) want_tsan=1; shift ;;
+    --print-tsan) print_tsan=1; shift ;;
     --no-apt) do_apt=0; shift ;;
     --no-uv) do_uv=0; shift ;;
     --no-python) do_python=0; shift ;;
@@ -193,8 +203,9 @@ CHECK_SCRIPT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/cmake/modules/Lab
 check_python() {  # prints a reason and fails when $1 is not a free-threaded build (of X.Y $2, if given)
   local py=$1 want=${2:-} out rc=0
   [ -x "$py" ] || { echo "not an executable file: $py"; return 1; }
-  out=$(env -u PYTHON_GIL "$py" "$CHECK_SCRIPT" 2>&1) || { echo "could not run $py: $out"; return 1; }
-  out=$(printf '%s' "$out" | "$py" -c 'import json, sys
+  # TSAN_OPTIONS: a TSAN build would report CPython's own shutdown races and exit 66.
+  out=$(env -u PYTHON_GIL TSAN_OPTIONS="exitcode=0 report_bugs=0" "$py" "$CHECK_SCRIPT" 2>&1) || { echo "could not run $py: $out"; return 1; }
+  out=$(printf '%s' "$out" | TSAN_OPTIONS="exitcode=0 report_bugs=0" "$py" -c 'import json, sys
 d = json.load(sys.stdin)
 if sys.argv[1] and d["version_xy"] != sys.argv[1]:
     print("CPython %s, not the --python %s asked for" % (d["version_xy"], sys.argv[1]))
@@ -278,6 +289,9 @@ build_cpython() {  # $1 = prefix, $2 = extra configure flags
   [ "$got" = "$version" ] || { rm -rf "$work"; die 5 "$tarball holds CPython '${got:-?}', not $version: pass --python ${got:-X.Y} or another tarball"; }
   (
     cd "$work/src"
+    # A TSAN build runs itself during the build and install (ensurepip, compileall): its
+    # reports of CPython's own races must not fail them with TSAN's exit status 66.
+    export TSAN_OPTIONS="exitcode=0 report_bugs=0"
     ./configure --prefix="$prefix" --disable-gil $extra --with-ensurepip=install \
       --disable-test-modules >"$work/configure.log" 2>&1 \
       || { tail -n 30 "$work/configure.log" >&2; exit 1; }
@@ -292,15 +306,38 @@ build_cpython() {  # $1 = prefix, $2 = extra configure flags
   rm -rf "$work"
 }
 
+is_tsan_build() {  # $1 = interpreter; true when it was configured --with-thread-sanitizer
+  TSAN_OPTIONS="exitcode=0 report_bugs=0" "$1" -c 'import sys, sysconfig
+sys.exit("--with-thread-sanitizer" not in (sysconfig.get_config_var("CONFIG_ARGS") or ""))' 2>/dev/null
+}
+
+# CPython's own known races (reported at start-up and shutdown of every process, pip's
+# too) are suppressed with the files CPython ships for its own TSAN CI; they come from
+# the tarball the interpreter was built from.
+install_tsan_suppressions() {  # $1 = prefix of the TSAN build
+  local dir="$1/share/labeille-ft/tsan" tarball
+  if [ -f "$dir/suppressions_free_threading.txt" ] && [ -f "$dir/suppressions.txt" ]; then return 0; fi
+  tarball=$(source_tarball_path)
+  mkdir -p "$dir"
+  tar -xf "$tarball" -C "$dir" --strip-components=3 --wildcards '*/Tools/tsan/suppressions*.txt' \
+    || die 5 "no Tools/tsan/suppressions*.txt in $tarball"
+  [ -f "$dir/suppressions_free_threading.txt" ] \
+    || die 5 "$tarball has no Tools/tsan/suppressions_free_threading.txt (CPython >= 3.13 ships it)"
+  log "installed CPython's TSAN suppressions into $dir"
+}
+
 provision() {  # $1 = variant name, $2 = configure flags; prints the interpreter path
   local prefix="$CACHE/cpython-$version-$1" py
   py="$prefix/bin/python${version}t"
-  if [ -x "$py" ] && check_python "$py" "$version" >/dev/null; then
+  if [ -x "$py" ] && check_python "$py" "$version" >/dev/null && { [ "$1" != tsan ] || is_tsan_build "$py"; }; then
     log "using cached $py"
   else
     mkdir -p "$CACHE"
+    local t0=$SECONDS
     build_cpython "$prefix" "$2"
+    log "built $py in $((SECONDS - t0)) s"
   fi
+  [ "$1" != tsan ] || install_tsan_suppressions "$prefix"
   echo "$py"
 }
 
@@ -335,4 +372,9 @@ if [ "$want_tsan" = 1 ]; then
   log "TSAN build: $tsan_python"
 fi
 log "free-threaded CPython: $target_python"
-echo "$target_python"
+if [ "$print_tsan" = 1 ]; then
+  [ "$want_tsan" = 1 ] || die 2 "--print-tsan needs --tsan"
+  echo "$tsan_python"
+else
+  echo "$target_python"
+fi

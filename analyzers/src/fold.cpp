@@ -19,6 +19,7 @@
 #include "labeille/analyzers/parallel.hpp"
 #include "labeille/analyzers/stress.hpp"
 #include "labeille/analyzers/results_io.hpp"
+#include "labeille/analyzers/tsan.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/record.hpp"
@@ -39,7 +40,7 @@ struct Attempt {
   int iteration = 0, attempt = 0;
   Outcome outcome = Outcome::Error;
   IterationResult it;
-  std::vector<std::string> tsan_types;
+  std::vector<TsanReport> tsan;
   std::string skip_detail;            // a skipped attempt: why (stop-on-first-pass, --until-bound)
   std::optional<StressInfo> stress;   // a stress attempt's per-test counts
 };
@@ -399,7 +400,8 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
       continue;
     }
     auto it = std::move(a.it);
-    tsan_types.insert(a.tsan_types.begin(), a.tsan_types.end());
+    for (const auto& t : a.tsan) tsan_types.insert(t.type);
+    add_tsan_run(p.tsan_races, a.tsan);
     if (is_stress(a)) {
       (is_gil1(a) ? stress1 : stress0).push_back({std::move(it), std::move(a.stress)});
       continue;
@@ -417,6 +419,7 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
     p.iterations.push_back(std::move(it));
   }
   p.tsan_warning_types.assign(tsan_types.begin(), tsan_types.end());
+  sort_tsan_races(p.tsan_races);
   for (const auto& [id, pf] : per_test) {
     if (pf.second > 0) p.failing_tests[id] = pf.second;
     if (pf.first > 0 && pf.second > 0) p.flaky_tests[id] = pf.second;
@@ -458,7 +461,7 @@ void parse_into(Parsed& out, std::string_view text, const fs::path& attempt_dir)
           if (counts_as_iteration(r.outcome)) a.it = to_iteration(r, file);
           if (r.outcome == Outcome::Skipped) a.skip_detail = r.detail;
           a.stress = r.stress;
-          for (const auto& t : r.tsan) a.tsan_types.push_back(t.type);
+          a.tsan = std::move(r.tsan);
           out.item = std::move(a);
         } else {
           out.item = std::move(r);

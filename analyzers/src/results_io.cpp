@@ -171,6 +171,24 @@ std::string package_to_json_line(const PackageResult& p) {
     const auto js = stress_to_json(*p.stress);
     w.RawValue(js.data(), js.size(), rj::kObjectType);
   }
+  if (!p.tsan_races.empty()) {
+    key(w, "tsan_races");
+    w.StartArray();
+    for (const auto& r : p.tsan_races) {
+      w.StartObject();
+      key(w, "signature"); str(w, r.signature);
+      key(w, "kind"); str(w, r.kind);
+      key(w, "location"); str(w, r.location);
+      key(w, "stacks");
+      w.StartArray();
+      for (const auto& st : r.stacks) strings(w, st);
+      w.EndArray();
+      key(w, "runs"); w.Int(r.runs);
+      key(w, "reports"); w.Int(r.reports);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize());
 }
@@ -272,6 +290,10 @@ PackageResult package_from_json(std::string_view text, std::string_view source, 
   p.iterations_allowed = in.count("iterations_allowed");
   p.stop_reason = in.str("stop_reason");
   if (const auto* st = in.find("stress"); st && st->IsObject()) p.stress = stress_from_json(*st);
+  in.each("tsan_races", [&](const json::Reader& e) {
+    p.tsan_races.push_back({e.str("signature"), e.str("kind"), e.str("location"),
+                            e.string_lists("stacks"), e.count("runs"), e.count("reports")});
+  });
   return p;
 }
 

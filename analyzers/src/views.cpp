@@ -13,6 +13,7 @@
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/stress.hpp"
 #include "labeille/analyzers/stats.hpp"
+#include "labeille/analyzers/tsan.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/outcome.hpp"
 #include "labeille/core/text.hpp"
@@ -111,7 +112,7 @@ std::string details(const PackageResult& p) {
   if (!p.failure_signatures.empty()) parts.push_back(p.failure_signatures.front());
   if (p.extension_compat && !p.extension_compat->gil_reenabled_by.empty())
     parts.push_back("GIL re-enabled by " + p.extension_compat->gil_reenabled_by);
-  if (!p.tsan_warning_types.empty()) parts.push_back(fmt::format("TSAN: {}", fmt::join(p.tsan_warning_types, ", ")));
+  if (auto t = tsan_summary(p); !t.empty()) parts.push_back(t);
   if (!p.flaky_tests.empty()) parts.push_back(fmt::format("{} flaky test(s)", p.flaky_tests.size()));
   if (auto g = gil_text(p); !g.empty()) parts.push_back(g);
   if (p.stress && !p.stress->evidence.empty()) parts.push_back(p.stress->evidence);
@@ -159,6 +160,7 @@ std::string render_show(const RunResults& run, SortBy sort, int limit, const Sty
   }
   if (limit > 0 && static_cast<int>(run.packages.size()) > limit)
     o += fmt::format("... {} more (--limit)\n", run.packages.size() - static_cast<std::size_t>(limit));
+  o += render_tsan_races_text(run);
   return o;
 }
 
@@ -413,6 +415,7 @@ std::string render_report(const RunResults& run, const std::string& format) {
         o += fmt::format("| <code>{}</code> | {} |\n", md_escape(sig), md_escape(fmt::format("{}", fmt::join(pk, ", "))));
       }
     }
+    o += render_tsan_races_markdown(run);
     return o;
   }
   if (format == "text") {
@@ -439,7 +442,7 @@ std::string render_report(const RunResults& run, const std::string& format) {
     for (const auto* p : packages)
       o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", xml_escape(p->package),
                        xml_escape(p->category), passed_of(*p), xml_escape(p->verdict), xml_escape(details(*p)));
-    o += "</table>\n</body></html>\n";
+    o += "</table>\n" + render_tsan_races_html(run) + "</body></html>\n";
     return o;
   }
   throw Error(fmt::format("--format \"{}\": use markdown, text or html", format), kExitUsage);

@@ -28,7 +28,8 @@ run with ``-D``:
 dependencies; also the import probe's limit),
 ``LABEILLE_FT_STALL_THRESHOLD`` (60 s), ``LABEILLE_FT_GIL_MODES`` (``gil0``; add
 ``gil1`` to compare with the GIL), ``LABEILLE_FT_STOP_ON_FIRST_PASS`` (OFF),
-``LABEILLE_FT_TSAN`` (OFF), ``LABEILLE_FT_DETECT_EXTENSIONS`` (ON),
+``LABEILLE_FT_TSAN`` (OFF), ``LABEILLE_FT_TSAN_SUPPRESSIONS`` (list of files),
+``LABEILLE_FT_TSAN_SLOWDOWN`` (10), ``LABEILLE_FT_DETECT_EXTENSIONS`` (ON),
 ``LABEILLE_FT_EXTRA_DEPS`` (list), ``LABEILLE_FT_ENV`` (list of ``KEY=VALUE``),
 ``LABEILLE_FT_TEST_COMMAND_SUFFIX``, ``LABEILLE_FT_TEST_COMMAND_OVERRIDE``,
 ``LABEILLE_FT_PARALLEL_THREADS`` (0: off; else pytest-run-parallel's
@@ -76,7 +77,7 @@ Commands
         [ITERATIONS <n>] [GIL_MODES gil0 [gil1]]
         [STALL_THRESHOLD <s>] [TIMEOUT <s>] [SETUP_TIMEOUT <s>]
         [EXTRA_DEPS <req>...] [ENV <KEY=VALUE>...]
-        [TSAN] [STOP_ON_FIRST_PASS] [UNTIL_BOUND <R>] [DETECT_EXTENSIONS <ON|OFF>]
+        [TSAN [TSAN_SUPPRESSIONS <file>...]] [STOP_ON_FIRST_PASS] [UNTIL_BOUND <R>] [DETECT_EXTENSIONS <ON|OFF>]
         [STRESS] [STRESS_THREADS <n>] [STRESS_REPEAT <k>]
         [PARALLEL_THREADS <n>] [LABELS <label>...] [NO_RESOURCE_LOCK]
         [TARGET_PYTHON <python>]
@@ -104,6 +105,17 @@ Commands
     through pytest-run-parallel: every test in ``STRESS_THREADS`` threads, repeated
     ``STRESS_REPEAT`` times in one process. Label ``ft.stress`` instead of the mode's;
     the set-up then also installs pytest-run-parallel into ``<venv>/labeille-ft-stress``.
+
+  ``TSAN`` needs an interpreter built ``--with-thread-sanitizer`` (else a
+  ``FATAL_ERROR``). Every test command then gets ``TSAN_OPTIONS`` (reports into the
+  attempt directory, exit status kept: see ``labeille-ft-runner --tsan``), with
+  CPython's own suppression file found beside the interpreter
+  (``<prefix>/share/labeille-ft/tsan/suppressions_free_threading.txt``, which
+  ``scripts/setup.sh --tsan`` installs) and ``TSAN_SUPPRESSIONS`` merged into one file;
+  the set-up and the probe get the same suppressions with ``exitcode=0``, so
+  CPython's known races never fail an install. A TSAN interpreter is slow: unless
+  ``TIMEOUT``/``SETUP_TIMEOUT``/``STALL_THRESHOLD`` (or their variables) are set, their defaults are
+  multiplied by ``LABEILLE_FT_TSAN_SLOWDOWN``.
 
   All carry the labels ``ft``, ``ft.pkg.<name>``, the mode's ``ft.gil0``/``ft.gil1``,
   ``ft.shard.<k>`` when sharded, and ``LABELS``; tests of one package share a
@@ -217,7 +229,7 @@ cmake_policy(VERSION 3.25)
 set(_LABEILLE_FT_MODULE_FILE "${CMAKE_CURRENT_LIST_FILE}")
 set(_LABEILLE_FT_PYTHON_CHECK "${CMAKE_CURRENT_LIST_DIR}/LabeilleFTPython.py")
 set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_FIRST_PASS UNTIL_BOUND TSAN
-    STRESS STRESS_THREADS STRESS_REPEAT
+    TSAN_SUPPRESSIONS TSAN_SLOWDOWN STRESS STRESS_THREADS STRESS_REPEAT
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
     TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX FOLD SETUP_TIMEOUT INSTALLER UV)
@@ -246,7 +258,7 @@ set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION IMPORT_NAME INSTALL_COMMAN
     TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT
     DETECT_EXTENSIONS PARALLEL_THREADS UNTIL_BOUND STRESS_THREADS STRESS_REPEAT TARGET_PYTHON TEST_PREFIX
     TEST_LIST)
-set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS PROPERTIES)
+set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS PROPERTIES TSAN_SUPPRESSIONS)
 
 # Appends one bracket-quoted argument to the code in <var>. One value per call, so a value
 # holding ';' (a shell command) stays one argument.
@@ -269,6 +281,7 @@ macro(_labeille_ft_defaults)
   _labeille_ft_default(LABEILLE_FT_GIL_MODES gil0)
   _labeille_ft_default(LABEILLE_FT_STOP_ON_FIRST_PASS OFF)
   _labeille_ft_default(LABEILLE_FT_TSAN OFF)
+  _labeille_ft_default(LABEILLE_FT_TSAN_SLOWDOWN 10)
   _labeille_ft_default(LABEILLE_FT_DETECT_EXTENSIONS ON)
   _labeille_ft_default(LABEILLE_FT_PARALLEL_THREADS 0)
   _labeille_ft_default(LABEILLE_FT_UNTIL_BOUND 0)
@@ -329,7 +342,9 @@ function(labeille_ft_check_python python)
                           "CPython; scripts/setup.sh builds one (CPython 3.13 --disable-gil).")
     endif()
     execute_process(
-      COMMAND "${CMAKE_COMMAND}" -E env --unset=PYTHON_GIL "${python}" "${_LABEILLE_FT_PYTHON_CHECK}"
+      # TSAN_OPTIONS: a ThreadSanitizer build would report CPython's own shutdown races and exit 66.
+      COMMAND "${CMAKE_COMMAND}" -E env --unset=PYTHON_GIL "TSAN_OPTIONS=exitcode=0 report_bugs=0"
+              "${python}" "${_LABEILLE_FT_PYTHON_CHECK}"
       RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err OUTPUT_STRIP_TRAILING_WHITESPACE)
     set(_ft OFF)
     set(_why "${_out}${_err}")
@@ -359,6 +374,56 @@ function(labeille_ft_check_python python)
   if(ARGC GREATER 1)
     set(${ARGV1} "${_LABEILLE_FT_PY_${_id}}" PARENT_SCOPE)
   endif()
+endfunction()
+
+#[[ _labeille_ft_tsan_setup(<python> <name> <user files> <out var>) — TSAN for package
+    <name>: FATAL_ERROR unless <python> is a --with-thread-sanitizer build (checked once
+    per interpreter, not when CTest itself reads the tests); merges CPython's own
+    suppression file, found beside the interpreter, and the user's files into
+    <work>/tsan/<name>.supp; <out var> receives its path. ]]
+function(_labeille_ft_tsan_setup python name user_files out)
+  string(MAKE_C_IDENTIFIER "${python}" _id)
+  if(NOT _LABEILLE_FT_CTEST_MODE)
+    # The one interpreter check (LabeilleFTPython.py) also says whether it is a TSAN build;
+    # a profile cached before that field existed is made again.
+    labeille_ft_check_python("${python}")
+    string(JSON _tsan ERROR_VARIABLE _jerr GET "${_LABEILLE_FT_PYPROFILE_${_id}}" tsan_build)
+    if(_jerr)
+      unset(_LABEILLE_FT_PY_${_id} CACHE)
+      labeille_ft_check_python("${python}")
+      string(JSON _tsan ERROR_VARIABLE _jerr GET "${_LABEILLE_FT_PYPROFILE_${_id}}" tsan_build)
+    endif()
+    if(_jerr OR NOT _tsan)
+      message(FATAL_ERROR "LabeilleFT: TSAN needs a ThreadSanitizer build of CPython:\n"
+                          "  Path: ${python}\n"
+                          "  was not configured --with-thread-sanitizer (sysconfig CONFIG_ARGS)\n"
+                          "scripts/setup.sh --tsan builds one (CPython 3.13 --disable-gil --with-thread-sanitizer).")
+    endif()
+  endif()
+  file(REAL_PATH "${python}" _real)
+  get_filename_component(_prefix "${_real}" DIRECTORY)
+  get_filename_component(_prefix "${_prefix}" DIRECTORY)
+  set(_files "")
+  set(_cpython "${_prefix}/share/labeille-ft/tsan/suppressions_free_threading.txt")
+  if(EXISTS "${_cpython}")
+    list(APPEND _files "${_cpython}")
+  elseif(NOT _LABEILLE_FT_CTEST_MODE)
+    message(WARNING "LabeilleFT: no CPython TSAN suppressions at ${_cpython}: CPython's own known races "
+                    "will be reported as the packages'. scripts/setup.sh --tsan installs them; or pass "
+                    "Tools/tsan/suppressions_free_threading.txt of your CPython sources with TSAN_SUPPRESSIONS.")
+  endif()
+  set(_text "# Generated by LabeilleFT.cmake for ${name}: CPython's suppressions, then the user's.\n")
+  foreach(_f IN LISTS _files user_files)
+    get_filename_component(_f "${_f}" ABSOLUTE)
+    if(NOT EXISTS "${_f}")
+      message(FATAL_ERROR "labeille_ft_add_package(${name}): TSAN_SUPPRESSIONS: no such file: ${_f}")
+    endif()
+    file(READ "${_f}" _body)
+    string(APPEND _text "\n# ---- ${_f}\n${_body}\n")
+  endforeach()
+  set(_merged "${LABEILLE_FT_WORK_DIR}/tsan/${name}.supp")
+  file(WRITE "${_merged}" "${_text}")
+  set(${out} "${_merged}" PARENT_SCOPE)
 endfunction()
 
 # Run-wide checks shared by both commands; sets LABEILLE_FT_PYTHON_VERSION (X.Y).
@@ -550,6 +615,14 @@ function(labeille_ft_add_package name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${_LABEILLE_FT_OPTIONS}" "${_LABEILLE_FT_ONE}" "${_LABEILLE_FT_MULTI}")
   _labeille_ft_validate_package()
   _labeille_ft_check_run(${_fn})
+  # Set-up and probe run the TSAN interpreter too (pip, the import): CPython's known
+  # races suppressed and, whatever is left, never an exit status that fails an install.
+  set(_tsan_env "")
+  if(arg_TSAN)
+    _labeille_ft_tsan_setup("${LABEILLE_FT_TARGET_PYTHON}" "${name}" "${arg_TSAN_SUPPRESSIONS}" _tsan_supp)
+    _labeille_ft_quote(_q "TSAN_OPTIONS=halt_on_error=0 exitcode=0 suppressions='${_tsan_supp}'")
+    set(_tsan_env " ENVIRONMENT ${_q}")
+  endif()
 
   # Shards: a stable hash of the name, so a package stays in its shard on every machine.
   set(_shard_label "")
@@ -630,6 +703,13 @@ macro(_labeille_ft_validate_package)
     message(FATAL_ERROR "${_fn}(${name}): give exactly one source: GIT <url>, PATH <dir> or SDIST")
   endif()
 
+  # Built-in defaults of these scale under TSAN; values someone set do not.
+  set(_tsan_scaled "")
+  foreach(_k IN ITEMS TIMEOUT SETUP_TIMEOUT STALL_THRESHOLD)
+    if(NOT DEFINED LABEILLE_FT_${_k} AND NOT DEFINED arg_${_k})
+      list(APPEND _tsan_scaled ${_k})
+    endif()
+  endforeach()
   _labeille_ft_defaults()
   if(DEFINED arg_TARGET_PYTHON)
     set(LABEILLE_FT_TARGET_PYTHON "${arg_TARGET_PYTHON}")
@@ -647,6 +727,13 @@ macro(_labeille_ft_validate_package)
   endforeach()
   set(arg_EXTRA_DEPS ${LABEILLE_FT_EXTRA_DEPS} ${arg_EXTRA_DEPS})
   set(arg_ENV ${LABEILLE_FT_ENV} ${arg_ENV})
+  set(arg_TSAN_SUPPRESSIONS ${LABEILLE_FT_TSAN_SUPPRESSIONS} ${arg_TSAN_SUPPRESSIONS})
+  if(arg_TSAN_SUPPRESSIONS AND NOT arg_TSAN)
+    message(FATAL_ERROR "${_fn}(${name}): TSAN_SUPPRESSIONS needs TSAN")
+  endif()
+  if(NOT LABEILLE_FT_TSAN_SLOWDOWN MATCHES "^[1-9][0-9]*$")
+    message(FATAL_ERROR "${_fn}(${name}): LABEILLE_FT_TSAN_SLOWDOWN must be a positive integer, got \"${LABEILLE_FT_TSAN_SLOWDOWN}\"")
+  endif()
   foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT PARALLEL_THREADS)
     if(NOT arg_${_k} MATCHES "^[0-9]+$")
       message(FATAL_ERROR "${_fn}(${name}): ${_k} must be a non-negative integer, got \"${arg_${_k}}\"")
@@ -661,6 +748,11 @@ macro(_labeille_ft_validate_package)
   if(NOT arg_UNTIL_BOUND MATCHES "^(0|0?\\.[0-9]+)$")
     message(FATAL_ERROR "${_fn}(${name}): UNTIL_BOUND must be a failure-rate bound R with 0 < R < 1 "
                         "(or 0: off), got \"${arg_UNTIL_BOUND}\"")
+  endif()
+  if(arg_TSAN)
+    foreach(_k IN LISTS _tsan_scaled)
+      math(EXPR arg_${_k} "${arg_${_k}} * ${LABEILLE_FT_TSAN_SLOWDOWN}")
+    endforeach()
   endif()
   if(DEFINED arg_CLONE_DEPTH AND NOT arg_CLONE_DEPTH MATCHES "^[0-9]+$")
     message(FATAL_ERROR "${_fn}(${name}): CLONE_DEPTH must be a non-negative integer, got \"${arg_CLONE_DEPTH}\"")
@@ -751,7 +843,7 @@ macro(_labeille_ft_render_setup)
   string(APPEND _code
     "add_test([=[${_prefix}.setup]=] \"\${_LFT_SETUP}\"${_cmd})\n"
     "set_tests_properties([=[${_prefix}.setup]=] PROPERTIES FIXTURES_SETUP [=[${_fixture}]=] "
-    "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_setup_timeout})\n")
+    "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_setup_timeout}${_tsan_env})\n")
   string(APPEND _tests " [=[${_prefix}.setup]=]")
 endmacro()
 
@@ -773,7 +865,7 @@ macro(_labeille_ft_render_probe)
   string(APPEND _code
     "add_test([=[${_prefix}.probe]=] \"\${_LFT_SETUP}\"${_cmd})\n"
     "set_tests_properties([=[${_prefix}.probe]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
-    "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_probe_timeout})\n")
+    "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_probe_timeout}${_tsan_env})\n")
   string(APPEND _tests " [=[${_prefix}.probe]=]")
 endmacro()
 
@@ -817,6 +909,8 @@ macro(_labeille_ft_render_iterations)
   endforeach()
   if(arg_TSAN)
     _labeille_ft_arg(_tail --tsan)
+    _labeille_ft_arg(_tail --tsan-suppressions)
+    _labeille_ft_arg(_tail "${_tsan_supp}")
   endif()
   if(arg_STOP_ON_FIRST_PASS)
     _labeille_ft_arg(_tail --skip-if-passed)

@@ -2,7 +2,9 @@
 # time and `labeille ft run` runs the same text (compiled in) before it makes a run
 # directory; both refuse an interpreter whose "free_threaded" is false, and both record
 # the printed object as ft_meta.json's python_profile. Run with PYTHON_GIL unset: the
-# question is the interpreter's own default.
+# question is the interpreter's own default. Run with TSAN_OPTIONS="exitcode=0
+# report_bugs=0" too: a ThreadSanitizer build reports CPython's own races at exit and would
+# exit 66 for them.
 #
 # free_threaded: built with --disable-gil (Py_GIL_DISABLED=1) AND the GIL is off at
 # start-up (sys._is_gil_enabled() is False). Prints one JSON object on one line.
@@ -30,4 +32,6 @@ print(json.dumps({
     "free_threaded": built_free_threaded and not gil_enabled_at_start,
     "debug_build": hasattr(sys, "gettotalrefcount"),
     "hash_randomization": sys.flags.hash_randomization != 0,
+    # configured --with-thread-sanitizer (`--tsan` and the module's TSAN need one)
+    "tsan_build": "--with-thread-sanitizer" in (sysconfig.get_config_var("CONFIG_ARGS") or ""),
 }))

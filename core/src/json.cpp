@@ -163,6 +163,22 @@ std::vector<std::string> Reader::strings(std::string_view k) const {
   return out;
 }
 
+std::vector<std::vector<std::string>> Reader::string_lists(std::string_view k) const {
+  std::vector<std::vector<std::string>> out;
+  auto* x = find(k);
+  if (!x) return out;
+  if (!x->IsArray()) bad(k, "an array of arrays of strings");
+  for (const auto& e : x->GetArray()) {
+    if (!e.IsArray()) bad(k, "an array of arrays of strings");
+    auto& list = out.emplace_back();
+    for (const auto& f : e.GetArray()) {
+      if (!f.IsString()) bad(k, "an array of arrays of strings");
+      list.push_back(sanitize_utf8(std::string_view(f.GetString(), f.GetStringLength())));
+    }
+  }
+  return out;
+}
+
 std::map<std::string, int> Reader::counts(std::string_view k) const {
   std::map<std::string, int> out;
   auto* x = find(k);

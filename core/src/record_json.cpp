@@ -170,12 +170,20 @@ std::string to_json(const AttemptRecord& r) {
     for (const auto& t : r.tsan) {
       o.raw().StartObject();
       o.key("type").str(t.type);
+      o.key("kind").str(t.kind);
       o.key("frames").strings(t.frames);
+      o.key("stacks");
+      o.raw().StartArray();
+      for (const auto& st : t.stacks) o.strings(st);
+      o.raw().EndArray();
+      o.key("location").str(t.location);
       o.key("signature").str(t.signature);
       o.key("count").integer(t.count);
       o.raw().EndObject();
     }
     o.raw().EndArray();
+    o.key("tsan_log_dir").str(r.tsan_log_dir);
+    o.key("tsan_fatal").str(r.tsan_fatal);
     o.key("gil_enabled_at_exit").opt_bool(r.gil_enabled_at_exit);
     o.key("stdout");
     write_stream(o, r.out);
@@ -344,11 +352,16 @@ Record parse_record(std::string_view json, std::string_view source) {
     in.each("tsan", [&](const In& t) {
       TsanReport tr;
       tr.type = t.str("type");
+      tr.kind = t.str("kind");
       tr.frames = t.strings("frames");
+      tr.stacks = t.string_lists("stacks");
+      tr.location = t.str("location");
       tr.signature = t.str("signature");
       tr.count = static_cast<int>(t.integer("count"));
       r.tsan.push_back(std::move(tr));
     });
+    r.tsan_log_dir = in.str("tsan_log_dir");
+    r.tsan_fatal = in.str("tsan_fatal");
     r.gil_enabled_at_exit = in.opt_bool("gil_enabled_at_exit");
     r.out = read_stream(in, "stdout");
     r.err = read_stream(in, "stderr");

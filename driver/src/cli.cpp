@@ -44,16 +44,19 @@ void add_commands(CLI::App& ft) {
   cmd->add_option("-n,--iterations", o->iterations, "Iterations per package (0: set-up and probe only)")
       ->check(cli::whole_number(0, 100000, "a whole number of iterations"))
       ->capture_default_str();
-  cmd->add_option("--timeout", o->timeout, "Per-iteration timeout in seconds")
-      ->check(cli::whole_number(1, cli::kMaxSeconds, "a whole number of seconds"))
-      ->capture_default_str();
-  cmd->add_option("--setup-timeout", o->setup_timeout, "Per set-up step (clone, download, install) timeout in seconds")
-      ->check(cli::whole_number(1, cli::kMaxSeconds, "a whole number of seconds"))
-      ->capture_default_str();
+  auto* timeout = cmd->add_option("--timeout", o->timeout, "Per-iteration timeout in seconds (x10 under --tsan)")
+                      ->check(cli::whole_number(1, cli::kMaxSeconds, "a whole number of seconds"))
+                      ->capture_default_str();
+  auto* setup_timeout = cmd->add_option("--setup-timeout", o->setup_timeout,
+                                        "Per set-up step (clone, download, install) timeout in seconds (x10 under --tsan)")
+                            ->check(cli::whole_number(1, cli::kMaxSeconds, "a whole number of seconds"))
+                            ->capture_default_str();
   // 0 is the runner's "no stall detection": a suite that is silent for long on purpose.
-  cmd->add_option("--stall-threshold", o->stall_threshold, "Seconds without output before a deadlock (0: off)")
-      ->check(cli::whole_number(0, cli::kMaxSeconds, "a whole number of seconds", "; 0 turns stall detection off"))
-      ->capture_default_str();
+  auto* stall = cmd->add_option("--stall-threshold", o->stall_threshold,
+                                "Seconds without output before a deadlock (0: off; x10 under --tsan)")
+                    ->check(cli::whole_number(0, cli::kMaxSeconds, "a whole number of seconds",
+                                              "; 0 turns stall detection off"))
+                    ->capture_default_str();
   cmd->add_option("--packages", *packages, "Comma-separated package filter");
   cmd->add_option("--top", o->top, "Top N packages by downloads")
       ->check(cli::whole_number(0, cli::kMaxCount, "a whole number of packages", "; 0 means all"));
@@ -61,7 +64,11 @@ void add_commands(CLI::App& ft) {
   cmd->add_flag("--stop-on-first-pass", o->stop_on_first_pass, "Skip the remaining iterations after a pass");
   cmd->add_flag("--detect-extensions", o->detect_extensions, "Probe extensions for GIL fallback (default)");
   cmd->add_flag("--no-detect-extensions", *no_detect, "Do not probe extensions");
-  cmd->add_flag("--tsan", o->tsan, "Parse ThreadSanitizer reports (use a --with-thread-sanitizer build)");
+  cmd->add_flag("--tsan", o->tsan,
+                "ThreadSanitizer: collect and fold TSAN reports (needs a --with-thread-sanitizer interpreter)");
+  cmd->add_option("--tsan-suppressions", o->tsan_suppressions,
+                  "TSAN suppressions file, added to CPython's own (repeatable; with --tsan)")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--check-stability", o->check_stability, "Measure load and CPU timing spread before starting");
   cmd->add_option("--extra-deps", *extra, "Comma-separated extra dependencies for every venv");
   cmd->add_option("--installer", o->installer, "uv or pip (default: uv when found, else pip)")
@@ -98,6 +105,10 @@ void add_commands(CLI::App& ft) {
     opts.detect_extensions = !*no_detect;
     opts.resume = *resume;
     opts.cli_args = command_line();
+    opts.timeout_given = timeout->count() > 0;
+    opts.setup_timeout_given = setup_timeout->count() > 0;
+    opts.stall_threshold_given = stall->count() > 0;
+    if (!opts.tsan_suppressions.empty() && !opts.tsan) throw Error("--tsan-suppressions needs --tsan", kExitUsage);
     for (const auto& kv : opts.env)
       if (kv.find('=') == std::string::npos || kv.front() == '=')
         throw Error(fmt::format("--env \"{}\": expected KEY=VALUE", kv), kExitUsage);

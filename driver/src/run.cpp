@@ -73,6 +73,7 @@ struct PythonProfile {
   rj::Document doc;     // python_profile object
   std::string version;  // X.Y.Z
   std::string version_xy;
+  bool tsan = false;    // configured --with-thread-sanitizer
 };
 
 PythonProfile python_profile(const std::string& python) {
@@ -85,7 +86,10 @@ PythonProfile python_profile(const std::string& python) {
     throw Error(fmt::format("--target-python {}: not executable", python));
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e)
-    if (std::string_view(*e).rfind("PYTHON_GIL=", 0) != 0) env.emplace_back(*e);
+    if (std::string_view(*e).rfind("PYTHON_GIL=", 0) != 0 && std::string_view(*e).rfind("TSAN_OPTIONS=", 0) != 0)
+      env.emplace_back(*e);
+  // A ThreadSanitizer build reports CPython's own races at exit and would exit 66 for them.
+  env.emplace_back("TSAN_OPTIONS=exitcode=0 report_bugs=0");
   auto spec = process::helper_spec({python, "-c", kPythonCheckScript}, fs::current_path().string(), std::move(env), "",
                                    "python-profile", 120);
   spec.stdout_log = spec.stderr_log = "/dev/null";
@@ -99,6 +103,7 @@ PythonProfile python_profile(const std::string& python) {
   json::Reader in(p.doc, source);
   p.version = in.str("version");
   p.version_xy = in.str("version_xy");
+  p.tsan = in.boolean("tsan_build");
   if (!in.boolean("free_threaded"))
     throw Error(fmt::format("--target-python {} (Python {}) is not a free-threaded build with the GIL off by default "
                             "(Py_GIL_DISABLED={}, GIL enabled at start-up: {}); build CPython with ./configure "
@@ -106,6 +111,14 @@ PythonProfile python_profile(const std::string& python) {
                             python, p.version, in.boolean("py_gil_disabled") ? 1 : 0,
                             in.boolean("gil_enabled_at_start") ? "yes" : "no"));
   return p;
+}
+
+void check_tsan(const RunOptions& o, const PythonProfile& py) {
+  if (o.tsan && !py.tsan)
+    throw Error(fmt::format("--tsan: --target-python {} (Python {}) is not a ThreadSanitizer build (its "
+                            "sysconfig CONFIG_ARGS lack --with-thread-sanitizer); build one with "
+                            "scripts/setup.sh --tsan, or drop --tsan",
+                            o.target_python, py.version));
 }
 
 // A rough system stability check: load average and the spread of a fixed CPU workload.
@@ -170,6 +183,7 @@ std::string meta_base(const RunOptions& o, const std::string& run_id, const Pyth
   out.key("stall_threshold").num(o.stall_threshold);
   out.key("compare_with_gil").boolean(o.compare_with_gil);
   out.key("tsan_build").boolean(o.tsan);
+  out.key("tsan_suppressions").strings(o.tsan_suppressions);
   out.key("stop_on_first_pass").boolean(o.stop_on_first_pass);
   out.key("detect_extensions").boolean(o.detect_extensions);
   out.key("extra_deps").strings(o.extra_deps);
@@ -240,7 +254,19 @@ std::string regex_escape(const std::string& s) {
 
 std::string run_dir_name(long long t) { return "ft_" + compact_utc(t); }
 
+void scale_for_tsan(RunOptions& o) {
+  if (!o.tsan) return;
+  if (!o.timeout_given) o.timeout *= kTsanSlowdown;
+  if (!o.setup_timeout_given) o.setup_timeout *= kTsanSlowdown;  // pip under TSAN is slow too
+  if (!o.stall_threshold_given) o.stall_threshold *= kTsanSlowdown;
+}
+
 std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& run_dir) {
+  auto absolute = [](const std::vector<std::string>& files) {
+    std::vector<std::string> out;
+    for (const auto& f : files) out.push_back(fs::absolute(f).string());
+    return out;
+  };
   auto list = [](const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, ";")); };
   auto onoff = [](bool b) { return b ? "ON" : "OFF"; };
   std::vector<std::string> d = {
@@ -252,6 +278,7 @@ std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& 
       std::string("-DLABEILLE_FT_GIL_MODES=") + (o.compare_with_gil ? "gil0;gil1" : "gil0"),
       std::string("-DLABEILLE_FT_STOP_ON_FIRST_PASS=") + onoff(o.stop_on_first_pass),
       std::string("-DLABEILLE_FT_TSAN=") + onoff(o.tsan),
+      "-DLABEILLE_FT_TSAN_SUPPRESSIONS=" + list(absolute(o.tsan_suppressions)),
       std::string("-DLABEILLE_FT_DETECT_EXTENSIONS=") + onoff(o.detect_extensions),
       "-DLABEILLE_FT_EXTRA_DEPS=" + list(o.extra_deps),
       "-DLABEILLE_FT_ENV=" + list(o.env),
@@ -312,12 +339,14 @@ void configure(const RunPaths& p, const std::vector<std::string>& defs, bool ver
 
 // A new run: everything that can be refused (interpreter, registry, selection) is checked
 // before the run directory is made, so a refused run leaves nothing behind.
-void start_run(const RunOptions& o, const RunPaths& p) {
+void start_run(RunOptions& o, const RunPaths& p) {
+  auto py = python_profile(o.target_python);
+  check_tsan(o, py);
+  scale_for_tsan(o);
   if (o.stall_threshold > 0 && o.stall_threshold >= o.timeout)
     std::cerr << fmt::format("labeille: warning: --stall-threshold {:g} is not below --timeout {:g}: a hung test will "
                              "be reported as a timeout, never as a deadlock\n",
                              o.stall_threshold, o.timeout);
-  auto py = python_profile(o.target_python);
   if (!fs::is_regular_file(o.registry_dir / "index.yaml"))
     throw Error(fmt::format("--registry-dir {}: no index.yaml (a labeille registry has index.yaml and packages/)",
                             o.registry_dir.string()));

@@ -17,7 +17,9 @@
 #include "labeille/core/time.hpp"
 #include "labeille/runner/classify.hpp"
 #include "labeille/runner/environment.hpp"
+#include "labeille/runner/output_scan.hpp"
 #include "labeille/runner/stress.hpp"
+#include "labeille/runner/tsan.hpp"
 
 namespace fs = std::filesystem;
 
@@ -31,6 +33,20 @@ std::string tag_value(std::string_view s) {
   std::replace(line.begin(), line.end(), '\n', ' ');
   std::replace(line.begin(), line.end(), '\r', ' ');
   return xml_escape(line);
+}
+
+// The reports TSAN wrote into the attempt directory join those seen on the streams. A
+// TSAN abort (it exits with exitcode=0, so only its message tells) turns a pass or a fail
+// into a crash whose signature is TSAN's message.
+void apply_tsan_logs(const TsanLogs& logs, AttemptRecord& r, Verdict& v) {
+  r.tsan_count += logs.count;
+  merge_tsan_reports(r.tsan, logs.reports, OutputScanner::kMaxDistinctTsan);
+  r.tsan_fatal = logs.fatal;
+  if (logs.fatal.empty() || (v.outcome != Outcome::Pass && v.outcome != Outcome::Fail)) return;
+  CrashInfo c;
+  c.fatal_error = logs.fatal;
+  c.signature = logs.fatal;
+  v = {Outcome::Crash, "ThreadSanitizer aborted: " + logs.fatal, std::move(c)};
 }
 
 }  // namespace
@@ -59,7 +75,11 @@ std::optional<Options> parse_options(int argc, char** argv) {
   app.add_option("--log-cap", o.log_cap, "Bytes kept per log file")->capture_default_str();
   std::vector<std::string> env;
   app.add_option("--env", env, "Extra KEY=VALUE for the command (repeatable, applied last)");
-  app.add_flag("--tsan", o.tsan, "Parse ThreadSanitizer reports");
+  app.add_flag("--tsan", o.tsan,
+               "ThreadSanitizer: TSAN_OPTIONS for the command (reports into the attempt directory, exit status "
+               "kept) and its reports in the record");
+  app.add_option("--tsan-suppressions", o.tsan_suppressions, "TSAN suppressions file (with --tsan)")
+      ->check(CLI::ExistingFile);
   app.add_flag("--skip-if-passed", o.skip_if_passed,
                "Stop-on-first-pass: skip (exit 77) when package+mode already passed");
   app.add_option("--until-bound", o.until_bound,
@@ -89,6 +109,8 @@ std::optional<Options> parse_options(int argc, char** argv) {
       throw Error(fmt::format("--env \"{}\": expected KEY=VALUE", kv), kUsageExitCode);
     o.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
+  if (!o.tsan_suppressions.empty() && !o.tsan)
+    throw Error("--tsan-suppressions needs --tsan", kUsageExitCode);
   if (o.shell.empty() == o.argv.empty())
     throw Error("give the command either with --shell \"COMMAND\" or after --", kUsageExitCode);
   if (!is_package_name(o.package))
@@ -227,6 +249,12 @@ int run_attempt(const Options& o, std::ostream& out) {
     in.stress_vars = std::move(se.vars);
     in.stress_addopts = std::move(se.pytest_addopts);
   }
+  const fs::path tsan_dir = dir / "tsan";
+  if (o.tsan) {
+    fs::create_directories(tsan_dir);
+    in.tsan_options = tsan_options(tsan_dir, o.tsan_suppressions);
+    r.tsan_log_dir = tsan_dir.string();
+  }
   auto base = current_environment();
   auto plan = build_environment(base, in);
   r.env_delta = plan.delta;
@@ -265,6 +293,7 @@ int run_attempt(const Options& o, std::ostream& out) {
   r.peak_rss_kb = res.peak_rss_kb;
   if (o.stress_threads > 0) r.stress = read_stress_output(dir / kStressOutFile, o.stress_threads, o.stress_repeat);
   auto v = classify(res.termination, res.fatal_error, res.crash_frames);
+  if (o.tsan) apply_tsan_logs(read_tsan_logs(tsan_dir), r, v);
   if (v.outcome == Outcome::Deadlock)
     v.detail = fmt::format("stalled: no output for {:.1f} s, {}", r.stall.last_output_age_s,
                            r.stall.cpu_state.empty() ? "not sampled" : r.stall.cpu_state);

@@ -60,6 +60,12 @@ EnvPlan build_environment(const std::map<std::string, std::string>& base, const 
   };
   if (!in.stress_addopts.empty()) add_pytest_opts(in.stress_addopts);
   if (!in.junit_path.empty()) add_pytest_opts("--junitxml=" + in.junit_path);
+  // Ours first: TSAN reads flags left to right, so a TSAN_OPTIONS the user gave wins.
+  if (!in.tsan_options.empty()) {
+    auto it = env.find("TSAN_OPTIONS");
+    env["TSAN_OPTIONS"] =
+        (it == env.end() || it->second.empty()) ? in.tsan_options : fmt::format("{} {}", in.tsan_options, it->second);
+  }
 
   EnvPlan plan;
   for (const auto& [k, v] : env) {

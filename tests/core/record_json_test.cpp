@@ -21,8 +21,17 @@ TEST(RecordJson, AttemptRoundTrips) {
   r.term_signal = 11;
   r.crash = CrashInfo{11, "SIGSEGV", "", {"File \"x.py\", line 3 in boom"}, "SIGSEGV|boom"};
   r.stall.cpu_state = "idle";
-  r.tsan = {{"data race", {"f", "g"}, "data race|f|g", 2}};
+  TsanReport race;
+  race.type = race.kind = "data race";
+  race.frames = {"f a.c:1", "g a.c:9"};
+  race.stacks = {race.frames, {"h b.c:2"}};
+  race.location = "a.c:1";
+  race.signature = "data race | f a.c:1 | h b.c:2";
+  race.count = 2;
+  r.tsan = {race};
   r.tsan_count = 2;
+  r.tsan_log_dir = "/r/foo/gil0.iter03.a002/tsan";
+  r.tsan_fatal = "ThreadSanitizer: ... Dying.";
   r.gil_enabled_at_exit = false;
   r.out.tail = std::string("bad\xff\0tail", 9);
   auto back = std::get<AttemptRecord>(parse_record(to_json(r), "mem"));
@@ -35,6 +44,12 @@ TEST(RecordJson, AttemptRoundTrips) {
   EXPECT_EQ(back.env_delta.at("PYTHONPATH"), "");
   ASSERT_EQ(back.tsan.size(), 1u);
   EXPECT_EQ(back.tsan[0].count, 2);
+  EXPECT_EQ(back.tsan[0].kind, "data race");
+  EXPECT_EQ(back.tsan[0].stacks, race.stacks);
+  EXPECT_EQ(back.tsan[0].location, "a.c:1");
+  EXPECT_EQ(back.tsan[0].signature, race.signature);
+  EXPECT_EQ(back.tsan_log_dir, r.tsan_log_dir);
+  EXPECT_EQ(back.tsan_fatal, r.tsan_fatal);
   EXPECT_EQ(back.gil_enabled_at_exit, false);
   EXPECT_EQ(back.out.tail, "bad\xEF\xBF\xBD\xE2\x90\x80tail");
   EXPECT_FALSE(back.stress);  // a plain attempt has no "stress" key

@@ -29,6 +29,7 @@ TEST(Driver, EveryRunOptionReachesTheModule) {
   o.compare_with_gil = true;
   o.stop_on_first_pass = true;
   o.tsan = true;
+  o.tsan_suppressions = {"/s/mine.supp", "/s/other.supp"};
   o.detect_extensions = false;
   o.extra_deps = {"trustme", "uvicorn"};
   o.env = {"PYTHONMALLOC=debug", "A=b"};
@@ -51,6 +52,7 @@ TEST(Driver, EveryRunOptionReachesTheModule) {
   EXPECT_TRUE(has("-DLABEILLE_FT_GIL_MODES=gil0;gil1"));
   EXPECT_TRUE(has("-DLABEILLE_FT_STOP_ON_FIRST_PASS=ON"));
   EXPECT_TRUE(has("-DLABEILLE_FT_TSAN=ON"));
+  EXPECT_TRUE(has("-DLABEILLE_FT_TSAN_SUPPRESSIONS=/s/mine.supp;/s/other.supp"));
   EXPECT_TRUE(has("-DLABEILLE_FT_DETECT_EXTENSIONS=OFF"));
   EXPECT_TRUE(has("-DLABEILLE_FT_EXTRA_DEPS=trustme;uvicorn"));
   EXPECT_TRUE(has("-DLABEILLE_FT_ENV=PYTHONMALLOC=debug;A=b"));
@@ -66,6 +68,27 @@ TEST(Driver, EveryRunOptionReachesTheModule) {
   EXPECT_TRUE(has("-DLABEILLE_FT_SETUP_TIMEOUT=300"));
   // The driver folds the run itself: the module's ft.fold is left out.
   EXPECT_TRUE(has("-DLABEILLE_FT_FOLD=OFF"));
+}
+
+TEST(Driver, TsanScalesOnlyTheDefaultTimeouts) {
+  RunOptions o;
+  scale_for_tsan(o);
+  EXPECT_EQ(o.timeout, 600);  // no --tsan: untouched
+  o.tsan = true;
+  scale_for_tsan(o);
+  EXPECT_EQ(o.timeout, 600 * kTsanSlowdown);
+  EXPECT_EQ(o.stall_threshold, 60 * kTsanSlowdown);
+  EXPECT_EQ(o.setup_timeout, 1800 * kTsanSlowdown);
+  RunOptions given;
+  given.tsan = true;
+  given.timeout = 90;
+  given.timeout_given = true;
+  given.setup_timeout = 120;
+  given.setup_timeout_given = true;
+  scale_for_tsan(given);
+  EXPECT_EQ(given.timeout, 90);  // what the user set stays
+  EXPECT_EQ(given.setup_timeout, 120);
+  EXPECT_EQ(given.stall_threshold, 60 * kTsanSlowdown);
 }
 
 // -n 0 (set-up and probe only) passes the option check and reaches the run, which then

@@ -2,6 +2,8 @@
 // spin, escape and get interrupted, with the provisioned free-threaded CPython.
 #include <csignal>
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
@@ -421,12 +423,48 @@ TEST(RunnerReal, ThreadSanitizerReportsFromARealRacyProgram) {
   auto res = run_runner(with(base_args(d), {"--tsan", "--", exe.string()}));
   auto r = only_record(d, "demo");
   EXPECT_TRUE(r.tsan_enabled);
-  EXPECT_GE(r.tsan_count, 1) << r.err.tail;
+  // exitcode=0: the races do not fail the run; log_path: the report is in a file of the
+  // attempt directory, not on stderr (where pytest's capture would swallow it).
+  EXPECT_EQ(r.outcome, Outcome::Pass) << r.detail;
+  EXPECT_EQ(r.err.tail.find("ThreadSanitizer"), std::string::npos) << r.err.tail;
+  ASSERT_FALSE(r.tsan_log_dir.empty());
+  EXPECT_TRUE(fs::exists(r.tsan_log_dir));
+  EXPECT_NE(r.env_delta["TSAN_OPTIONS"].find("log_path="), std::string::npos);
+  EXPECT_GE(r.tsan_count, 1);
   ASSERT_FALSE(r.tsan.empty());
   EXPECT_EQ(r.tsan[0].type, "data race");
+  EXPECT_EQ(r.tsan[0].kind, "data race");
+  ASSERT_EQ(r.tsan[0].stacks.size(), 2u);
   ASSERT_FALSE(r.tsan[0].frames.empty());
-  EXPECT_NE(r.tsan[0].frames[0].find("bump_counter"), std::string::npos);
+  EXPECT_NE(r.tsan[0].frames[0].find("bump_counter racy.c:"), std::string::npos);
+  EXPECT_NE(r.tsan[0].location.find("racy.c:"), std::string::npos);
+  EXPECT_NE(r.detail.find("ThreadSanitizer report"), std::string::npos) << r.detail;
   EXPECT_NE(res.out.find("tsan_reports"), std::string::npos);
+}
+
+TEST(RunnerReal, ThreadSanitizerSuppressionsAreApplied) {
+  auto d = scratch();
+  auto exe = fs::path(LABEILLE_FT_BINARY_DIR) / "tests" / "runner" / "racy_tsan";
+  auto supp = d / "suppressions.txt";
+  std::ofstream(supp) << "# the fixture's known race\nrace:bump_counter\n";
+  run_runner(with(base_args(d), {"--tsan", "--tsan-suppressions", supp.string(), "--", exe.string()}));
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.outcome, Outcome::Pass);
+  EXPECT_EQ(r.tsan_count, 0);
+  EXPECT_NE(r.env_delta["TSAN_OPTIONS"].find("suppressions='" + fs::absolute(supp).string() + "'"), std::string::npos);
+}
+
+TEST(RunnerReal, ThreadSanitizerGivingUpIsACrashWithItsMessage) {
+  auto d = scratch();
+  auto exe = fs::path(LABEILLE_FT_BINARY_DIR) / "tests" / "runner" / "tsan_fork_threads";
+  auto res = run_runner(with(base_args(d), {"--tsan", "--", exe.string()}));
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.exit_code, 0);  // TSAN's exitcode=0 hides it from the exit status ...
+  EXPECT_EQ(r.outcome, Outcome::Crash) << r.detail;  // ... not from the record
+  ASSERT_TRUE(r.crash);
+  EXPECT_NE(r.crash->signature.find("multi-threaded fork is not supported"), std::string::npos) << r.crash->signature;
+  EXPECT_EQ(r.tsan_fatal, r.crash->signature);
+  EXPECT_EQ(res.exit_code, 2);
 }
 
 }  // namespace labeille::test

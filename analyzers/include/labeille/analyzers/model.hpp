@@ -79,6 +79,18 @@ struct StressResult {
   std::string evidence;    // one line, shown by every view
 };
 
+// One distinct ThreadSanitizer race of a package over the whole run: the reports of every
+// run that share a signature (the kind and the top frame in the package's own code of
+// each of the two stacks).
+struct TsanRace {
+  std::string signature;  // "data race | bump_n _counter.c:8 | bump_n _counter.c:8"
+  std::string kind;       // data race, use after free, lock-order inversion, thread leak, ...
+  std::string location;   // "_counter.c:8"
+  std::vector<std::vector<std::string>> stacks;  // the two stacks, trimmed (as in the record)
+  int runs = 0;           // measured runs it was reported in
+  int reports = 0;        // reports over those runs
+};
+
 struct PackageResult {
   std::string package;
   std::string category;  // a Category name; unknown strings from other writers are kept
@@ -113,6 +125,7 @@ struct PackageResult {
   int iterations_allowed = 0;       // with skipped iterations: how many the run allowed
   std::string stop_reason;          // why the rest were skipped (--until-bound, stop-on-first-pass)
   std::optional<StressResult> stress;
+  std::vector<TsanRace> tsan_races;          // distinct races, most runs first
 };
 
 struct RunMeta {

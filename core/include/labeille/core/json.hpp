@@ -62,6 +62,8 @@ class Reader {
   bool boolean(std::string_view key, bool dflt = false) const;
   std::optional<bool> opt_bool(std::string_view key) const;
   std::vector<std::string> strings(std::string_view key) const;
+  // An array of arrays of strings (a TSAN report's stacks).
+  std::vector<std::vector<std::string>> string_lists(std::string_view key) const;
   // An object of counts ({"test id": 3}); names sanitized.
   std::map<std::string, int> counts(std::string_view key) const;
   // An object of strings ({"test id": "failed"}), in file order; names and values sanitized.

@@ -44,10 +44,18 @@ struct StallInfo {
 };
 
 struct TsanReport {
-  std::string type;                 // "data race", "lock-order-inversion (potential deadlock)", ...
-  std::vector<std::string> frames;  // top frames, normalized
+  std::string type;                 // as TSAN says: "data race", "heap-use-after-free", ...
+  std::string kind;                 // "data race", "use after free", "lock-order inversion", "thread leak", ...
+  std::vector<std::string> frames;  // the first stack (= stacks[0]), kept for older readers
+  // The two access stacks (one for a thread leak: where the thread was created), each
+  // trimmed to the frames in the package's own code ("bump_n _counter.c:8"); the
+  // interpreter's frames only when the race has none of the package's.
+  std::vector<std::vector<std::string>> stacks;
+  std::string location;             // "_counter.c:8": file:line of the first stack's top frame
+  // "data race | bump_n _counter.c:8 | bump_n _counter.c:8": the kind and the top frame of
+  // each stack (sorted), so the same race has the same signature whichever thread came first.
   std::string signature;
-  int count = 1;                    // identical reports in this attempt
+  int count = 1;                    // reports with this signature in this attempt
 };
 
 // A stress attempt (runner --stress-threads N --stress-repeat K): the suite ran through
@@ -112,6 +120,8 @@ struct AttemptRecord {
   bool tsan_enabled = false;
   int tsan_count = 0;               // reports seen (before dedup)
   std::vector<TsanReport> tsan;     // deduplicated by signature
+  std::string tsan_log_dir;         // where TSAN wrote one report.<pid> per process ("" without --tsan)
+  std::string tsan_fatal;           // TSAN's own abort message, if it gave up ("" if not)
 
   std::optional<bool> gil_enabled_at_exit;  // from the startup hook; any process true -> true
 

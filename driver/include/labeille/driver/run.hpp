@@ -36,6 +36,8 @@ struct RunOptions {
   bool stop_on_first_pass = false;
   bool detect_extensions = true;
   bool tsan = false;
+  std::vector<std::string> tsan_suppressions;  // --tsan-suppressions FILE (repeatable)
+  bool timeout_given = false, setup_timeout_given = false, stall_threshold_given = false;  // set on the command line
   bool check_stability = false;
   std::vector<std::string> extra_deps;
   std::string installer;  // "uv" | "pip" | "": the module's default (uv when found)
@@ -54,6 +56,12 @@ struct RunOptions {
 };
 
 int run(RunOptions opts);
+
+// How much slower a suite runs on a ThreadSanitizer build (docs/run.md has the
+// measurement): under --tsan, the default --timeout and --stall-threshold are multiplied
+// by it unless given on the command line.
+inline constexpr int kTsanSlowdown = 10;
+void scale_for_tsan(RunOptions& o);
 
 // Registers `run` under `ft`.
 void add_commands(CLI::App& ft);

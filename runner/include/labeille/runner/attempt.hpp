@@ -35,6 +35,7 @@ struct Options {
   std::uint64_t log_cap = 64ull << 20;
   std::vector<std::pair<std::string, std::string>> env;
   bool tsan = false;
+  std::string tsan_suppressions;   // --tsan-suppressions FILE
   bool skip_if_passed = false;
   double until_bound = 0;          // --until-bound R (0: off)
   int stress_threads = 0;          // > 0: a stress attempt (stress.hpp)

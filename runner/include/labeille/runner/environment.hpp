@@ -2,7 +2,8 @@
 // venv bin first on PATH and VIRTUAL_ENV; PYTHON_GIL = 0 | 1 | removed;
 // PYTHONFAULTHANDLER=1; PYTHONHOME and PYTHONPATH removed (they would point the venv's
 // interpreter at another installation); LABEILLE_FT_* identifiers and the hook dir;
-// PYTEST_ADDOPTS extended with --junitxml=<attempt>/junit.xml; the user's --env last.
+// PYTEST_ADDOPTS extended with --junitxml=<attempt>/junit.xml; the user's --env last;
+// with --tsan, TSAN_OPTIONS = ours followed by the inherited or --env one (tsan.hpp).
 #pragma once
 
 #include <map>
@@ -20,6 +21,7 @@ struct EnvInputs {
   int iteration = 1, attempt = 1;
   std::string hook_dir;
   std::string junit_path;
+  std::string tsan_options;          // "" = leave TSAN_OPTIONS alone; else ours, then any given one
   std::vector<std::pair<std::string, std::string>> user;  // --env, in order
   // Stress attempts (stress.hpp): set after the user's --env (PYTHONPATH: ahead of the
   // user's), and more PYTEST_ADDOPTS.
