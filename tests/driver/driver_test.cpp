@@ -20,7 +20,9 @@ TEST(Driver, ProgressLine) {
   EXPECT_EQ(progress_line(1, 100, 60, {}, 4), "[....] 1/100 ETA 1h39m");
 }
 
-TEST(Driver, EveryRunOptionReachesTheModule) {
+// How the options become -D strings; what each one then does to the generated tests is
+// driver_module_test's business.
+TEST(Driver, EveryRunOptionBecomesADefinition) {
   RunOptions o;
   o.target_python = "/py/python3.13t";
   o.iterations = 7;
