@@ -20,43 +20,8 @@ TEST(Driver, ProgressLine) {
   EXPECT_EQ(progress_line(1, 100, 60, {}, 4), "[....] 1/100 ETA 1h39m");
 }
 
-// How the options become -D strings; what each one then does to the generated tests is
-// driver_module_test's business.
-TEST(Driver, EveryRunOptionBecomesADefinition) {
-  RunOptions o;
-  o.target_python = "/py/python3.13t";
-  o.iterations = 7;
-  o.timeout = 90;
-  o.stall_threshold = 12.5;
-  o.compare_with_gil = true;
-  o.stop_on_first_pass = true;
-  o.tsan = true;
-  o.detect_extensions = false;
-  o.extra_deps = {"trustme", "uvicorn"};
-  o.env = {"PYTHONMALLOC=debug", "A=b"};
-  o.test_command_suffix = "--tb=short";
-  o.test_command_override = "python -m pytest tests/";
-  o.parallel_threads = 4;
-  o.repos_dir = "/w/repos";
-  o.venvs_dir = "/w/venvs";
-  auto d = cmake_definitions(o, "/r/ft_1");
-  auto has = [&](const std::string& s) { return std::find(d.begin(), d.end(), s) != d.end(); };
-  EXPECT_TRUE(has("-DLABEILLE_FT_TARGET_PYTHON=/py/python3.13t"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_ITERATIONS=7"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_TIMEOUT=90"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_STALL_THRESHOLD=12.5"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_GIL_MODES=gil0;gil1"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_STOP_ON_FIRST_PASS=ON"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_TSAN=ON"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_DETECT_EXTENSIONS=OFF"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_EXTRA_DEPS=trustme;uvicorn"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_ENV=PYTHONMALLOC=debug;A=b"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_TEST_COMMAND_SUFFIX=--tb=short"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_TEST_COMMAND_OVERRIDE=python -m pytest tests/"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_PARALLEL_THREADS=4"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_RECORDS_DIR=/r/ft_1/records"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_REPOS_DIR=/w/repos"));
-}
+// What each `ft run` option does to the generated tests: driver_module_test (a real
+// configure of the module, label real).
 
 // -n 0 (set-up and probe only) passes the option check and reaches the run, which then
 // refuses the interpreter; -n -1 is a usage error before anything runs.
