@@ -37,19 +37,19 @@ AttemptRecord sample_record(int iteration) {
   r.test_name = fmt::format("ft.urllib3.gil0.iter{:02d}", iteration);
   r.attempt_id = fmt::format("host:4242:1764046800123:gil0.iter{:02d}.a001", iteration);
   r.command = {"/bin/sh", "-c", "python -m pytest -x"};
-  r.cwd = "/work/repos/urllib3";
-  r.venv = "/work/venvs/urllib3";
+  r.cwd = "/home/ci/ft-work/repos/urllib3";
+  r.venv = "/home/ci/ft-work/venvs/urllib3";
   r.outcome = iteration % 3 == 0 ? Outcome::Crash : Outcome::Pass;
   r.detail = "exit 0";
   r.duration_s = 12.5;
   r.start_time = "2026-11-25T05:00:00.123Z";
   r.end_time = "2026-11-25T05:00:12.623Z";
   r.host = "host";
-  r.env_delta = {{"PYTHON_GIL", "0"}, {"PYTEST_ADDOPTS", "--junitxml=/work/records/junit.xml"}};
+  r.env_delta = {{"PYTHON_GIL", "0"}, {"PYTEST_ADDOPTS", "--junitxml=/home/ci/ft-work/records/junit.xml"}};
   std::string line = "test/test_poolmanager.py::TestPoolManager::test_many_urls PASSED                 [ 42%]\n";
   while (r.out.tail.size() < 64 * 1024) r.out.tail += line;
   r.err.tail = "Fatal Python error: Segmentation fault\n\nCurrent thread 0x00007f (most recent call first):\n"
-               "  File \"/work/repos/urllib3/src/urllib3/pool.py\", line 12 in _get_conn\n";
+               "  File \"/home/ci/ft-work/repos/urllib3/src/urllib3/pool.py\", line 12 in _get_conn\n";
   r.out.bytes = r.out.tail.size();
   if (r.outcome == Outcome::Crash)
     r.crash = CrashInfo{11, "SIGSEGV", "Fatal Python error: Segmentation fault", {"pool.py:12 _get_conn"},

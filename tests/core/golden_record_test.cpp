@@ -51,8 +51,8 @@ TEST(GoldenRecord, AttemptReadsFieldByField) {
   EXPECT_EQ(r.attempt, 2);
   EXPECT_EQ(r.command, (std::vector<std::string>{"/bin/sh", "-c", "python -m pytest -x"}));
   EXPECT_TRUE(r.shell);
-  EXPECT_EQ(r.cwd, "/work/repos/urllib3");
-  EXPECT_EQ(r.venv, "/work/venvs/urllib3");
+  EXPECT_EQ(r.cwd, "/home/ci/ft-work/repos/urllib3");
+  EXPECT_EQ(r.venv, "/home/ci/ft-work/venvs/urllib3");
   EXPECT_EQ(r.env_delta.at("PYTHON_GIL"), "0");
   EXPECT_EQ(r.env_delta.at("PYTHONPATH"), "");
   EXPECT_EQ(r.start_time, "2025-11-25T05:00:00.123Z");
@@ -81,9 +81,9 @@ TEST(GoldenRecord, AttemptReadsFieldByField) {
   EXPECT_EQ(r.gil_enabled_at_exit, false);
   EXPECT_EQ(r.out.bytes, 70000u);
   EXPECT_EQ(r.out.tail, "collected 412 items\n");
-  EXPECT_EQ(r.err.log_path, "/work/records/urllib3/gil0.iter03.a002/stderr.log");
+  EXPECT_EQ(r.err.log_path, "/home/ci/ft-work/records/urllib3/gil0.iter03.a002/stderr.log");
   EXPECT_EQ(r.last_output_line, "Fatal Python error: Segmentation fault");
-  EXPECT_EQ(r.junit_path, "/work/records/urllib3/gil0.iter03.a002/junit.xml");
+  EXPECT_EQ(r.junit_path, "/home/ci/ft-work/records/urllib3/gil0.iter03.a002/junit.xml");
   EXPECT_EQ(r.peak_rss_kb, 51200);
   EXPECT_EQ(r.host, "ci-7");
   EXPECT_EQ(r.runner_version, "0.1.0");
