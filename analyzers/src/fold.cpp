@@ -10,7 +10,6 @@
 #include <cstring>
 #include <map>
 #include <unordered_set>
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
@@ -174,12 +173,41 @@ struct TestName {
   int iteration = 0;
   std::string canonical;
 };
+// Parsed by hand, not with std::regex: libstdc++'s regex recurses once per character and
+// a hostile CTest file with a long test name overflowed the stack (found by tests/fuzz).
+bool is_word(std::string_view s) {  // [A-Za-z0-9_-]+
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+// A small whole number written in digits only ("007"), or nullopt.
+std::optional<int> small_number(std::string_view s) {
+  if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return std::stoi(std::string(s));
+}
+
 std::optional<TestName> parse_test_name(const std::string& name) {
-  static const std::regex iter(R"(^.*?(ft\.(.+)\.([A-Za-z0-9_-]+)\.iter(\d+))$)");
-  static const std::regex other(R"(^.*?(ft\.(.+)\.(setup|probe))$)");
-  std::smatch m;
-  if (std::regex_match(name, m, iter)) return TestName{m[2], m[3], std::stoi(m[4]), m[1]};
-  if (std::regex_match(name, m, other)) return TestName{m[2], m[3], 0, m[1]};
+  // [<prefix>]ft.<pkg>.<mode>.iter<NN> or [<prefix>]ft.<pkg>.{setup,probe}: the suffix
+  // fixes <mode> and <NN> (or the kind); the test name proper starts at the first "ft."
+  // that leaves a non-empty <pkg> (what TEST_PREFIX put before it is dropped).
+  std::string_view n(name);
+  auto named = [&](std::size_t end_of_pkg, std::string kind, int iteration) -> std::optional<TestName> {
+    for (auto p = n.find("ft."); p != std::string_view::npos && p + 3 < end_of_pkg; p = n.find("ft.", p + 1))
+      return TestName{std::string(n.substr(p + 3, end_of_pkg - p - 3)), std::move(kind), iteration,
+                      std::string(n.substr(p))};
+    return std::nullopt;
+  };
+  if (auto it = n.rfind(".iter"); it != std::string_view::npos) {
+    auto number = small_number(n.substr(it + 5));
+    auto head = n.substr(0, it);
+    auto dot = head.rfind('.');
+    if (number && dot != std::string_view::npos && is_word(head.substr(dot + 1)))
+      if (auto t = named(dot, std::string(head.substr(dot + 1)), *number)) return t;
+  }
+  for (std::string_view kind : {"setup", "probe"})
+    if (n.size() > kind.size() + 1 && n.substr(n.size() - kind.size()) == kind && n[n.size() - kind.size() - 1] == '.')
+      if (auto t = named(n.size() - kind.size() - 1, std::string(kind), 0)) return t;
   return std::nullopt;
 }
 
@@ -193,10 +221,13 @@ std::string canonical_test_name(const std::string& name) {
 
 // An attempt directory "<mode>.iter<NN>.a<NNN>" of package pkg -> (CTest test name, NNN).
 std::optional<std::pair<std::string, int>> attempt_dir_test(const std::string& pkg, const std::string& dir) {
-  static const std::regex re(R"(^([A-Za-z0-9_-]+)\.iter(\d+)\.a(\d+)$)");
-  std::smatch m;
-  if (!std::regex_match(dir, m, re)) return std::nullopt;
-  return std::pair{fmt::format("ft.{}.{}.iter{}", pkg, m[1].str(), m[2].str()), std::stoi(m[3])};
+  auto parts = split_list(dir, '.');
+  if (parts.size() != 3 || !is_word(parts[0]) || parts[1].rfind("iter", 0) != 0 || parts[2].rfind("a", 0) != 0)
+    return std::nullopt;
+  auto iteration = small_number(std::string_view(parts[1]).substr(4));
+  auto attempt = small_number(std::string_view(parts[2]).substr(1));
+  if (!iteration || !attempt) return std::nullopt;
+  return std::pair{fmt::format("ft.{}.{}.{}", pkg, parts[0], parts[1]), *attempt};
 }
 
 // Test.xml names a run CTest killed on its TIMEOUT ("Exit Code: Timeout"); the JUnit

@@ -23,7 +23,9 @@ run with ``-D``:
 ``LABEILLE_FT_TARGET_PYTHON``
   The free-threaded interpreter (required). Checked: it must be built with
   ``--disable-gil`` (``Py_GIL_DISABLED=1``), else a ``FATAL_ERROR`` says how to get one.
-``LABEILLE_FT_ITERATIONS`` (10), ``LABEILLE_FT_TIMEOUT`` (600 s),
+``LABEILLE_FT_ITERATIONS`` (10), ``LABEILLE_FT_TIMEOUT`` (600 s, per test run),
+``LABEILLE_FT_SETUP_TIMEOUT`` (1800 s, per set-up step: clone, download, install, extra
+dependencies; also the import probe's limit),
 ``LABEILLE_FT_STALL_THRESHOLD`` (60 s), ``LABEILLE_FT_GIL_MODES`` (``gil0``; add
 ``gil1`` to compare with the GIL), ``LABEILLE_FT_STOP_ON_FIRST_PASS`` (OFF),
 ``LABEILLE_FT_TSAN`` (OFF), ``LABEILLE_FT_DETECT_EXTENSIONS`` (ON),
@@ -36,6 +38,8 @@ set: ``LABEILLE_FT_RECORDS_DIR`` (``records``), ``LABEILLE_FT_REPOS_DIR``
 (``repos``), ``LABEILLE_FT_VENVS_DIR`` (``venvs``), ``LABEILLE_FT_RESULTS_DIR``
 (``results``).
 ``LABEILLE_FT_RUN_ID`` (``ft_ctest``): the fold writes ``<results>/<run id>``;
+``LABEILLE_FT_FOLD`` (ON): OFF leaves out the ``ft.fold`` test (``labeille ft run``
+folds the run itself, once);
 ``LABEILLE_FT_INSTALL_FROM`` (``source``) and ``LABEILLE_FT_CLI_ARGS`` (list) only go
 into ``ft_meta.json`` (``labeille ft run`` records its own command line there).
 ``LABEILLE_FT_SHARD_COUNT`` (0: no shards) and ``LABEILLE_FT_SHARD_INDEX``: each
@@ -58,7 +62,7 @@ Commands
         [TEST_COMMAND_SUFFIX <text>] [TEST_COMMAND_OVERRIDE <shell command>]
         [USES_XDIST]                           # adds -p no:xdist
         [ITERATIONS <n>] [GIL_MODES gil0 [gil1]]
-        [STALL_THRESHOLD <s>] [TIMEOUT <s>]
+        [STALL_THRESHOLD <s>] [TIMEOUT <s>] [SETUP_TIMEOUT <s>]
         [EXTRA_DEPS <req>...] [ENV <KEY=VALUE>...]
         [TSAN] [STOP_ON_FIRST_PASS] [DETECT_EXTENSIONS <ON|OFF>]
         [PARALLEL_THREADS <n>] [LABELS <label>...] [NO_RESOURCE_LOCK]
@@ -154,7 +158,8 @@ Commands
     labeille_ft_check_python(<python> [<version_var>])
 
   Stops the configure with a ``FATAL_ERROR`` saying how to get a free-threaded
-  interpreter unless ``<python>`` exists and is a free-threaded build;
+  interpreter unless ``<python>`` exists and is a free-threaded build with the GIL off at
+  start-up (``LabeilleFTPython.py``, the check `labeille ft run` applies too);
   ``<version_var>`` receives its ``X.Y``. The answer is cached per interpreter path.
   Both commands call it on ``LABEILLE_FT_TARGET_PYTHON``; call it yourself to fail early.
 
@@ -187,10 +192,11 @@ cmake_policy(VERSION 3.25)
 # serves a find_package() project and an add_subdirectory() one whose tools are not built
 # at configure time.
 set(_LABEILLE_FT_MODULE_FILE "${CMAKE_CURRENT_LIST_FILE}")
+set(_LABEILLE_FT_PYTHON_CHECK "${CMAKE_CURRENT_LIST_DIR}/LabeilleFTPython.py")
 set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_FIRST_PASS TSAN
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
-    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX)
+    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX FOLD SETUP_TIMEOUT)
 
 # <out> = <text> as a CMake bracket argument no content can close early.
 function(_labeille_ft_quote out text)
@@ -213,7 +219,7 @@ endfunction()
 # labeille_ft_add_package's keywords (labeille_ft_add_registry passes them through).
 set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK)
 set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
-    TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT
+    TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT
     DETECT_EXTENSIONS PARALLEL_THREADS TARGET_PYTHON TEST_PREFIX TEST_LIST)
 set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS PROPERTIES)
 
@@ -244,6 +250,8 @@ macro(_labeille_ft_defaults)
   _labeille_ft_default(LABEILLE_FT_SHARD_INDEX 0)
   _labeille_ft_default(LABEILLE_FT_ONLY_SHARD OFF)
   _labeille_ft_default(LABEILLE_FT_RUN_ID ft_ctest)
+  _labeille_ft_default(LABEILLE_FT_FOLD ON)
+  _labeille_ft_default(LABEILLE_FT_SETUP_TIMEOUT 1800)
   _labeille_ft_default(LABEILLE_FT_WORK_DIR "${CMAKE_BINARY_DIR}/labeille-ft")
   foreach(_lft_d IN ITEMS RECORDS REPOS VENVS RESULTS)
     string(TOLOWER "${_lft_d}" _lft_sub)
@@ -252,7 +260,9 @@ macro(_labeille_ft_defaults)
 endmacro()
 
 #[[ labeille_ft_check_python(<python> [<version_var>]) — FATAL_ERROR unless <python> is a
-    free-threaded build; <version_var> receives its X.Y. Cached per interpreter path. ]]
+    free-threaded build with the GIL off at start-up; <version_var> receives its X.Y.
+    Cached per interpreter path. The rule is LabeilleFTPython.py's, the same file
+    `labeille ft run` applies. ]]
 function(labeille_ft_check_python python)
   string(MAKE_C_IDENTIFIER "${python}" _id)
   if(NOT DEFINED CACHE{_LABEILLE_FT_PY_${_id}})
@@ -263,16 +273,32 @@ function(labeille_ft_check_python python)
                           "CPython; scripts/setup.sh builds one (CPython 3.13 --disable-gil).")
     endif()
     execute_process(
-      COMMAND "${python}" -c "import sys, sysconfig; print(sysconfig.get_config_var('Py_GIL_DISABLED'), '%d.%d' % sys.version_info[:2])"
+      COMMAND "${CMAKE_COMMAND}" -E env --unset=PYTHON_GIL "${python}" "${_LABEILLE_FT_PYTHON_CHECK}"
       RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err OUTPUT_STRIP_TRAILING_WHITESPACE)
-    if(NOT _rc EQUAL 0 OR NOT _out MATCHES "^1 ([0-9]+\\.[0-9]+)$")
-      message(FATAL_ERROR "LabeilleFT: the target interpreter is not a free-threaded build:\n"
-                          "  Path: ${python}\n"
-                          "  Py_GIL_DISABLED, version: ${_out}${_err}\n"
-                          "labeille ft needs CPython built with ./configure --disable-gil "
-                          "(Py_GIL_DISABLED=1, e.g. python3.13t); scripts/setup.sh builds one.")
+    set(_ft OFF)
+    set(_why "${_out}${_err}")
+    if(_rc EQUAL 0)
+      string(JSON _ft ERROR_VARIABLE _jerr GET "${_out}" free_threaded)
+      string(JSON _xy ERROR_VARIABLE _jerr2 GET "${_out}" version_xy)
+      string(JSON _built ERROR_VARIABLE _jerr3 GET "${_out}" py_gil_disabled)
+      string(JSON _at_start ERROR_VARIABLE _jerr4 GET "${_out}" gil_enabled_at_start)
+      if(_jerr OR _jerr2 OR _jerr3 OR _jerr4)
+        set(_ft OFF)
+      else()
+        set(_why "Python ${_xy}, Py_GIL_DISABLED: ${_built}, GIL enabled at start-up: ${_at_start}")
+      endif()
     endif()
-    set(_LABEILLE_FT_PY_${_id} "${CMAKE_MATCH_1}" CACHE INTERNAL "")
+    if(NOT _ft)
+      message(FATAL_ERROR "LabeilleFT: the target interpreter is not a free-threaded build with the GIL "
+                          "off by default:\n"
+                          "  Path: ${python}\n"
+                          "  ${_why}\n"
+                          "labeille ft needs CPython built with ./configure --disable-gil "
+                          "(Py_GIL_DISABLED=1, e.g. python3.13t) whose sys._is_gil_enabled() is False "
+                          "at start-up; scripts/setup.sh builds one.")
+    endif()
+    set(_LABEILLE_FT_PY_${_id} "${_xy}" CACHE INTERNAL "")
+    set(_LABEILLE_FT_PYPROFILE_${_id} "${_out}" CACHE INTERNAL "")
   endif()
   if(ARGC GREATER 1)
     set(${ARGV1} "${_LABEILLE_FT_PY_${_id}}" PARENT_SCOPE)
@@ -350,15 +376,19 @@ function(_labeille_ft_write_meta file)
   set(_m "{}")
   _labeille_ft_json_str(_m "${_m}" run_id "${LABEILLE_FT_RUN_ID}")
   _labeille_ft_json_str(_m "${_m}" timestamp "${_now}")
-  string(JSON _m SET "${_m}" python_profile "{}")
-  _labeille_ft_json_str(_m "${_m}" python_profile path "${LABEILLE_FT_TARGET_PYTHON}")
-  _labeille_ft_json_str(_m "${_m}" python_profile version "${LABEILLE_FT_PYTHON_VERSION}")
-  string(JSON _m SET "${_m}" python_profile gil_disabled true)
+  # The interpreter check's own answer, as `labeille ft run` records it.
+  string(MAKE_C_IDENTIFIER "${LABEILLE_FT_TARGET_PYTHON}" _id)
+  set(_profile "${_LABEILLE_FT_PYPROFILE_${_id}}")
+  if(NOT _profile)
+    set(_profile "{}")
+  endif()
+  string(JSON _m SET "${_m}" python_profile "${_profile}")
   string(JSON _m SET "${_m}" config "{}")
   _labeille_ft_json_str(_m "${_m}" config target_python "${LABEILLE_FT_TARGET_PYTHON}")
   string(JSON _m SET "${_m}" config iterations "${LABEILLE_FT_ITERATIONS}")
   string(JSON _m SET "${_m}" config timeout "${LABEILLE_FT_TIMEOUT}")
   string(JSON _m SET "${_m}" config stall_threshold "${LABEILLE_FT_STALL_THRESHOLD}")
+  string(JSON _m SET "${_m}" config setup_timeout "${LABEILLE_FT_SETUP_TIMEOUT}")
   string(JSON _m SET "${_m}" config parallel_threads "${LABEILLE_FT_PARALLEL_THREADS}")
   set(_gil1 false)
   if("gil1" IN_LIST LABEILLE_FT_GIL_MODES)
@@ -396,16 +426,16 @@ function(_labeille_ft_write_meta file)
   file(WRITE "${file}" "${_m}\n")
 endfunction()
 
-# string(JSON SET) takes JSON text; this sets a JSON string (escaped by a round trip
-# through a one-element array, so quotes and backslashes in paths stay valid JSON).
+# string(JSON SET) takes JSON text; this sets a JSON string. CMake's JSON writer escapes
+# member names (quotes, backslashes, every control character), so the value goes in as
+# the name of a one-member object and comes back out as a JSON string literal.
 function(_labeille_ft_json_str out json)
   list(POP_BACK ARGN _value)
-  string(JSON _arr SET "[]" 0 "\"\"")
-  string(REPLACE "\\" "\\\\" _esc "${_value}")
-  string(REPLACE "\"" "\\\"" _esc "${_esc}")
-  string(REPLACE "\n" "\\n" _esc "${_esc}")
-  string(REPLACE "\t" "\\t" _esc "${_esc}")
-  string(JSON _r SET "${json}" ${ARGN} "\"${_esc}\"")
+  string(JSON _obj SET "{}" "${_value}" 0)
+  if(NOT _obj MATCHES "^{[ \n]*(\".*\") : 0[ \n]*}$")
+    message(FATAL_ERROR "LabeilleFT: cannot encode \"${_value}\" as JSON")
+  endif()
+  string(JSON _r SET "${json}" ${ARGN} "${CMAKE_MATCH_1}")
   set(${out} "${_r}" PARENT_SCOPE)
 endfunction()
 
@@ -433,11 +463,12 @@ set_property(GLOBAL PROPERTY _LFT_FIXTURES \"\")
 set_property(GLOBAL PROPERTY _LFT_SHARDS \"\")
 include(${_packages})
 ${_stanzas}
-# ft.fold: FIXTURES_CLEANUP of every package, so any ctest -L ft ends with results on disk.
+# ft.fold: FIXTURES_CLEANUP of every package, so any ctest -L ft ends with results on disk
+# (unless LABEILLE_FT_FOLD is OFF: `labeille ft run` folds the run itself, once).
 get_property(_lft_fixtures GLOBAL PROPERTY _LFT_FIXTURES)
 get_property(_lft_shards GLOBAL PROPERTY _LFT_SHARDS)
 block()
-${_snapshot}  if(_lft_fixtures)
+${_snapshot}  if(_lft_fixtures AND LABEILLE_FT_FOLD)
     add_test(ft.fold \"\${_LFT_LABEILLE}\" ft fold --output \"\${LABEILLE_FT_RESULTS_DIR}/\${LABEILLE_FT_RUN_ID}\"
              --meta ${_meta} \"\${LABEILLE_FT_RECORDS_DIR}\")
     set_tests_properties(ft.fold PROPERTIES FIXTURES_CLEANUP \"\${_lft_fixtures}\"
@@ -542,8 +573,8 @@ macro(_labeille_ft_validate_package)
   if(DEFINED arg_TARGET_PYTHON)
     set(LABEILLE_FT_TARGET_PYTHON "${arg_TARGET_PYTHON}")
   endif()
-  foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT GIL_MODES DETECT_EXTENSIONS PARALLEL_THREADS
-                      TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE TEST_PREFIX)
+  foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT GIL_MODES DETECT_EXTENSIONS
+                      PARALLEL_THREADS TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE TEST_PREFIX)
     if(NOT DEFINED arg_${_k} AND DEFINED LABEILLE_FT_${_k})
       set(arg_${_k} "${LABEILLE_FT_${_k}}")
     endif()
@@ -555,7 +586,7 @@ macro(_labeille_ft_validate_package)
   endforeach()
   set(arg_EXTRA_DEPS ${LABEILLE_FT_EXTRA_DEPS} ${arg_EXTRA_DEPS})
   set(arg_ENV ${LABEILLE_FT_ENV} ${arg_ENV})
-  foreach(_k IN ITEMS ITERATIONS TIMEOUT PARALLEL_THREADS)
+  foreach(_k IN ITEMS ITERATIONS TIMEOUT SETUP_TIMEOUT PARALLEL_THREADS)
     if(NOT arg_${_k} MATCHES "^[0-9]+$")
       message(FATAL_ERROR "${_fn}(${name}): ${_k} must be a non-negative integer, got \"${arg_${_k}}\"")
     endif()
@@ -599,7 +630,7 @@ macro(_labeille_ft_render_setup)
   set(_cmd "")
   foreach(_a IN ITEMS prepare --record-dir "${_records}" --package "${name}"
                       --python "${LABEILLE_FT_TARGET_PYTHON}" --repos-dir "${_repos}" --venvs-dir "${_venvs}"
-                      --timeout "${arg_TIMEOUT}")
+                      --timeout "${arg_SETUP_TIMEOUT}")
     _labeille_ft_arg(_cmd "${_a}")
   endforeach()
   if(arg_GIT)
@@ -637,8 +668,10 @@ macro(_labeille_ft_render_setup)
     _labeille_ft_arg(_cmd --extra-deps)
     _labeille_ft_arg(_cmd "${_deps}")
   endif()
-  # git and pip get several times the per-step timeout: a slow index is not the package's fault.
-  math(EXPR _setup_timeout "${arg_TIMEOUT} * 3 + 60")
+  # The set-up has its own limit per step (SETUP_TIMEOUT), never the test run's TIMEOUT: a
+  # short test timeout must not turn a slow build into an install_failure. CTest's limit
+  # covers the steps (fetch, install, extra deps) plus a margin.
+  math(EXPR _setup_timeout "${arg_SETUP_TIMEOUT} * 3 + 60")
   string(APPEND _code
     "add_test([=[${_prefix}.setup]=] \"\${_LFT_SETUP}\"${_cmd})\n"
     "set_tests_properties([=[${_prefix}.setup]=] PROPERTIES FIXTURES_SETUP [=[${_fixture}]=] "
@@ -650,7 +683,7 @@ endmacro()
 macro(_labeille_ft_render_probe)
   set(_cmd "")
   foreach(_a IN ITEMS probe --record-dir "${_records}" --package "${name}"
-                      --repos-dir "${_repos}" --venvs-dir "${_venvs}" --timeout "${arg_TIMEOUT}")
+                      --repos-dir "${_repos}" --venvs-dir "${_venvs}" --timeout "${arg_SETUP_TIMEOUT}")
     _labeille_ft_arg(_cmd "${_a}")
   endforeach()
   if(DEFINED arg_IMPORT_NAME)
@@ -660,7 +693,7 @@ macro(_labeille_ft_render_probe)
   if(NOT arg_DETECT_EXTENSIONS)
     _labeille_ft_arg(_cmd --no-detect-extensions)
   endif()
-  math(EXPR _probe_timeout "${arg_TIMEOUT} + 60")
+  math(EXPR _probe_timeout "${arg_SETUP_TIMEOUT} + 60")
   string(APPEND _code
     "add_test([=[${_prefix}.probe]=] \"\${_LFT_SETUP}\"${_cmd})\n"
     "set_tests_properties([=[${_prefix}.probe]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "

@@ -91,7 +91,8 @@ RunOptions base_options() {
 TEST(DriverOptions, DefaultsGiveTheDefaultTests) {
   ASSERT_STRNE(LABEILLE_FT_TEST_PYTHON, "") << "LABEILLE_FT_TEST_PYTHON not set (run scripts/test.sh)";
   auto tests = generate(base_options(), "defaults");
-  EXPECT_EQ(tests.size(), 5u) << "setup, probe, 2 iterations with the GIL off, ft.fold";
+  EXPECT_EQ(tests.size(), 4u) << "setup, probe, 2 iterations with the GIL off";
+  EXPECT_EQ(tests.count("ft.fold"), 0u) << "the driver folds the run itself, once";
   const auto& it = tests["ft.p.gil0.iter02"];
   EXPECT_TRUE(it.has("--timeout", "600"));
   EXPECT_TRUE(it.has("--stall-threshold", "60"));
@@ -118,8 +119,9 @@ TEST(DriverOptions, EveryRunOptionChangesTheTests) {
   o.env = {"PYTHONMALLOC=debug", "A=b"};
   o.test_command_suffix = "--tb=short";
   o.parallel_threads = 4;
+  o.setup_timeout = 300;
   auto tests = generate(o, "all");
-  EXPECT_EQ(tests.size(), 17u) << "setup, probe, 7 iterations in each GIL mode, ft.fold";
+  EXPECT_EQ(tests.size(), 16u) << "setup, probe, 7 iterations in each GIL mode";
   const auto& it = tests["ft.p.gil1.iter07"];
   EXPECT_TRUE(it.has("--gil", "1"));                    // --compare-with-gil
   EXPECT_TRUE(it.has("--timeout", "90"));               // --timeout
@@ -135,6 +137,8 @@ TEST(DriverOptions, EveryRunOptionChangesTheTests) {
   EXPECT_TRUE(tests["ft.p.probe"].has("--no-detect-extensions"));  // --no-detect-extensions
   EXPECT_TRUE(tests["ft.p.setup"].has("--extra-deps", "trustme,uvicorn,pytest-run-parallel"));
   EXPECT_TRUE(tests["ft.p.setup"].has("--venvs-dir", "/w/venvs"));
+  EXPECT_TRUE(tests["ft.p.setup"].has("--timeout", "300"));  // --setup-timeout, not --timeout
+  EXPECT_EQ(tests["ft.p.setup"].properties.at("TIMEOUT"), "960");
 
   o.test_command_override = "python -m pytest tests/";
   auto overridden = generate(o, "override");
