@@ -70,6 +70,9 @@ std::optional<Options> parse_options(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--grace", o.grace_s, "Seconds between SIGTERM and SIGKILL")->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--stall-sample", o.sample_s,
+                 "Seconds the tree's CPU is sampled (and stacks dumped) before a stall is ended")
+      ->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--drain", o.drain_s, "Seconds to wait for output after the main process exits")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--log-cap", o.log_cap, "Bytes kept per log file")->capture_default_str();
@@ -266,6 +269,7 @@ int run_attempt(const Options& o, std::ostream& out) {
   spec.watchdog.stall_threshold_s = o.stall_threshold_s;
   spec.watchdog.timeout_s = o.timeout_s;
   spec.watchdog.grace_s = o.grace_s;
+  spec.watchdog.sample_s = o.sample_s;
   spec.drain_s = o.drain_s;
   spec.stdout_log = dir / attempt_files::kStdout;
   spec.stderr_log = dir / attempt_files::kStderr;

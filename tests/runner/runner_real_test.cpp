@@ -21,6 +21,12 @@ std::vector<std::string> with(std::vector<std::string> a, std::initializer_list<
   return a;
 }
 
+// The CPU sample window of the idle/busy assertions (the runner's default is 0.5 s). On a
+// loaded 2-core machine a spinning thread may get little CPU in half a second, and a
+// deadlocked tree spends some CPU dumping its stacks in that window; 3 s keeps both far
+// from the 10% line without changing what is checked.
+const std::string kRobustSample = "3";
+
 std::string py() { return test_python(); }
 std::string venv() { return test_venv().string(); }
 
@@ -181,7 +187,8 @@ TEST(RunnerReal, RealFatalPythonError) {
 TEST(RunnerReal, IdleLockOrderDeadlockWithBothThreadsInTheStacks) {
   LABEILLE_REQUIRE_PYTHON();
   auto d = scratch();
-  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "5", "--grace", "2", "--shell",
+  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "5", "--grace", "2",
+                                            "--stall-sample", kRobustSample, "--shell",
                                             "python " + fixture("lock_order_deadlock.py").string()}));
   EXPECT_EQ(res.exit_code, 3) << res.out;
   auto r = only_record(d, "demo");
@@ -197,7 +204,8 @@ TEST(RunnerReal, IdleLockOrderDeadlockWithBothThreadsInTheStacks) {
 TEST(RunnerReal, ForkedChildStacksAreCapturedToo) {
   LABEILLE_REQUIRE_PYTHON();
   auto d = scratch();
-  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "5", "--grace", "2", "--shell",
+  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "5", "--grace", "2",
+                                            "--stall-sample", kRobustSample, "--shell",
                                             "python " + fixture("forked_child_hangs.py").string()}));
   EXPECT_EQ(res.exit_code, 3) << res.out;
   auto r = only_record(d, "demo");
@@ -221,7 +229,11 @@ TEST(RunnerReal, StackDumpSignalSparesAProcessThatExecdAwayFromPython) {
 TEST(RunnerReal, DeadlockUnderPytestCaptureStillYieldsStacks) {
   LABEILLE_REQUIRE_PYTHON();
   auto d = scratch();
-  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "8", "--grace", "2", "--cwd",
+  // pytest's own start (imports, plugin configuration) is silent and took over 20 s on
+  // a 2-core machine at load 30: the threshold must outlast that start (a stall found
+  // during it has no worker stacks); on a quiet machine the test still ends in ~50 s.
+  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "45", "--grace", "2",
+                                            "--stall-sample", kRobustSample, "--cwd",
                                             fixture("pytest_suites/deadlock").string(), "--shell",
                                             "python -m pytest -p no:cacheprovider"}));
   EXPECT_EQ(res.exit_code, 3) << res.out;
@@ -234,8 +246,8 @@ TEST(RunnerReal, DeadlockUnderPytestCaptureStillYieldsStacks) {
 TEST(RunnerReal, SilentBusyLoopIsMarkedBusy) {
   LABEILLE_REQUIRE_PYTHON();
   auto d = scratch();
-  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "5", "--shell",
-                                            "python " + fixture("busy_silent.py").string()}));
+  auto res = run_runner(with(base_args(d), {"--venv", venv(), "--stall-threshold", "5", "--stall-sample",
+                                            kRobustSample, "--shell", "python " + fixture("busy_silent.py").string()}));
   EXPECT_EQ(res.exit_code, 3);
   auto r = only_record(d, "demo");
   EXPECT_EQ(r.outcome, Outcome::Deadlock);

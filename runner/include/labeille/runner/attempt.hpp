@@ -31,6 +31,7 @@ struct Options {
   double stall_threshold_s = 60;
   double timeout_s = 600;
   double grace_s = 5;
+  double sample_s = 0.5;  // the stall's CPU sample and stack-dump window
   double drain_s = 2;
   std::uint64_t log_cap = 64ull << 20;
   std::vector<std::pair<std::string, std::string>> env;
