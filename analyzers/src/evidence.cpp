@@ -1,6 +1,7 @@
 #include "labeille/analyzers/evidence.hpp"
 
 #include <algorithm>
+#include <regex>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -118,66 +119,82 @@ bool measured_trouble(const std::string& category) {
 
 }  // namespace
 
-std::optional<SourceInfo> source_info(const PackageResult& p) {
+std::optional<SourceSummary> source_summary(const PackageResult& p) {
   auto d = parse_object(p.source_json);
   if (!d) return std::nullopt;
-  SourceInfo s{str(*d, "kind"), str(*d, "version"), str(*d, "url"), str(*d, "fallback_reason"), strs(*d, "adapted"),
-               opt_bool(*d, "tests_present")};
+  SourceSummary s{str(*d, "kind"),          str(*d, "version"),          str(*d, "url"),
+                   str(*d, "fallback_reason"), strs(*d, "adapted"),         opt_bool(*d, "tests_present"),
+                   str(*d, "tests_note")};
   return s;
 }
 
-std::optional<DeclaredInfo> declared_info(const PackageResult& p) {
+std::optional<DeclaredSupport> declared_support(const PackageResult& p) {
   auto d = parse_object(p.declared_json);
   if (!d) return std::nullopt;
-  return DeclaredInfo{str(*d, "classifier_level"), opt_bool(*d, "ft_wheel"), strs(*d, "ft_wheel_tags"), str(*d, "error")};
+  return DeclaredSupport{str(*d, "classifier_level"), opt_bool(*d, "ft_wheel"), strs(*d, "ft_wheel_tags"), str(*d, "error")};
 }
 
 std::string source_text(const PackageResult& p) {
-  auto s = source_info(p);
+  auto s = source_summary(p);
   if (!s) return "";
   std::string o = s->kind.empty() ? "source" : s->kind;
   if (!s->version.empty()) o += " " + s->version;
   std::vector<std::string> notes;
   if (!s->fallback_reason.empty()) notes.push_back("fallback: " + s->fallback_reason);
   if (!s->adapted.empty()) notes.push_back("adapted: " + join(s->adapted, ", "));
-  if (s->tests_present == false) notes.push_back(s->kind == "sdist" ? "no tests in the sdist" : "no tests in the sources");
+  if (s->tests_present == false)
+    notes.push_back(!s->tests_note.empty() ? s->tests_note
+                    : s->kind == "sdist"   ? "no tests in the sdist"
+                                           : "no tests in the sources");
   return notes.empty() ? o : o + " (" + join(notes, "; ") + ")";
 }
 
+std::vector<std::string> DeclaredSupport::ft_abis() const {
+  static const std::regex abi(R"(\bcp3\d+t\b)");
+  std::vector<std::string> out;
+  for (const auto& tag : ft_wheel_tags)
+    for (std::sregex_iterator m(tag.begin(), tag.end(), abi), end; m != end; ++m)
+      if (std::find(out.begin(), out.end(), m->str()) == out.end()) out.push_back(m->str());
+  return out;
+}
+
 std::string declared_text(const PackageResult& p) {
-  auto d = declared_info(p);
+  auto d = declared_support(p);
   if (!d) return "";
   std::vector<std::string> parts;
   if (!d->classifier_level.empty()) parts.push_back(d->classifier_level);
-  if (d->ft_wheel == true)
-    parts.push_back(d->ft_wheel_tags.empty() ? "free-threaded wheel" : "free-threaded wheel (" + join(d->ft_wheel_tags, ", ") + ")");
+  const auto abis = d->ft_abis();
+  if (!abis.empty()) parts.push_back("free-threaded wheel (" + join(abis, ", ") + ")");
   std::string o = parts.empty() ? "declares nothing" : "declares " + join(parts, ", ");
-  if (d->ft_wheel == false && !d->classifier_level.empty()) o += ", no free-threaded wheel";
+  if (d->ft_wheel == true && abis.empty()) o += ", pure wheel";
+  if (d->ft_wheel == false) o += ", no wheel for this interpreter";
   if (!d->error.empty()) o += " (look-up failed: " + d->error + ")";
   return o;
 }
 
 std::string declared_short(const PackageResult& p) {
-  auto d = declared_info(p);
+  auto d = declared_support(p);
   if (!d) return "-";
   if (!d->error.empty() && d->classifier_level.empty() && !d->ft_wheel) return "? (look-up failed)";
   std::string o = d->classifier_level.empty() ? "none" : d->classifier_level;
-  if (d->ft_wheel == true) o += ", wheel";
+  if (!d->ft_abis().empty()) o += ", wheel";
   return o;
 }
 
 std::vector<std::string> contradictions(const PackageResult& p) {
   std::vector<std::string> out;
-  auto d = declared_info(p);
+  auto d = declared_support(p);
   if (!d) return out;
   const int level = level_number(d->classifier_level);
   // Level 1 ("Unstable") announces trouble; from 2 ("Beta") on the maintainers say it works.
   if (level >= 2 && measured_trouble(p.category))
     out.push_back(fmt::format("declares {}; measured {}", d->classifier_level, p.category));
-  else if (d->ft_wheel == true && measured_trouble(p.category))
-    out.push_back(fmt::format("publishes a free-threaded wheel{}; measured {}",
-                              d->ft_wheel_tags.empty() ? "" : " (" + join(d->ft_wheel_tags, ", ") + ")", p.category));
-  // A pure-Python package needs no free-threaded wheel: its py3-none-any wheel serves.
+  // A free-threaded wheel without a classifier is a declaration too; with "1 - Unstable"
+  // the maintainers already said what to expect.
+  else if (auto abis = d->ft_abis(); level == 0 && !abis.empty() && measured_trouble(p.category))
+    out.push_back(fmt::format("publishes a free-threaded wheel ({}); measured {}", join(abis, ", "), p.category));
+  // ft_wheel false: the index has no wheel this interpreter installs (a pure package
+  // with a py3-none-any wheel has one), so its users build it from source.
   const bool known_pure = p.extension_compat && p.extension_compat->probed && p.extension_compat->extensions.empty();
   if (p.category == "compatible" && d->ft_wheel == false && !known_pure)
     out.push_back("compatible, no free-threaded wheel published");

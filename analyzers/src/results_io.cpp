@@ -231,7 +231,7 @@ std::string package_to_json_line(const PackageResult& p) {
   key(w, "sdist_version"); str_or_null(w, p.sdist_version);
   key(w, "sdist_tag_matched"); w.Null();
   // The Python tool's key, from the set-up's look-up of the package index (declared.ft_wheel).
-  key(w, "ft_wheel_found"); w.Bool(p.declared_json.empty() ? false : declared_info(p).value_or(DeclaredInfo{}).ft_wheel.value_or(false));
+  key(w, "ft_wheel_found"); w.Bool(p.declared_json.empty() ? false : declared_support(p).value_or(DeclaredSupport{}).ft_wheel.value_or(false));
   key(w, "ft_wheel_version"); w.Null();
   write_iterations(w, "iterations", p.iterations);
   if (p.extension_compat) {

@@ -197,7 +197,7 @@ TEST(Evidence, SetupSourceAndDeclaredAreCopiedVerbatimAndContradictionsFlagged) 
   const std::string source =
       R"({"kind":"sdist","version":"2.1.0","url":"https://files.example/racy-2.1.0.tar.gz","fallback_reason":)"
       R"("git clone failed: Could not resolve host","adapted":["dropped 'git fetch --tags --depth 1 &&'"],"tests_present":true})";
-  const std::string stable = R"({"classifier_level":"3 - Stable","ft_wheel":true,"ft_wheel_tags":["cp313t"],"error":null})";
+  const std::string stable = R"({"classifier_level":"3 - Stable","ft_wheel":true,"ft_wheel_tags":["cp313-cp313t-manylinux_2_17_x86_64"],"error":null})";
   const std::string no_wheel = R"({"classifier_level":null,"ft_wheel":false,"ft_wheel_tags":[],"error":null})";
   setup(d / "rec", "racy", source, stable);
   attempt(d / "rec", "racy", "gil0", 1, kPass);
@@ -214,12 +214,14 @@ TEST(Evidence, SetupSourceAndDeclaredAreCopiedVerbatimAndContradictionsFlagged) 
   auto run = read_run(d / "run", ReadOptions::summary());
   const auto& racy = find(run, "racy");
   EXPECT_EQ(racy.category, "intermittent");
+  EXPECT_EQ(declared_short(racy), "3 - Stable, wheel");
   EXPECT_EQ(contradictions(racy), std::vector<std::string>{"declares 3 - Stable; measured intermittent"});
   EXPECT_EQ(declared_text(racy), "declares 3 - Stable, free-threaded wheel (cp313t)");
   EXPECT_EQ(source_text(racy),
             "sdist 2.1.0 (fallback: git clone failed: Could not resolve host; adapted: dropped 'git fetch --tags --depth 1 &&')");
   const auto& quiet = find(run, "quiet");
   EXPECT_EQ(contradictions(quiet), std::vector<std::string>{"compatible, no free-threaded wheel published"});
+  EXPECT_EQ(declared_text(quiet), "declares nothing, no wheel for this interpreter");
   for (const auto& view : {render_show(run, SortBy::Name, 0, Style{}), render_report(run, "markdown"),
                            render_report(run, "html"), render_export(run, "csv"), render_export(run, "junit")}) {
     EXPECT_NE(view.find("declares 3 - Stable; measured intermittent"), std::string::npos) << view;
@@ -227,6 +229,22 @@ TEST(Evidence, SetupSourceAndDeclaredAreCopiedVerbatimAndContradictionsFlagged) 
   }
   EXPECT_NE(render_show(run, SortBy::Name, 0, Style{}).find("3 - Stable, wheel"), std::string::npos);
   EXPECT_NE(render_package(run, "racy", Style{}).find("source: sdist 2.1.0"), std::string::npos);
+}
+
+TEST(Evidence, PureWheelsDeclareNothingAndMissingTestsAreSaid) {
+  PackageResult p;
+  p.package = "purepkg";
+  p.category = "incompatible";
+  p.declared_json = R"({"classifier_level":null,"ft_wheel":true,"ft_wheel_tags":["py3-none-any"],"error":null})";
+  p.source_json = R"({"kind":"sdist","version":"1.0","url":null,"fallback_reason":null,"adapted":[],"tests_present":false,)"
+                  R"("tests_note":"tests/ (named by the test command) is not in the sdist"})";
+  EXPECT_TRUE(contradictions(p).empty());
+  EXPECT_EQ(declared_text(p), "declares nothing, pure wheel");
+  EXPECT_EQ(source_text(p), "sdist 1.0 (tests/ (named by the test command) is not in the sdist)");
+  p.declared_json = R"({"classifier_level":null,"ft_wheel":true,"ft_wheel_tags":["cp314-cp314t-win_amd64"]})";
+  EXPECT_EQ(contradictions(p), std::vector<std::string>{"publishes a free-threaded wheel (cp314t); measured incompatible"});
+  p.declared_json = R"({"classifier_level":"1 - Unstable","ft_wheel":true,"ft_wheel_tags":["cp314-cp314t-win_amd64"]})";
+  EXPECT_TRUE(contradictions(p).empty()) << "Unstable announces trouble";
 }
 
 TEST(Evidence, OlderResultsWithoutTheNewKeysStillRead) {

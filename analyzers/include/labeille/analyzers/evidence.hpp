@@ -39,20 +39,26 @@ struct NotRunTally {
 
 // ---- view side ----
 
-struct SourceInfo {
+// The set-up record's objects (docs/records.md), as the views read them.
+struct SourceSummary {
   std::string kind, version, url, fallback_reason;  // kind: repo | sdist | path
   std::vector<std::string> adapted;
   std::optional<bool> tests_present;
+  std::string tests_note;  // why tests_present is false
 };
-struct DeclaredInfo {
+struct DeclaredSupport {
   std::string classifier_level;  // "3 - Stable", "" when none declared
-  std::optional<bool> ft_wheel;  // null: not looked up
+  // A wheel the target interpreter installs as is (a free-threaded ABI wheel, or a pure
+  // py3-none-any one); null: not looked up.
+  std::optional<bool> ft_wheel;
   std::vector<std::string> ft_wheel_tags;
   std::string error;             // the look-up failed
+  // The free-threaded ABIs among the tags ("cp313t"): a pure wheel declares nothing.
+  std::vector<std::string> ft_abis() const;
 };
 // Parsed from the verbatim JSON (nullopt when absent or not an object).
-std::optional<SourceInfo> source_info(const PackageResult& p);
-std::optional<DeclaredInfo> declared_info(const PackageResult& p);
+std::optional<SourceSummary> source_summary(const PackageResult& p);
+std::optional<DeclaredSupport> declared_support(const PackageResult& p);
 
 // "sdist 2.32.3 (repository clone failed: ...; adapted: ...; no tests in the sdist)"; "" when unknown.
 std::string source_text(const PackageResult& p);
