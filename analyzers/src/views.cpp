@@ -184,8 +184,11 @@ std::string render_flaky(const RunResults& run, const std::string& package, cons
     ++found;
     o += fmt::format("{} — {} ({})\n", p->package, paint(style, p->category, p->category), p->verdict);
     std::string seq;
-    for (const auto& it : p->iterations) seq += it.status == "pass" ? '.' : it.status == "crash" ? 'C' : it.status == "deadlock" ? 'D' : it.status == "timeout" ? 'T' : 'F';
-    o += fmt::format("  iterations: {}   (. pass, F fail, C crash, D deadlock, T timeout)\n", seq);
+    for (const auto& it : p->iterations)
+      seq += it.status == "pass" ? '.' : it.status == "crash" ? 'C' : it.status == "deadlock" ? 'D' : it.status == "timeout" ? 'T'
+           : it.status == "tests_not_run" ? 'N' : 'F';
+    o += fmt::format("  iterations: {}   (. pass, F fail, C crash, D deadlock, T timeout, N tests did not run)\n", seq);
+    if (!p->tests_not_run.empty()) o += "  " + p->tests_not_run + "\n";
     std::set<std::string> sigs(p->failure_signatures.begin(), p->failure_signatures.end());
     if (p->crash_count > 0)
       o += fmt::format("  crash signatures: {} distinct over {} crash(es) — {}\n", sigs.size(), p->crash_count,
