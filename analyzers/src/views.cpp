@@ -98,6 +98,9 @@ std::string details(const PackageResult& p) {
   std::vector<std::string> parts;
   if (!p.install_ok) parts.push_back("install: " + p.install_error);
   if (!p.import_ok) parts.push_back("import: " + p.import_error);
+  if (auto src = source_summary(p); src && src->tests_present == false)
+    parts.push_back("no tests in the " + std::string(src->kind == "sdist" ? "sdist" : "sources") +
+                    (src->tests_note.empty() ? "" : ": " + src->tests_note));
   if (!p.tests_not_run.empty()) parts.push_back(p.tests_not_run);
   for (auto& c : contradictions(p)) parts.push_back(std::move(c));
   if (p.deadlock_count > 0) {
