@@ -17,19 +17,8 @@ namespace labeille::analyzers {
 
 namespace {
 
-std::string esc(std::string_view raw) {
-  std::string o;
-  for (char c : sanitize_utf8(raw)) {
-    switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
+// Text between tags (no attribute value takes test output): valid UTF-8, then escaped.
+std::string esc(std::string_view raw) { return xml_escape(sanitize_utf8(raw)); }
 
 const char* outcome_color(const std::string& status) {
   if (status == "pass") return "#2e7d32";

@@ -3,32 +3,27 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <rapidjson/document.h>
 
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/names.hpp"
 #include "labeille/core/text.hpp"
+#include "labeille/core/time.hpp"
+#include "labeille/process/supervisor.hpp"
 #include "labeille/runner/classify.hpp"
 #include "labeille/runner/environment.hpp"
-#include "labeille/runner/supervisor.hpp"
+#include "labeille/runner/supervise_test.hpp"
 
 namespace fs = std::filesystem;
-using labeille::runner::SuperviseResult;
-using labeille::runner::SuperviseSpec;
 
 namespace labeille::setup {
 
 namespace {
-
-double now_s() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
 
 // The environment of every set-up step: the venv first on PATH (so `pip` and `python`
 // in an install command mean the venv's), PYTHON_GIL unset, no PYTHONPATH/PYTHONHOME.
@@ -85,16 +80,16 @@ struct StepResult {
   std::string out;    // stdout tail
 };
 
-// Runs one step under the runner's supervisor (own process group, timeout, no orphans).
+// Runs one step under process supervision (own process group, timeout, no orphans).
 StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, const std::vector<std::string>& env,
                     const fs::path& dir, const std::string& name, double timeout_s) {
-  auto spec = runner::helper_spec(argv, cwd.string(), env, dir, name, timeout_s);
+  auto spec = process::helper_spec(argv, cwd.string(), env, dir, name, timeout_s);
   spec.watchdog.grace_s = 5;
-  SuperviseResult r = runner::supervise(spec);
+  process::Result r = process::supervise(spec);
   StepResult s;
   s.out = r.out.tail;
   const auto& t = r.termination;
-  s.ok = runner::exited_zero(r);
+  s.ok = process::exited_zero(r);
   if (!s.ok) {
     std::string why = !t.started ? t.start_error
                       : t.timed_out ? fmt::format("timed out after {:g} s", timeout_s)
@@ -107,16 +102,10 @@ StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, c
   return s;
 }
 
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 }  // namespace
 
 std::string venv_stamp(const PrepareOptions& o) {
-  return fmt::format("python={}\ninstall={}\nextra={}\n", o.python, o.install_command, join(o.extra_deps, ","));
+  return fmt::format("python={}\ninstall={}\nextra={}\n", o.python, o.install_command, fmt::join(o.extra_deps, ","));
 }
 
 SetupRecord prepare(const PrepareOptions& o) {
@@ -124,7 +113,7 @@ SetupRecord prepare(const PrepareOptions& o) {
   const fs::path dir = fs::absolute(claimed.dir);
   const fs::path src = fs::absolute(o.repos_dir / o.package);
   const fs::path venv = fs::absolute(o.venvs_dir / o.package);
-  const double t0 = now_s();
+  const double t0 = monotonic_s();
   SetupRecord rec;
   rec.attempt_id = fmt::format("{}:{}:{}", host_name(), ::getpid(), dir.filename().string());
   rec.package = o.package;
@@ -141,7 +130,7 @@ SetupRecord prepare(const PrepareOptions& o) {
     rec.ok = ok;
     rec.stage = ok ? "" : stage;
     rec.error = error;
-    rec.duration_s = now_s() - t0;
+    rec.duration_s = monotonic_s() - t0;
     rec.end_time = iso8601_utc_now();
     atomic_write_file(dir / attempt_files::kRecord, to_json(rec));
     return rec;
@@ -256,7 +245,7 @@ ProbeRecord probe(const ProbeOptions& o) {
   auto claimed = claim_attempt_dir(o.record_dir / o.package, "probe");
   const fs::path dir = fs::absolute(claimed.dir);
   const fs::path venv = fs::absolute(o.venvs_dir / o.package);
-  const double t0 = now_s();
+  const double t0 = monotonic_s();
   ProbeRecord rec;
   rec.attempt_id = fmt::format("{}:{}:{}", host_name(), ::getpid(), dir.filename().string());
   rec.package = o.package;
@@ -265,10 +254,11 @@ ProbeRecord probe(const ProbeOptions& o) {
   rec.start_time = iso8601_utc_now();
   rec.host = host_name();
 
-  // Not the source tree as cwd: the installed package must be imported.
-  auto spec = runner::helper_spec({(venv / "bin" / "python").string(), o.probe_script.string(), rec.import_name,
+  // Not the source tree as cwd: the installed package must be imported. A crash while
+  // importing is read from the output like a test's (runner::supervise).
+  runner::SuperviseSpec spec(process::helper_spec({(venv / "bin" / "python").string(), o.probe_script.string(), rec.import_name,
                                    o.detect_extensions ? "1" : "0", fmt::format("{:g}", std::max(10.0, o.timeout_s / 4))},
-                                  dir.string(), step_env(venv.string(), o.package), dir, "probe", o.timeout_s);
+                                  dir.string(), step_env(venv.string(), o.package), dir, "probe", o.timeout_s));
   auto r = runner::supervise(spec);
 
   std::string json;
@@ -282,7 +272,7 @@ ProbeRecord probe(const ProbeOptions& o) {
     if (d["gil_enabled_after_import"].IsBool()) rec.gil_enabled_after_import = d["gil_enabled_after_import"].GetBool();
     rec.gil_reenabled_by = d["gil_reenabled_by"].GetString();
     auto kinds = scan_tree(o.repos_dir / o.package);
-    std::string declared = kinds.empty() ? "none" : join(kinds, ",");
+    std::string declared = kinds.empty() ? "none" : fmt::format("{}", fmt::join(kinds, ","));
     for (auto& e : d["extensions"].GetArray()) {
       ExtensionInfo x;
       x.module = e["module"].GetString();
@@ -302,7 +292,7 @@ ProbeRecord probe(const ProbeOptions& o) {
     rec.error = fmt::format("import probe {}: {}{}", std::string(to_string(v.outcome)), v.detail,
                             last.empty() ? "" : " — " + last);
   }
-  rec.duration_s = now_s() - t0;
+  rec.duration_s = monotonic_s() - t0;
   rec.end_time = iso8601_utc_now();
   atomic_write_file(dir / attempt_files::kRecord, to_json(rec));
   return rec;
