@@ -4,6 +4,7 @@
 #include <regex>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -104,11 +105,7 @@ std::vector<std::string> strs(const rj::Value& o, const char* k) {
       if (e.IsString()) v.emplace_back(e.GetString());
   return v;
 }
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string o;
-  for (const auto& s : v) o += (o.empty() ? "" : std::string(sep)) + s;
-  return o;
-}
+std::string join(const std::vector<std::string>& v, std::string_view sep) { return fmt::format("{}", fmt::join(v, sep)); }
 
 // "3 - Stable" -> 3; 0 when none or unreadable.
 int level_number(const std::string& level) { return level.empty() || level[0] < '1' || level[0] > '9' ? 0 : level[0] - '0'; }

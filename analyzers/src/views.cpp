@@ -450,8 +450,7 @@ std::string render_export(const RunResults& run, const std::string& format) {
         "tsan_warning_iterations,pass_rate,failure_rate_low,failure_rate_high,install_ok,import_ok,gil_comparison,details,"
         "tests_not_run,declared,contradictions,source\n";
     for (const auto* p : sorted(run, SortBy::Name)) {
-      std::string contra;
-      for (const auto& c : contradictions(*p)) contra += (contra.empty() ? "" : "; ") + c;
+      const std::string contra = fmt::format("{}", fmt::join(contradictions(*p), "; "));
       o += fmt::format("{},{},{},{},{},{},{},{},{},{:.4f},{:.4f},{:.4f},{},{},{},{},{},{},{},{}\n", q(p->package), p->category,
                        p->iterations_completed, p->pass_count, p->fail_count, p->crash_count, p->timeout_count,
                        p->deadlock_count, p->tsan_warning_iterations, p->pass_rate, p->failure_rate_low,

@@ -75,6 +75,39 @@ std::string collection_error(const std::vector<std::string_view>& lines) {
   return first;
 }
 
+// A conftest.py that does not import (the usual missing test dependency) stops pytest
+// before collection, on stderr (exit 4):
+//   ImportError while loading conftest '/src/pkg/tests/conftest.py'.
+//   tests/conftest.py:3: in <module>
+//   E   ModuleNotFoundError: No module named 'hypothesis'
+std::string conftest_error(const std::vector<std::string_view>& lines) {
+  static const std::regex head(R"(^ImportError while loading conftest '(.+)'\.?$)");
+  static const std::regex where(R"(^(\S+):\d+: in )");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::match_results<std::string_view::const_iterator> m;
+    if (!std::regex_match(lines[i].begin(), lines[i].end(), m, head)) continue;
+    std::string path = m[1].str();
+    std::vector<std::string_view> e_lines;
+    bool relative = false;
+    for (std::size_t j = i + 1; j < lines.size(); ++j) {
+      if (starts_with(lines[j], "E ") || lines[j] == "E") {
+        e_lines.push_back(lines[j]);
+        continue;
+      }
+      if (!e_lines.empty()) break;
+      std::match_results<std::string_view::const_iterator> w;
+      if (!relative && std::regex_search(lines[j].begin(), lines[j].end(), w, where) &&
+          w[1].str().find("conftest.py") != std::string::npos) {
+        path = w[1].str();  // the path relative to the rootdir, as pytest prints it
+        relative = true;
+      }
+    }
+    std::string exc = exception_line(e_lines);
+    return exc.empty() ? "conftest " + path + " does not import" : path + ": " + exc;
+  }
+  return {};
+}
+
 }  // namespace
 
 bool is_pytest_command(const std::vector<std::string>& argv) {
@@ -107,6 +140,8 @@ std::string pytest_not_run_reason(int exit_code, std::string_view stdout_tail, s
   auto err = split_lines(stderr_tail);
   if (exit_code == 2)
     if (auto c = collection_error(out); !c.empty()) return c;
+  for (const auto* lines : {&err, &out})
+    if (auto c = conftest_error(*lines); !c.empty()) return c;
   if (exit_code == 3) {
     // The traceback ends with the exception: the last INTERNALERROR> line that says something.
     for (const auto* lines : {&err, &out})

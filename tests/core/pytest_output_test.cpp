@@ -65,6 +65,16 @@ TEST(PytestOutput, SyntaxErrorBlockKeepsTheExceptionLine) {
   EXPECT_EQ(pytest_not_run_reason(2, out, ""), "tests/test_s.py: SyntaxError: invalid syntax");
 }
 
+TEST(PytestOutput, ConftestThatDoesNotImport) {
+  // pytest 9, exit 4, everything on stderr.
+  EXPECT_EQ(pytest_not_run_reason(4, "",
+                                  "ImportError while loading conftest '/src/pkg/tests/conftest.py'.\n"
+                                  "tests/conftest.py:1: in <module>\n"
+                                  "    import hypothesis\n"
+                                  "E   ModuleNotFoundError: No module named 'hypothesis'\n"),
+            "tests/conftest.py: ModuleNotFoundError: No module named 'hypothesis'");
+}
+
 TEST(PytestOutput, UsageInternalNoTestsAndInterrupted) {
   EXPECT_EQ(pytest_not_run_reason(4, "collected 0 items\n\n==== no tests ran in 0.08s ====\n",
                                   "ERROR: file or directory not found: tests/\n\n"),

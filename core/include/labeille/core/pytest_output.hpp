@@ -28,6 +28,7 @@ std::string_view pytest_exit_meaning(int exit_code);
 
 // The first line that explains why the suite did not run, from pytest's output tails:
 //   "tests/test_x.py: ModuleNotFoundError: No module named 'hypothesis' (+2 more collection errors)"
+//   "tests/conftest.py: ModuleNotFoundError: No module named 'hypothesis'"  (a conftest, exit 4)
 //   "ERROR: file or directory not found: tests/"   (usage error, on stderr)
 //   "INTERNALERROR> ValueError: ..."                (internal error)
 //   "no tests collected"                            (exit 5)
