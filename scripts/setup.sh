@@ -84,14 +84,19 @@ if [ "$do_apt" = 1 ]; then
 fi
 
 # --- 2. free-threaded CPython ----------------------------------------------------
+# The interpreter check is the project's one rule (cmake/modules/LabeilleFTPython.py, also
+# applied by the CMake module and `labeille ft run`): built with --disable-gil and the GIL
+# off at start-up.
+CHECK_SCRIPT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/cmake/modules/LabeilleFTPython.py"
 check_python() {  # prints a reason and fails when $1 is not a free-threaded build
   local py=$1 out
   [ -x "$py" ] || { echo "not an executable file: $py"; return 1; }
-  out=$(PYTHON_GIL= "$py" -c 'import sys, sysconfig
-print(sysconfig.get_config_var("Py_GIL_DISABLED"), getattr(sys, "_is_gil_enabled", lambda: True)())' 2>&1) \
-    || { echo "could not run $py: $out"; return 1; }
-  [ "$out" = "1 False" ] && return 0
-  echo "$py is not a free-threaded build (Py_GIL_DISABLED, _is_gil_enabled() = $out; expected '1 False'). Build one with ./configure --disable-gil, or let this script build it by not naming an interpreter."
+  out=$(env -u PYTHON_GIL "$py" "$CHECK_SCRIPT" 2>&1) || { echo "could not run $py: $out"; return 1; }
+  out=$(printf '%s' "$out" | "$py" -c 'import json, sys
+d = json.load(sys.stdin)
+print("Py_GIL_DISABLED=%d, GIL enabled at start-up: %s" % (d["py_gil_disabled"], d["gil_enabled_at_start"]))
+sys.exit(0 if d["free_threaded"] else 1)' 2>&1) && return 0
+  echo "$py is not a free-threaded build with the GIL off by default ($out). Build one with ./configure --disable-gil, or let this script build it by not naming an interpreter."
   return 1
 }
 

@@ -11,6 +11,7 @@
 #include "labeille/analyzers/fold.hpp"
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/views.hpp"
+#include "labeille/core/cli_checks.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 
@@ -23,11 +24,11 @@ namespace {
 Style terminal_style() { return Style{::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr}; }
 
 void emit(const std::string& text, const std::string& out_file) {
-  if (out_file.empty()) {
+  if (out_file.empty() || out_file == "-") {
     std::cout << text << std::flush;
     return;
   }
-  atomic_write_file(out_file, text);
+  write_output_file(out_file, text);
   std::cerr << "labeille: wrote " << out_file << "\n";
 }
 
@@ -63,14 +64,19 @@ void add_commands(CLI::App& ft) {
       add_existing(*junit, in.ctest_junit);
       add_existing(*xml, in.ctest_xml);
       // Keys already in the run's ft_meta.json (written at the start of a run) are kept;
-      // --meta adds or replaces keys.
+      // --meta adds or replaces keys. Both are checked before anything is written: a
+      // corrupt ft_meta.json is said, never silently replaced.
       std::string base;
       fs::path existing = fs::path(*out) / "ft_meta.json";
-      if (fs::exists(existing)) base = read_file(existing);
-      if (!meta->empty()) {
-        std::string extra = read_file(*meta);
-        base = base.empty() ? extra : merge_meta(base, extra, *meta);
+      if (fs::exists(existing)) {
+        try {
+          base = read_meta(existing);
+        } catch (const Error& e) {
+          throw Error(fmt::format("{} (fold keeps the run's ft_meta.json: repair or remove it)", e.what()),
+                      e.exit_code());
+        }
       }
+      if (!meta->empty()) base = merge_meta(base, read_file(*meta), *meta);
       // Package by package: a large run never sits in memory whole.
       const std::size_t packages = fold_to_dir(in, report, *out, base);
       for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << p << "\n";
@@ -91,7 +97,8 @@ void add_commands(CLI::App& ft) {
     cmd->add_option("--sort", *sort, "category, pass_rate or name")
         ->check(CLI::IsMember({"category", "pass_rate", "name"}))
         ->capture_default_str();
-    cmd->add_option("--limit", *limit, "Show at most N packages")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--limit", *limit, "Show at most N packages (0: all)")
+        ->check(cli::whole_number(0, cli::kMaxCount, "a whole number of packages", "; 0 shows all"));
     cmd->callback([=] {
       SortBy by = *sort == "name" ? SortBy::Name : *sort == "pass_rate" ? SortBy::PassRate : SortBy::Category;
       if (!pkg->empty()) {
@@ -154,7 +161,7 @@ void add_commands(CLI::App& ft) {
     cmd->add_option("--format", *format, "markdown, text or html")
         ->check(CLI::IsMember({"markdown", "text", "html"}))
         ->capture_default_str();
-    cmd->add_option("-o,--output", *out, "Write to FILE instead of stdout");
+    cmd->add_option("-o,--output", *out, "Write to FILE (a regular file, replaced atomically; - is stdout)");
     cmd->callback([=] { emit(render_report(read_run(*dir, ReadOptions::summary()), *format), *out); });
   }
   // export
@@ -167,7 +174,7 @@ void add_commands(CLI::App& ft) {
     cmd->add_option("--format", *format, "csv, json or junit (one testcase per package and GIL mode)")
         ->check(CLI::IsMember({"csv", "json", "junit"}))
         ->capture_default_str();
-    cmd->add_option("-o,--output", *out, "Write to FILE instead of stdout");
+    cmd->add_option("-o,--output", *out, "Write to FILE (a regular file, replaced atomically; - is stdout)");
     cmd->callback([=] { emit(render_export(read_run(*dir, ReadOptions::everything()), *format), *out); });
   }
 }

@@ -16,6 +16,7 @@
 #include "labeille/analyzers/stats.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
+#include "labeille/core/json.hpp"
 #include "labeille/core/outcome.hpp"
 #include "labeille/core/record.hpp"
 #include "labeille/core/text.hpp"
@@ -27,81 +28,31 @@ namespace labeille::analyzers {
 
 namespace {
 
+// ft_results.jsonl and ft_summary.json through the shared JSON helpers (core/json.hpp):
+// strings sanitized on the way out and in, every field's type checked on the way in.
 template <class W>
 void str(W& w, std::string_view s) {
-  std::string clean = sanitize_utf8(s);
-  w.String(clean.data(), static_cast<rj::SizeType>(clean.size()));
+  json::Out<W>(w).str(s);
 }
 template <class W>
 void key(W& w, std::string_view k) {
-  w.Key(k.data(), static_cast<rj::SizeType>(k.size()));
+  json::Out<W>(w).key(k);
 }
 template <class W>
 void str_or_null(W& w, const std::string& s) {
-  if (s.empty()) w.Null();
-  else str(w, s);
+  json::Out<W>(w).str_or_null(s);
 }
 template <class W>
 void opt_bool(W& w, const std::optional<bool>& b) {
-  b ? w.Bool(*b) : w.Null();
+  json::Out<W>(w).opt_bool(b);
 }
 template <class W>
 void strings(W& w, const std::vector<std::string>& v) {
-  w.StartArray();
-  for (auto& s : v) str(w, s);
-  w.EndArray();
+  json::Out<W>(w).strings(v);
 }
 template <class W>
 void counts(W& w, const std::map<std::string, int>& m) {
-  w.StartObject();
-  for (auto& [k, v] : m) {
-    key(w, k);
-    w.Int(v);
-  }
-  w.EndObject();
-}
-
-const rj::Value* member(const rj::Value& o, const char* k) {
-  if (!o.IsObject()) return nullptr;
-  auto it = o.FindMember(k);
-  return it == o.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
-}
-std::string get_str(const rj::Value& o, const char* k) {
-  auto* v = member(o, k);
-  return v && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : std::string();
-}
-double get_num(const rj::Value& o, const char* k) {
-  auto* v = member(o, k);
-  return v && v->IsNumber() ? v->GetDouble() : 0.0;
-}
-int get_int(const rj::Value& o, const char* k) {
-  auto* v = member(o, k);
-  return v && v->IsNumber() ? static_cast<int>(v->GetDouble()) : 0;
-}
-bool get_bool(const rj::Value& o, const char* k, bool dflt) {
-  auto* v = member(o, k);
-  return v && v->IsBool() ? v->GetBool() : dflt;
-}
-std::optional<bool> get_opt_bool(const rj::Value& o, const char* k) {
-  auto* v = member(o, k);
-  if (!v || !v->IsBool()) return std::nullopt;
-  return v->GetBool();
-}
-std::vector<std::string> get_strings(const rj::Value& o, const char* k) {
-  std::vector<std::string> out;
-  auto* v = member(o, k);
-  if (v && v->IsArray())
-    for (auto& e : v->GetArray())
-      if (e.IsString()) out.emplace_back(e.GetString(), e.GetStringLength());
-  return out;
-}
-std::map<std::string, int> get_counts(const rj::Value& o, const char* k) {
-  std::map<std::string, int> out;
-  auto* v = member(o, k);
-  if (v && v->IsObject())
-    for (auto& m : v->GetObject())
-      if (m.value.IsNumber()) out[m.name.GetString()] = static_cast<int>(m.value.GetDouble());
-  return out;
+  json::Out<W>(w).counts(m);
 }
 
 // One run, as in the Python tool's "iterations" (plus our keys).
@@ -156,18 +107,12 @@ void write_iterations(W& w, std::string_view name, const std::vector<IterationRe
   w.EndArray();
 }
 
-std::map<std::string, std::string> get_string_map(const rj::Value& o, const char* k) {
-  std::map<std::string, std::string> out;
-  auto* v = member(o, k);
-  if (v && v->IsObject())
-    for (auto& m : v->GetObject())
-      if (m.value.IsString()) out[m.name.GetString()] = m.value.GetString();
-  return out;
-}
-// The JSON text of an object member, verbatim ("" when absent, null or not an object).
-std::string get_raw(const rj::Value& o, const char* k) {
-  auto* v = member(o, k);
-  if (!v || !v->IsObject()) return {};
+// The JSON text of an object member, verbatim ("" when absent or null; anything else
+// than an object is a broken line).
+std::string raw_object(const json::Reader& in, std::string_view k) {
+  const auto* v = in.find(k);
+  if (!v) return {};
+  if (!v->IsObject()) in.bad(k, "an object");
   rj::StringBuffer sb;
   rj::Writer<rj::StringBuffer> w(sb);
   v->Accept(w);
@@ -274,143 +219,141 @@ std::string package_to_json_line(const PackageResult& p) {
 }
 
 namespace {
+
 // One element of "iterations" (or of our other run arrays); per-test results as `keep` says.
-IterationResult read_iteration(const rj::Value& e, const ReadOptions& keep, bool per_test, const PackageResult& p) {
+IterationResult read_iteration(const json::Reader& e, const ReadOptions& keep, bool per_test, bool derive_messages,
+                               PackageResult& p) {
   IterationResult it;
-  it.index = get_int(e, "index");
-  it.status = get_str(e, "status");
-  if (auto* x = member(e, "exit_code"); x && x->IsInt()) it.exit_code = x->GetInt();
-  it.duration_s = get_num(e, "duration_s");
-  it.crash_signal = get_int(e, "crash_signal");
-  it.crash_signature = get_str(e, "crash_signature");
-  it.tsan_warnings = get_int(e, "tsan_warnings");
-  it.output_stalled = get_bool(e, "output_stalled", false);
-  it.last_output_line = get_str(e, "last_output_line");
-  if (keep.stderr_tails) it.stderr_tail = get_str(e, "stderr_tail");
-  auto msgs = member(e, "test_messages");
-  if (auto* tr = member(e, "test_results"); per_test && tr && tr->IsObject()) {
-    for (auto& m : tr->GetObject()) {
-      if (keep.failing_tests_only && !p.failing_tests.count(m.name.GetString()) &&
-          !p.flaky_tests.count(m.name.GetString()))
-        continue;
-      TestResult t{m.name.GetString(), m.value.IsString() ? m.value.GetString() : "", ""};
-      if (msgs) t.message = get_str(*msgs, m.name.GetString());
-      it.test_results.push_back(std::move(t));
+  it.index = e.count("index");
+  it.status = e.str("status");
+  it.exit_code = e.opt_int("exit_code");
+  it.duration_s = e.num("duration_s");
+  it.crash_signal = e.count("crash_signal");
+  it.crash_signature = e.str("crash_signature");
+  it.tsan_warnings = e.count("tsan_warnings");
+  it.output_stalled = e.boolean("output_stalled");
+  it.last_output_line = e.str("last_output_line");
+  // Checked even when not kept: a broken line is broken whatever the view.
+  auto tail = e.str("stderr_tail");
+  if (keep.stderr_tails) it.stderr_tail = std::move(tail);
+  const auto results = e.string_map("test_results");
+  std::map<std::string, std::string> messages;
+  for (auto& [id, m] : e.string_map("test_messages")) messages[id] = std::move(m);
+  // Results without failing_test_messages (the Python tool's, older folds): the messages the runs hold.
+  if (derive_messages)
+    for (const auto& [id, m] : messages)
+      if (p.failing_tests.count(id) || p.flaky_tests.count(id)) p.failing_test_messages.emplace(id, m);
+  if (per_test) {
+    for (const auto& [id, status] : results) {
+      if (keep.failing_tests_only && !p.failing_tests.count(id) && !p.flaky_tests.count(id)) continue;
+      auto m = messages.find(id);
+      it.test_results.push_back({id, status, m == messages.end() ? "" : m->second});
     }
   }
-  it.tests_passed = get_int(e, "tests_passed");
-  it.tests_failed = get_int(e, "tests_failed");
-  it.tests_errored = get_int(e, "tests_errored");
-  it.tests_skipped = get_int(e, "tests_skipped");
-  it.iteration = get_int(e, "iteration");
-  it.attempt = get_int(e, "attempt");
-  it.stall_cpu_state = get_str(e, "stall_cpu_state");
-  it.stall_signature = get_str(e, "stall_signature");
-  it.gil_enabled = get_opt_bool(e, "gil_enabled");
-  it.attempt_id = get_str(e, "attempt_id");
-  it.mode = get_str(e, "mode");
-  it.first_error = get_str(e, "first_error");
+  it.tests_passed = e.count("tests_passed");
+  it.tests_failed = e.count("tests_failed");
+  it.tests_errored = e.count("tests_errored");
+  it.tests_skipped = e.count("tests_skipped");
+  it.iteration = e.count("iteration");
+  it.attempt = e.count("attempt");
+  it.stall_cpu_state = e.str("stall_cpu_state");
+  it.stall_signature = e.str("stall_signature");
+  it.gil_enabled = e.opt_bool("gil_enabled");
+  it.attempt_id = e.str("attempt_id");
+  it.mode = e.str("mode");
+  it.first_error = e.str("first_error");
   return it;
 }
 
-std::vector<IterationResult> read_iterations(const rj::Value& d, const char* name, const ReadOptions& keep, bool per_test,
-                                             const PackageResult& p) {
+std::vector<IterationResult> read_iterations(const json::Reader& in, std::string_view name, const ReadOptions& keep,
+                                             bool per_test, bool derive_messages, PackageResult& p) {
   std::vector<IterationResult> out;
-  if (auto* its = member(d, name); its && its->IsArray())
-    for (auto& e : its->GetArray()) out.push_back(read_iteration(e, keep, per_test, p));
+  in.each(name, [&](const json::Reader& e) { out.push_back(read_iteration(e, keep, per_test, derive_messages, p)); });
   return out;
 }
 
 }  // namespace
 
-PackageResult package_from_json(std::string_view json, std::string_view source, ReadOptions keep) {
-  rj::Document d;
-  d.Parse(json.data(), json.size());
-  if (d.HasParseError())
-    throw Error(fmt::format("{}: not valid JSON at byte {}: {}", source, d.GetErrorOffset(),
-                            rj::GetParseError_En(d.GetParseError())));
-  if (!d.IsObject()) throw Error(fmt::format("{}: expected a JSON object per line", source));
+PackageResult package_from_json(std::string_view text, std::string_view source, ReadOptions keep) {
+  const rj::Document d = json::parse_object(text, source);
+  const json::Reader in(d, source);
   PackageResult p;
-  p.package = get_str(d, "package");
-  if (p.package.empty()) throw Error(fmt::format("{}: field \"package\" is missing or empty", source));
-  p.category = get_str(d, "category");
-  if (p.category.empty()) p.category = "unknown";
+  p.package = in.str("package");
+  if (p.package.empty()) in.bad("package", "a non-empty string");
+  p.category = in.str("category", "unknown");
   const bool per_test = keep.per_test && (!keep.per_test_for || keep.per_test_for(p.package, p.category));
-  p.iterations_completed = get_int(d, "iterations_completed");
-  p.pass_count = get_int(d, "pass_count");
-  p.fail_count = get_int(d, "fail_count");
-  p.crash_count = get_int(d, "crash_count");
-  p.timeout_count = get_int(d, "timeout_count");
-  p.deadlock_count = get_int(d, "deadlock_count");
-  p.tsan_warning_iterations = get_int(d, "tsan_warning_iterations");
-  p.pass_rate = get_num(d, "pass_rate");
-  p.mean_duration_s = get_num(d, "mean_duration_s");
-  p.failure_signatures = get_strings(d, "failure_signatures");
-  p.tsan_warning_types = get_strings(d, "tsan_warning_types");
-  p.flaky_tests = get_counts(d, "flaky_tests");
-  p.failing_tests = get_counts(d, "failing_tests");
-  p.install_ok = get_bool(d, "install_ok", true);
-  p.install_error = get_str(d, "install_error");
-  p.install_duration_s = get_num(d, "install_duration_s");
-  p.import_ok = get_bool(d, "import_ok", true);
-  p.import_error = get_str(d, "import_error");
-  p.commit = get_str(d, "commit");
-  p.install_from = get_str(d, "install_from");
-  p.sdist_version = get_str(d, "sdist_version");
-  p.failing_test_messages = get_string_map(d, "failing_test_messages");
-  p.iterations = read_iterations(d, "iterations", keep, per_test, p);
-  p.gil_enabled_runs = read_iterations(d, "gil_enabled_runs", keep, false, p);
-  p.unmeasured_runs = read_iterations(d, "unmeasured_runs", keep, false, p);
-  p.tests_not_run = get_str(d, "tests_not_run");
-  // Results without the key (the Python tool's, older folds): the messages the runs hold.
-  if (!member(d, "failing_test_messages"))
-    if (auto* its = member(d, "iterations"); its && its->IsArray())
-      for (auto& e : its->GetArray())
-        if (auto* msgs = member(e, "test_messages"); msgs && msgs->IsObject())
-          for (auto& m : msgs->GetObject())
-            if (m.value.IsString() && p.failing_tests.count(m.name.GetString()))
-              p.failing_test_messages.emplace(m.name.GetString(), m.value.GetString());
-  p.source_json = get_raw(d, "source");
-  p.declared_json = get_raw(d, "declared");
-  if (auto* ec = member(d, "extension_compat"); ec && ec->IsObject()) {
+  p.iterations_completed = in.count("iterations_completed");
+  p.pass_count = in.count("pass_count");
+  p.fail_count = in.count("fail_count");
+  p.crash_count = in.count("crash_count");
+  p.timeout_count = in.count("timeout_count");
+  p.deadlock_count = in.count("deadlock_count");
+  p.tsan_warning_iterations = in.count("tsan_warning_iterations");
+  if (p.pass_count > p.iterations_completed)
+    in.bad("pass_count", fmt::format("at most iterations_completed ({})", p.iterations_completed));
+  p.pass_rate = in.num("pass_rate");
+  p.mean_duration_s = in.num("mean_duration_s");
+  p.failure_signatures = in.strings("failure_signatures");
+  p.tsan_warning_types = in.strings("tsan_warning_types");
+  p.flaky_tests = in.counts("flaky_tests");
+  p.failing_tests = in.counts("failing_tests");
+  p.install_ok = in.boolean("install_ok", true);
+  p.install_error = in.str("install_error");
+  p.install_duration_s = in.num("install_duration_s");
+  p.import_ok = in.boolean("import_ok", true);
+  p.import_error = in.str("import_error");
+  p.commit = in.str("commit");
+  p.install_from = in.str("install_from");
+  p.sdist_version = in.str("sdist_version");
+  const bool derive_messages = !in.has("failing_test_messages");
+  for (auto& [id, m] : in.string_map("failing_test_messages")) p.failing_test_messages.emplace(id, std::move(m));
+  p.iterations = read_iterations(in, "iterations", keep, per_test, derive_messages, p);
+  p.gil_enabled_runs = read_iterations(in, "gil_enabled_runs", keep, false, false, p);
+  p.unmeasured_runs = read_iterations(in, "unmeasured_runs", keep, false, false, p);
+  p.tests_not_run = in.str("tests_not_run");
+  p.source_json = raw_object(in, "source");
+  p.declared_json = raw_object(in, "declared");
+  if (auto ec = in.object("extension_compat")) {
     ExtensionCompat e;
     e.probed = true;
-    e.import_ok = get_bool(*ec, "import_ok", true);
-    e.gil_enabled_after_import = get_opt_bool(*ec, "gil_enabled_after_import");
-    e.gil_reenabled_by = get_str(*ec, "gil_reenabled_by");
-    if (auto* xs = member(*ec, "extensions"); xs && xs->IsArray())
-      for (auto& x : xs->GetArray())
-        e.extensions.push_back({get_str(x, "module"), get_bool(x, "import_ok", true), get_opt_bool(x, "reenabled_gil"),
-                                get_str(x, "declaration")});
+    e.import_ok = ec->boolean("import_ok", true);
+    e.gil_enabled_after_import = ec->opt_bool("gil_enabled_after_import");
+    e.gil_reenabled_by = ec->str("gil_reenabled_by");
+    ec->each("extensions", [&](const json::Reader& x) {
+      e.extensions.push_back({x.str("module"), x.boolean("import_ok", true), x.opt_bool("reenabled_gil"),
+                              x.str("declaration")});
+    });
     p.extension_compat = std::move(e);
   }
-  if (member(d, "gil_enabled_pass_rate")) {
-    p.gil_enabled_pass_rate = get_num(d, "gil_enabled_pass_rate");
-    p.gil_enabled_iterations = get_int(d, "gil_enabled_iterations");
-    p.gil_enabled_pass_count = get_int(d, "gil_enabled_pass_count");
-    if (member(d, "gil_enabled_duration_s")) p.gil_enabled_duration_s = get_num(d, "gil_enabled_duration_s");
-    p.gil_comparison = get_str(d, "gil_comparison");
-    if (member(d, "gil_fisher_p")) p.gil_fisher_p = get_num(d, "gil_fisher_p");
+  if (in.has("gil_enabled_pass_rate")) {
+    p.gil_enabled_pass_rate = in.num("gil_enabled_pass_rate");
+    p.gil_enabled_iterations = in.count("gil_enabled_iterations");
+    p.gil_enabled_pass_count = in.count("gil_enabled_pass_count");
+    p.gil_enabled_duration_s = in.num("gil_enabled_duration_s");
+    p.gil_comparison = in.str("gil_comparison");
+    if (in.has("gil_fisher_p")) p.gil_fisher_p = in.num("gil_fisher_p");
   }
   // The Python tool writes counts only: derive our bound and verdict from them.
   const int failed = p.iterations_completed - p.pass_count;
   auto iv = clopper_pearson_95(failed, p.iterations_completed);
-  p.verdict = member(d, "verdict") ? get_str(d, "verdict") : verdict_text(failed, p.iterations_completed);
-  p.failure_rate_low = member(d, "failure_rate_low") ? get_num(d, "failure_rate_low") : iv.low;
-  p.failure_rate_high = member(d, "failure_rate_high") ? get_num(d, "failure_rate_high") : iv.high;
-  if (!member(d, "failing_tests")) p.failing_tests = p.flaky_tests;
+  p.verdict = in.has("verdict") ? in.str("verdict") : verdict_text(failed, p.iterations_completed);
+  p.failure_rate_low = in.num("failure_rate_low", iv.low);
+  p.failure_rate_high = in.num("failure_rate_high", iv.high);
+  if (!in.has("failing_tests")) p.failing_tests = p.flaky_tests;
   return p;
 }
 
 RunResults read_run(const fs::path& run_dir, ReadOptions keep) {
+  if (!fs::exists(run_dir)) throw Error(fmt::format("{}: no such result directory", run_dir.string()));
   if (!fs::is_directory(run_dir))
-    throw Error(fmt::format("{}: no such result directory", run_dir.string()));
+    throw Error(fmt::format("{}: not a directory (give the result directory, which holds ft_meta.json)",
+                            run_dir.string()));
   auto meta = run_dir / "ft_meta.json";
   if (!fs::exists(meta))
     throw Error(fmt::format("{}: missing ft_meta.json (not a labeille ft result directory?)", run_dir.string()));
   RunResults run;
   run.dir = run_dir.string();
-  run.meta_json = read_file(meta);
+  run.meta_json = read_meta(meta);
   auto results = run_dir / "ft_results.jsonl";
   if (!fs::exists(results)) return run;  // a run that has not folded anything yet
   std::ifstream in(results, std::ios::binary);
@@ -448,21 +391,65 @@ RunResults read_run(const fs::path& run_dir, ReadOptions keep) {
   return run;
 }
 
+namespace {
+
+// The fields of ft_meta.json a reader relies on, with their types (docs/analyzers.md).
+// Other keys (a newer writer's, the Python tool's) are kept as they are.
+void check_meta_fields(const json::Reader& m) {
+  for (const char* k : {"run_id", "timestamp"}) m.str(k);
+  m.strings("cli_args");
+  for (const char* k : {"packages_total", "packages_completed", "total_iterations"}) m.count(k);
+  m.num("total_duration_s");
+  if (auto s = m.object("system_profile")) {
+    s->str("hostname");
+    s->count("cpu_count");
+  }
+  if (auto py = m.object("python_profile")) {
+    py->str("path");
+    py->str("version");
+    py->boolean("gil_disabled");
+  }
+  if (auto c = m.object("config")) {
+    c->str("target_python");
+    c->count("iterations");
+    c->num("timeout");
+    c->num("stall_threshold");
+    c->num("setup_timeout");
+    for (const char* k : {"compare_with_gil", "tsan_build", "stop_on_first_pass", "detect_extensions"}) c->boolean(k);
+    c->strings("extra_deps");
+  }
+}
+
+rj::Document parse_meta(std::string_view text, std::string_view source) {
+  rj::Document d = json::parse_object(text, source);
+  check_meta_fields(json::Reader(d, source));
+  return d;
+}
+
+}  // namespace
+
+std::string read_meta(const fs::path& file) {
+  std::string text = read_file(file);
+  parse_meta(text, file.string());
+  return text;
+}
+
 std::string meta_string(const std::string& meta_json, const std::string& dotted) {
   rj::Document d;
-  d.Parse(meta_json.c_str());
+  d.Parse<rj::kParseIterativeFlag>(meta_json.c_str());
   if (d.HasParseError() || !d.IsObject()) return {};
   const rj::Value* v = &d;
   std::size_t pos = 0;
   while (pos <= dotted.size()) {
     auto dot = dotted.find('.', pos);
     auto k = dotted.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
-    v = member(*v, k.c_str());
+    v = json::Reader(*v, "").find(k);
     if (!v) return {};
     if (dot == std::string::npos) break;
+    if (!v->IsObject()) return {};
     pos = dot + 1;
   }
-  if (v->IsString()) return v->GetString();
+  if (v->IsString()) return sanitize_utf8(std::string_view(v->GetString(), v->GetStringLength()));
   if (v->IsBool()) return v->GetBool() ? "true" : "false";
   if (v->IsInt64()) return std::to_string(v->GetInt64());
   if (v->IsNumber()) return fmt::format("{:g}", v->GetDouble());
@@ -470,26 +457,41 @@ std::string meta_string(const std::string& meta_json, const std::string& dotted)
 }
 
 std::string merge_meta(const std::string& base, const std::string& extra, const std::string& source) {
-  rj::Document b, e;
-  e.Parse(extra.c_str());
-  if (e.HasParseError() || !e.IsObject())
-    throw Error(fmt::format("{}: --meta must be a JSON object", source));
-  b.Parse(base.empty() ? "{}" : base.c_str());
-  if (b.HasParseError() || !b.IsObject()) b.SetObject();
+  rj::Document e = parse_meta(extra, source);
+  rj::Document b;
+  if (base.empty()) b.SetObject();
+  else b = parse_meta(base, "ft_meta.json");
   auto& a = b.GetAllocator();
   for (auto& m : e.GetObject()) {
     rj::Value v(m.value, a);
     if (b.HasMember(m.name)) b[m.name] = v;
     else b.AddMember(rj::Value(m.name, a), v, a);
   }
-  rj::StringBuffer sb;
-  rj::Writer<rj::StringBuffer> w(sb);
-  b.Accept(w);
-  return std::string(sb.GetString(), sb.GetSize());
+  return json::text(b);
+}
+
+void write_meta(const fs::path& run_dir, const std::string& base, const MetaCounters& n) {
+  rj::Document meta;
+  if (base.empty()) meta.SetObject();
+  else meta = parse_meta(base, (run_dir / "ft_meta.json").string());
+  auto& a = meta.GetAllocator();
+  auto set = [&](const char* k, rj::Value v) {
+    if (meta.HasMember(k)) meta[k] = v;
+    else meta.AddMember(rj::Value(k, a), v, a);
+  };
+  if (!meta.HasMember("run_id")) set("run_id", rj::Value(run_dir.filename().string().c_str(), a));
+  if (!meta.HasMember("timestamp")) set("timestamp", rj::Value(iso8601_utc_now().c_str(), a));
+  set("packages_total", rj::Value(n.packages_total));
+  set("packages_completed", rj::Value(n.packages_completed));
+  set("total_iterations", rj::Value(n.total_iterations));
+  set("total_duration_s", rj::Value(std::round(n.total_duration_s * 1000) / 1000));
+  atomic_write_file(run_dir / "ft_meta.json", json::text(meta, /*pretty=*/true));
 }
 
 RunWriter::RunWriter(fs::path run_dir, std::string meta_base)
     : dir_(std::move(run_dir)), meta_base_(std::move(meta_base)) {
+  // A broken base is refused before anything is written (write_meta would refuse it last).
+  if (!meta_base_.empty()) parse_meta(meta_base_, "ft_meta.json");
   fs::create_directories(dir_);
   results_.emplace(dir_ / "ft_results.jsonl");
 }
@@ -519,24 +521,7 @@ void RunWriter::finish() {
   results_->commit();
   results_.reset();
 
-  rj::Document meta;
-  meta.Parse(meta_base_.empty() ? "{}" : meta_base_.c_str());
-  if (meta.HasParseError() || !meta.IsObject()) meta.SetObject();
-  auto& a = meta.GetAllocator();
-  auto set = [&](const char* k, rj::Value v) {
-    if (meta.HasMember(k)) meta[k] = v;
-    else meta.AddMember(rj::Value(k, a), v, a);
-  };
-  if (!meta.HasMember("run_id")) set("run_id", rj::Value(dir_.filename().string().c_str(), a));
-  if (!meta.HasMember("timestamp")) set("timestamp", rj::Value(iso8601_utc_now().c_str(), a));
-  set("packages_total", rj::Value(packages_));
-  set("packages_completed", rj::Value(completed_));
-  set("total_iterations", rj::Value(total_iterations_));
-  set("total_duration_s", rj::Value(std::round(total_duration_ * 1000) / 1000));
-  rj::StringBuffer mb;
-  rj::PrettyWriter<rj::StringBuffer> mw(mb);
-  meta.Accept(mw);
-  atomic_write_file(dir_ / "ft_meta.json", std::string(mb.GetString(), mb.GetSize()) + "\n");
+  write_meta(dir_, meta_base_, {packages_, completed_, total_iterations_, total_duration_});
 
   rj::StringBuffer sb;
   rj::PrettyWriter<rj::StringBuffer> sw(sb);

@@ -349,12 +349,21 @@ std::string render_compare(const RunResults& a, const RunResults& b, bool json) 
 
 namespace {
 
+// Markdown renderers (GitHub's too) pass HTML through: a package name or a test message
+// like "<img src=x onerror=...>" must arrive as text. Entities for HTML, a backslash for
+// the table and code-span delimiters, one line per cell.
 std::string md_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '|') o += "\\|";
-    else if (c == '\n') o += ' ';
-    else o += c;
+    switch (c) {
+      case '|': o += "\\|"; break;
+      case '`': o += "\\`"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '\n': case '\r': o += ' '; break;
+      default: o += c;
+    }
   }
   return o;
 }
@@ -395,9 +404,9 @@ std::string render_report(const RunResults& run, const std::string& format) {
   auto groups = signature_groups(run);
   auto packages = sorted(run, SortBy::Category);
   if (format == "markdown") {
-    std::string o = fmt::format("# Free-threading compatibility report\n\nRun `{}`, {} packages, Python {}.\n\n",
-                                meta_string(run.meta_json, "run_id"), run.packages.size(),
-                                meta_string(run.meta_json, "python_profile.version"));
+    std::string o = fmt::format("# Free-threading compatibility report\n\nRun <code>{}</code>, {} packages, Python {}.\n\n",
+                                md_escape(meta_string(run.meta_json, "run_id")), run.packages.size(),
+                                md_escape(meta_string(run.meta_json, "python_profile.version")));
     o += "| Category | Packages |\n|---|---:|\n";
 #define LABEILLE_X(id, name, rank, desc) \
   if (counts.count(name)) o += fmt::format("| {} | {} |\n", name, counts[name]);
@@ -408,14 +417,14 @@ std::string render_report(const RunResults& run, const std::string& format) {
     o += declared ? "\n## Packages\n\n| Package | Category | Declared | Passed | Verdict | Details |\n|---|---|---|---:|---|---|\n"
                   : "\n## Packages\n\n| Package | Category | Passed | Verdict | Details |\n|---|---|---:|---|---|\n";
     for (const auto* p : packages)
-      o += fmt::format("| {} | {} |{} {} | {} | {} |\n", md_escape(p->package), p->category,
+      o += fmt::format("| {} | {} |{} {} | {} | {} |\n", md_escape(p->package), md_escape(p->category),
                        declared ? " " + md_escape(declared_short(*p)) + " |" : "", passed_of(*p), md_escape(p->verdict),
                        md_escape(details(*p)));
     o += markdown_evidence(packages);
     if (!groups.empty()) {
       o += "\n## Crash and failure signatures\n\n| Signature | Packages |\n|---|---|\n";
       for (const auto& [sig, pk] : groups) {
-        o += fmt::format("| `{}` | {} |\n", md_escape(sig), md_escape(fmt::format("{}", fmt::join(pk, ", "))));
+        o += fmt::format("| <code>{}</code> | {} |\n", md_escape(sig), md_escape(fmt::format("{}", fmt::join(pk, ", "))));
       }
     }
     return o;

@@ -23,7 +23,9 @@ run with ``-D``:
 ``LABEILLE_FT_TARGET_PYTHON``
   The free-threaded interpreter (required). Checked: it must be built with
   ``--disable-gil`` (``Py_GIL_DISABLED=1``), else a ``FATAL_ERROR`` says how to get one.
-``LABEILLE_FT_ITERATIONS`` (10), ``LABEILLE_FT_TIMEOUT`` (600 s),
+``LABEILLE_FT_ITERATIONS`` (10), ``LABEILLE_FT_TIMEOUT`` (600 s, per test run),
+``LABEILLE_FT_SETUP_TIMEOUT`` (1800 s, per set-up step: clone, download, install, extra
+dependencies; also the import probe's limit),
 ``LABEILLE_FT_STALL_THRESHOLD`` (60 s), ``LABEILLE_FT_GIL_MODES`` (``gil0``; add
 ``gil1`` to compare with the GIL), ``LABEILLE_FT_STOP_ON_FIRST_PASS`` (OFF),
 ``LABEILLE_FT_TSAN`` (OFF), ``LABEILLE_FT_DETECT_EXTENSIONS`` (ON),
@@ -36,6 +38,8 @@ set: ``LABEILLE_FT_RECORDS_DIR`` (``records``), ``LABEILLE_FT_REPOS_DIR``
 (``repos``), ``LABEILLE_FT_VENVS_DIR`` (``venvs``), ``LABEILLE_FT_RESULTS_DIR``
 (``results``).
 ``LABEILLE_FT_RUN_ID`` (``ft_ctest``): the fold writes ``<results>/<run id>``;
+``LABEILLE_FT_FOLD`` (ON): OFF leaves out the ``ft.fold`` test (``labeille ft run``
+folds the run itself, once);
 ``LABEILLE_FT_INSTALL_FROM`` (``source``) and ``LABEILLE_FT_CLI_ARGS`` (list) only go
 into ``ft_meta.json`` (``labeille ft run`` records its own command line there).
 ``LABEILLE_FT_SHARD_COUNT`` (0: no shards) and ``LABEILLE_FT_SHARD_INDEX``: each
@@ -58,11 +62,13 @@ Commands
         [TEST_COMMAND_SUFFIX <text>] [TEST_COMMAND_OVERRIDE <shell command>]
         [USES_XDIST]                           # adds -p no:xdist
         [ITERATIONS <n>] [GIL_MODES gil0 [gil1]]
-        [STALL_THRESHOLD <s>] [TIMEOUT <s>]
+        [STALL_THRESHOLD <s>] [TIMEOUT <s>] [SETUP_TIMEOUT <s>]
         [EXTRA_DEPS <req>...] [ENV <KEY=VALUE>...]
         [TSAN] [STOP_ON_FIRST_PASS] [DETECT_EXTENSIONS <ON|OFF>]
         [PARALLEL_THREADS <n>] [LABELS <label>...] [NO_RESOURCE_LOCK]
-        [TARGET_PYTHON <python>])
+        [TARGET_PYTHON <python>]
+        [TEST_PREFIX <prefix>] [TEST_LIST <var>]
+        [PROPERTIES <name> <value>...])
 
   Adds, for package ``<name>`` (a PEP 508 name; anything else is refused):
 
@@ -82,6 +88,18 @@ Commands
   (or ``LABEILLE_FT_RESOURCE_LOCK`` OFF). The first call also adds
   ``ft.fold`` (``FIXTURES_CLEANUP`` of every package), so a plain ``ctest -L ft``
   ends with ``ft_meta.json``, ``ft_results.jsonl`` and ``ft_summary.json`` on disk.
+
+  ``TEST_PREFIX <prefix>`` (default ``LABEILLE_FT_TEST_PREFIX``, empty) goes in front
+  of every test name of the package (``<prefix>ft.<name>.setup``, ...); letters, digits,
+  ``.``, ``_``, ``-``. The fold still knows the tests by their ``ft.`` part.
+  ``TEST_LIST <var>`` sets ``<var>`` to the names of the tests generated for the package.
+  The tests themselves are added when CTest reads the module's include file (see
+  `How it works` in docs/cmake.md), so give their properties with ``PROPERTIES``, not a
+  ``set_tests_properties()`` of your own.
+  ``PROPERTIES <name> <value>...`` are set on every test of the package after the
+  module's own (like :command:`gtest_discover_tests`): ``ENVIRONMENT``, ``PROCESSORS``,
+  ``COST``, ``DISABLED``...; a property the module sets (``LABELS``, ``TIMEOUT``) is
+  replaced, so add labels with ``LABELS`` instead.
 
   Example:
 
@@ -122,11 +140,28 @@ Commands
   directory) or a ``file://`` URL; a git work tree there is cloned, a plain directory is
   used in place.
 
-  The registry is parsed by the C++ tool ``labeille-ft-registry``. With
-  ``find_package(LabeilleFT)`` the tool already exists and runs at configure time. After
-  ``add_subdirectory()`` of labeille-ft it is not built yet at configure time, so (like
-  :command:`gtest_discover_tests`) the module only writes the test include file, and the
-  tool runs when CTest reads it (``ctest``, ``ctest -N``), once the build made it.
+  The registry is parsed by the C++ tool ``labeille-ft-registry``. When the tool
+  already exists (``find_package(LabeilleFT)``: an imported target) it runs at configure
+  time. After ``add_subdirectory()`` of labeille-ft it is not built yet at configure
+  time, so (like :command:`gtest_discover_tests`) the module only writes the test include
+  file, and the tool runs when CTest reads it (``ctest``, ``ctest -N``), once the build
+  made it. The same rule holds in both modes: a registry the tool cannot use (no
+  readable ``index.yaml``, tool missing) is an error where it is read (the configure
+  stops, or ``ctest`` stops before running anything); a malformed package file is a
+  warning naming file and line, and the other packages still get their tests.
+  ``TEST_LIST`` is refused here (it names one package's tests).
+
+.. command:: labeille_ft_check_python
+
+  ::
+
+    labeille_ft_check_python(<python> [<version_var>])
+
+  Stops the configure with a ``FATAL_ERROR`` saying how to get a free-threaded
+  interpreter unless ``<python>`` exists and is a free-threaded build with the GIL off at
+  start-up (``LabeilleFTPython.py``, the check `labeille ft run` applies too);
+  ``<version_var>`` receives its ``X.Y``. The answer is cached per interpreter path.
+  Both commands call it on ``LABEILLE_FT_TARGET_PYTHON``; call it yourself to fail early.
 
 Sharding
 ^^^^^^^^
@@ -139,7 +174,13 @@ tests at all.
 #]=======================================================================]
 
 include_guard(GLOBAL)
-cmake_minimum_required(VERSION 3.25)
+if(CMAKE_VERSION VERSION_LESS 3.25)
+  message(FATAL_ERROR "LabeilleFT needs CMake 3.25 or newer (this is ${CMAKE_VERSION})")
+endif()
+# Our policies stay ours, like CMake's own modules: the including project's settings are
+# untouched after include(), and the commands defined below record 3.25's settings.
+cmake_policy(PUSH)
+cmake_policy(VERSION 3.25)
 
 # How tests get made. labeille_ft_add_package() never calls add_test(): it renders CTest
 # code (add_test(<name> <command>...) / set_tests_properties(), every value
@@ -151,10 +192,11 @@ cmake_minimum_required(VERSION 3.25)
 # serves a find_package() project and an add_subdirectory() one whose tools are not built
 # at configure time.
 set(_LABEILLE_FT_MODULE_FILE "${CMAKE_CURRENT_LIST_FILE}")
+set(_LABEILLE_FT_PYTHON_CHECK "${CMAKE_CURRENT_LIST_DIR}/LabeilleFTPython.py")
 set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_FIRST_PASS TSAN
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
-    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK)
+    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX FOLD SETUP_TIMEOUT)
 
 # <out> = <text> as a CMake bracket argument no content can close early.
 function(_labeille_ft_quote out text)
@@ -177,9 +219,9 @@ endfunction()
 # labeille_ft_add_package's keywords (labeille_ft_add_registry passes them through).
 set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK)
 set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
-    TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT
-    DETECT_EXTENSIONS PARALLEL_THREADS TARGET_PYTHON)
-set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS)
+    TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT
+    DETECT_EXTENSIONS PARALLEL_THREADS TARGET_PYTHON TEST_PREFIX TEST_LIST)
+set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS PROPERTIES)
 
 # Appends one bracket-quoted argument to the code in <var>. One value per call, so a value
 # holding ';' (a shell command) stays one argument.
@@ -208,6 +250,8 @@ macro(_labeille_ft_defaults)
   _labeille_ft_default(LABEILLE_FT_SHARD_INDEX 0)
   _labeille_ft_default(LABEILLE_FT_ONLY_SHARD OFF)
   _labeille_ft_default(LABEILLE_FT_RUN_ID ft_ctest)
+  _labeille_ft_default(LABEILLE_FT_FOLD ON)
+  _labeille_ft_default(LABEILLE_FT_SETUP_TIMEOUT 1800)
   _labeille_ft_default(LABEILLE_FT_WORK_DIR "${CMAKE_BINARY_DIR}/labeille-ft")
   foreach(_lft_d IN ITEMS RECORDS REPOS VENVS RESULTS)
     string(TOLOWER "${_lft_d}" _lft_sub)
@@ -216,7 +260,9 @@ macro(_labeille_ft_defaults)
 endmacro()
 
 #[[ labeille_ft_check_python(<python> [<version_var>]) — FATAL_ERROR unless <python> is a
-    free-threaded build; <version_var> receives its X.Y. Cached per interpreter path. ]]
+    free-threaded build with the GIL off at start-up; <version_var> receives its X.Y.
+    Cached per interpreter path. The rule is LabeilleFTPython.py's, the same file
+    `labeille ft run` applies. ]]
 function(labeille_ft_check_python python)
   string(MAKE_C_IDENTIFIER "${python}" _id)
   if(NOT DEFINED CACHE{_LABEILLE_FT_PY_${_id}})
@@ -227,16 +273,32 @@ function(labeille_ft_check_python python)
                           "CPython; scripts/setup.sh builds one (CPython 3.13 --disable-gil).")
     endif()
     execute_process(
-      COMMAND "${python}" -c "import sys, sysconfig; print(sysconfig.get_config_var('Py_GIL_DISABLED'), '%d.%d' % sys.version_info[:2])"
+      COMMAND "${CMAKE_COMMAND}" -E env --unset=PYTHON_GIL "${python}" "${_LABEILLE_FT_PYTHON_CHECK}"
       RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err OUTPUT_STRIP_TRAILING_WHITESPACE)
-    if(NOT _rc EQUAL 0 OR NOT _out MATCHES "^1 ([0-9]+\\.[0-9]+)$")
-      message(FATAL_ERROR "LabeilleFT: the target interpreter is not a free-threaded build:\n"
-                          "  Path: ${python}\n"
-                          "  Py_GIL_DISABLED, version: ${_out}${_err}\n"
-                          "labeille ft needs CPython built with ./configure --disable-gil "
-                          "(Py_GIL_DISABLED=1, e.g. python3.13t); scripts/setup.sh builds one.")
+    set(_ft OFF)
+    set(_why "${_out}${_err}")
+    if(_rc EQUAL 0)
+      string(JSON _ft ERROR_VARIABLE _jerr GET "${_out}" free_threaded)
+      string(JSON _xy ERROR_VARIABLE _jerr2 GET "${_out}" version_xy)
+      string(JSON _built ERROR_VARIABLE _jerr3 GET "${_out}" py_gil_disabled)
+      string(JSON _at_start ERROR_VARIABLE _jerr4 GET "${_out}" gil_enabled_at_start)
+      if(_jerr OR _jerr2 OR _jerr3 OR _jerr4)
+        set(_ft OFF)
+      else()
+        set(_why "Python ${_xy}, Py_GIL_DISABLED: ${_built}, GIL enabled at start-up: ${_at_start}")
+      endif()
     endif()
-    set(_LABEILLE_FT_PY_${_id} "${CMAKE_MATCH_1}" CACHE INTERNAL "")
+    if(NOT _ft)
+      message(FATAL_ERROR "LabeilleFT: the target interpreter is not a free-threaded build with the GIL "
+                          "off by default:\n"
+                          "  Path: ${python}\n"
+                          "  ${_why}\n"
+                          "labeille ft needs CPython built with ./configure --disable-gil "
+                          "(Py_GIL_DISABLED=1, e.g. python3.13t) whose sys._is_gil_enabled() is False "
+                          "at start-up; scripts/setup.sh builds one.")
+    endif()
+    set(_LABEILLE_FT_PY_${_id} "${_xy}" CACHE INTERNAL "")
+    set(_LABEILLE_FT_PYPROFILE_${_id} "${_out}" CACHE INTERNAL "")
   endif()
   if(ARGC GREATER 1)
     set(${ARGV1} "${_LABEILLE_FT_PY_${_id}}" PARENT_SCOPE)
@@ -314,15 +376,19 @@ function(_labeille_ft_write_meta file)
   set(_m "{}")
   _labeille_ft_json_str(_m "${_m}" run_id "${LABEILLE_FT_RUN_ID}")
   _labeille_ft_json_str(_m "${_m}" timestamp "${_now}")
-  string(JSON _m SET "${_m}" python_profile "{}")
-  _labeille_ft_json_str(_m "${_m}" python_profile path "${LABEILLE_FT_TARGET_PYTHON}")
-  _labeille_ft_json_str(_m "${_m}" python_profile version "${LABEILLE_FT_PYTHON_VERSION}")
-  string(JSON _m SET "${_m}" python_profile gil_disabled true)
+  # The interpreter check's own answer, as `labeille ft run` records it.
+  string(MAKE_C_IDENTIFIER "${LABEILLE_FT_TARGET_PYTHON}" _id)
+  set(_profile "${_LABEILLE_FT_PYPROFILE_${_id}}")
+  if(NOT _profile)
+    set(_profile "{}")
+  endif()
+  string(JSON _m SET "${_m}" python_profile "${_profile}")
   string(JSON _m SET "${_m}" config "{}")
   _labeille_ft_json_str(_m "${_m}" config target_python "${LABEILLE_FT_TARGET_PYTHON}")
   string(JSON _m SET "${_m}" config iterations "${LABEILLE_FT_ITERATIONS}")
   string(JSON _m SET "${_m}" config timeout "${LABEILLE_FT_TIMEOUT}")
   string(JSON _m SET "${_m}" config stall_threshold "${LABEILLE_FT_STALL_THRESHOLD}")
+  string(JSON _m SET "${_m}" config setup_timeout "${LABEILLE_FT_SETUP_TIMEOUT}")
   string(JSON _m SET "${_m}" config parallel_threads "${LABEILLE_FT_PARALLEL_THREADS}")
   set(_gil1 false)
   if("gil1" IN_LIST LABEILLE_FT_GIL_MODES)
@@ -360,16 +426,16 @@ function(_labeille_ft_write_meta file)
   file(WRITE "${file}" "${_m}\n")
 endfunction()
 
-# string(JSON SET) takes JSON text; this sets a JSON string (escaped by a round trip
-# through a one-element array, so quotes and backslashes in paths stay valid JSON).
+# string(JSON SET) takes JSON text; this sets a JSON string. CMake's JSON writer escapes
+# member names (quotes, backslashes, every control character), so the value goes in as
+# the name of a one-member object and comes back out as a JSON string literal.
 function(_labeille_ft_json_str out json)
   list(POP_BACK ARGN _value)
-  string(JSON _arr SET "[]" 0 "\"\"")
-  string(REPLACE "\\" "\\\\" _esc "${_value}")
-  string(REPLACE "\"" "\\\"" _esc "${_esc}")
-  string(REPLACE "\n" "\\n" _esc "${_esc}")
-  string(REPLACE "\t" "\\t" _esc "${_esc}")
-  string(JSON _r SET "${json}" ${ARGN} "\"${_esc}\"")
+  string(JSON _obj SET "{}" "${_value}" 0)
+  if(NOT _obj MATCHES "^{[ \n]*(\".*\") : 0[ \n]*}$")
+    message(FATAL_ERROR "LabeilleFT: cannot encode \"${_value}\" as JSON")
+  endif()
+  string(JSON _r SET "${json}" ${ARGN} "${CMAKE_MATCH_1}")
   set(${out} "${_r}" PARENT_SCOPE)
 endfunction()
 
@@ -397,11 +463,12 @@ set_property(GLOBAL PROPERTY _LFT_FIXTURES \"\")
 set_property(GLOBAL PROPERTY _LFT_SHARDS \"\")
 include(${_packages})
 ${_stanzas}
-# ft.fold: FIXTURES_CLEANUP of every package, so any ctest -L ft ends with results on disk.
+# ft.fold: FIXTURES_CLEANUP of every package, so any ctest -L ft ends with results on disk
+# (unless LABEILLE_FT_FOLD is OFF: `labeille ft run` folds the run itself, once).
 get_property(_lft_fixtures GLOBAL PROPERTY _LFT_FIXTURES)
 get_property(_lft_shards GLOBAL PROPERTY _LFT_SHARDS)
 block()
-${_snapshot}  if(_lft_fixtures)
+${_snapshot}  if(_lft_fixtures AND LABEILLE_FT_FOLD)
     add_test(ft.fold \"\${_LFT_LABEILLE}\" ft fold --output \"\${LABEILLE_FT_RESULTS_DIR}/\${LABEILLE_FT_RUN_ID}\"
              --meta ${_meta} \"\${LABEILLE_FT_RECORDS_DIR}\")
     set_tests_properties(ft.fold PROPERTIES FIXTURES_CLEANUP \"\${_lft_fixtures}\"
@@ -411,9 +478,74 @@ endblock()
 ")
 endfunction()
 
+# labeille_ft_add_package reads as its steps: parse, validate (with the run-wide
+# defaults), check the interpreter, then render the set-up, the probe, the iterations
+# and the caller's PROPERTIES into one block of CTest code. Each step is a macro so it
+# works on the function's own arg_* variables; a new keyword is added to the keyword
+# lists above, given a default and checked in _labeille_ft_validate_package, and used
+# in the render step it belongs to.
 function(labeille_ft_add_package name)
   set(_fn labeille_ft_add_package)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${_LABEILLE_FT_OPTIONS}" "${_LABEILLE_FT_ONE}" "${_LABEILLE_FT_MULTI}")
+  _labeille_ft_validate_package()
+  _labeille_ft_check_run(${_fn})
+
+  # Shards: a stable hash of the name, so a package stays in its shard on every machine.
+  set(_shard_label "")
+  if(LABEILLE_FT_SHARD_COUNT GREATER 0)
+    string(SHA1 _h "${name}")
+    string(SUBSTRING "${_h}" 0 7 _h)
+    math(EXPR _shard "0x${_h} % ${LABEILLE_FT_SHARD_COUNT}")
+    if(LABEILLE_FT_ONLY_SHARD AND NOT _shard EQUAL LABEILLE_FT_SHARD_INDEX)
+      if(arg_TEST_LIST)
+        set(${arg_TEST_LIST} "" PARENT_SCOPE)
+      endif()
+      return()
+    endif()
+    set(_shard_label "ft.shard.${_shard}")
+  endif()
+
+  set(_records "${LABEILLE_FT_RECORDS_DIR}")
+  set(_repos "${LABEILLE_FT_REPOS_DIR}")
+  set(_venvs "${LABEILLE_FT_VENVS_DIR}")
+  set(_fixture "ft.${name}")
+  set(_prefix "${arg_TEST_PREFIX}ft.${name}")  # every test name of the package starts so
+  # The iterations share a checkout (pytest caches, __pycache__) and a venv: serialized by
+  # default; NO_RESOURCE_LOCK (or LABEILLE_FT_RESOURCE_LOCK OFF) lets `ctest -j` overlap them.
+  set(_lock " RESOURCE_LOCK [=[${_fixture}]=]")
+  if(arg_NO_RESOURCE_LOCK OR (DEFINED LABEILLE_FT_RESOURCE_LOCK AND NOT LABEILLE_FT_RESOURCE_LOCK))
+    set(_lock "")
+  endif()
+  list(JOIN arg_LABELS ";" _user_labels)
+  set(_labels "ft;ft.pkg.${name}")
+  if(_shard_label)
+    string(APPEND _labels ";${_shard_label}")
+  endif()
+  if(_user_labels)
+    string(APPEND _labels ";${_user_labels}")
+  endif()
+  set(_code "# ${name}\nset_property(GLOBAL APPEND PROPERTY _LFT_FIXTURES [=[${_fixture}]=])\n")
+  if(_shard_label)
+    string(APPEND _code "set_property(GLOBAL APPEND PROPERTY _LFT_SHARDS [=[${_shard_label}]=])\n")
+  endif()
+  set(_tests "")  # every generated test name, bracket-quoted
+
+  _labeille_ft_render_setup()
+  _labeille_ft_render_probe()
+  _labeille_ft_render_iterations()
+  _labeille_ft_render_properties()
+  _labeille_ft_emit("${_code}")
+  if(arg_TEST_LIST)
+    string(REGEX REPLACE "\\[=\\[([^]]*)\\]=\\]" "\\1" _names "${_tests}")
+    string(STRIP "${_names}" _names)
+    string(REPLACE " " ";" _names "${_names}")
+    set(${arg_TEST_LIST} "${_names}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+# arg_* after the run-wide defaults, checked: a bad value stops the configure, naming
+# the package, the keyword and the value.
+macro(_labeille_ft_validate_package)
   if(arg_UNPARSED_ARGUMENTS)
     list(GET arg_UNPARSED_ARGUMENTS 0 _bad)
     message(FATAL_ERROR "${_fn}(${name}): unknown keyword \"${_bad}\"")
@@ -423,9 +555,9 @@ function(labeille_ft_add_package name)
     message(FATAL_ERROR "${_fn}(${name}): keyword ${_bad} needs a value")
   endif()
   # PEP 508 names only: they become paths and test names (no ../evil).
-  if(NOT name MATCHES "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+  if(NOT name MATCHES "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$" OR name MATCHES "\\.\\.")
     message(FATAL_ERROR "${_fn}(): \"${name}\" is not a valid package name (PEP 508: letters, "
-                        "digits, '.', '_', '-'; starting and ending with a letter or digit)")
+                        "digits, '.', '_', '-'; starting and ending with a letter or digit; no '..')")
   endif()
   set(_sources 0)
   foreach(_s IN ITEMS GIT PATH SDIST)
@@ -441,8 +573,8 @@ function(labeille_ft_add_package name)
   if(DEFINED arg_TARGET_PYTHON)
     set(LABEILLE_FT_TARGET_PYTHON "${arg_TARGET_PYTHON}")
   endif()
-  foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT GIL_MODES DETECT_EXTENSIONS PARALLEL_THREADS
-                      TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE)
+  foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT GIL_MODES DETECT_EXTENSIONS
+                      PARALLEL_THREADS TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE TEST_PREFIX)
     if(NOT DEFINED arg_${_k} AND DEFINED LABEILLE_FT_${_k})
       set(arg_${_k} "${LABEILLE_FT_${_k}}")
     endif()
@@ -454,7 +586,7 @@ function(labeille_ft_add_package name)
   endforeach()
   set(arg_EXTRA_DEPS ${LABEILLE_FT_EXTRA_DEPS} ${arg_EXTRA_DEPS})
   set(arg_ENV ${LABEILLE_FT_ENV} ${arg_ENV})
-  foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT PARALLEL_THREADS)
+  foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT PARALLEL_THREADS)
     if(NOT arg_${_k} MATCHES "^[0-9]+$")
       message(FATAL_ERROR "${_fn}(${name}): ${_k} must be a non-negative integer, got \"${arg_${_k}}\"")
     endif()
@@ -477,49 +609,24 @@ function(labeille_ft_add_package name)
       message(FATAL_ERROR "${_fn}(${name}): LABELS: \"${_l}\" may only use [A-Za-z0-9._-]")
     endif()
   endforeach()
+  # The prefix goes in front of test names, which CTest's regular expressions and
+  # [=[ ]=] quoting both take as they are.
+  if(NOT "${arg_TEST_PREFIX}" MATCHES "^[A-Za-z0-9._-]*$")
+    message(FATAL_ERROR "${_fn}(${name}): TEST_PREFIX \"${arg_TEST_PREFIX}\" may only use [A-Za-z0-9._-]")
+  endif()
+  list(LENGTH arg_PROPERTIES _n)
+  math(EXPR _odd "${_n} % 2")
+  if(_odd)
+    message(FATAL_ERROR "${_fn}(${name}): PROPERTIES takes <name> <value> pairs, got ${_n} items")
+  endif()
+endmacro()
 
-  _labeille_ft_check_run(${_fn})
-
-  # Shards: a stable hash of the name, so a package stays in its shard on every machine.
-  set(_shard_label "")
-  if(LABEILLE_FT_SHARD_COUNT GREATER 0)
-    string(SHA1 _h "${name}")
-    string(SUBSTRING "${_h}" 0 7 _h)
-    math(EXPR _shard "0x${_h} % ${LABEILLE_FT_SHARD_COUNT}")
-    if(LABEILLE_FT_ONLY_SHARD AND NOT _shard EQUAL LABEILLE_FT_SHARD_INDEX)
-      return()
-    endif()
-    set(_shard_label "ft.shard.${_shard}")
-  endif()
-
-  set(_records "${LABEILLE_FT_RECORDS_DIR}")
-  set(_repos "${LABEILLE_FT_REPOS_DIR}")
-  set(_venvs "${LABEILLE_FT_VENVS_DIR}")
-  set(_fixture "ft.${name}")
-  # The iterations share a checkout (pytest caches, __pycache__) and a venv: serialized by
-  # default; NO_RESOURCE_LOCK (or LABEILLE_FT_RESOURCE_LOCK OFF) lets `ctest -j` overlap them.
-  set(_lock " RESOURCE_LOCK [=[${_fixture}]=]")
-  if(arg_NO_RESOURCE_LOCK OR (DEFINED LABEILLE_FT_RESOURCE_LOCK AND NOT LABEILLE_FT_RESOURCE_LOCK))
-    set(_lock "")
-  endif()
-  list(JOIN arg_LABELS ";" _user_labels)
-  set(_labels "ft;ft.pkg.${name}")
-  if(_shard_label)
-    string(APPEND _labels ";${_shard_label}")
-  endif()
-  if(_user_labels)
-    string(APPEND _labels ";${_user_labels}")
-  endif()
-  set(_code "# ${name}\nset_property(GLOBAL APPEND PROPERTY _LFT_FIXTURES [=[${_fixture}]=])\n")
-  if(_shard_label)
-    string(APPEND _code "set_property(GLOBAL APPEND PROPERTY _LFT_SHARDS [=[${_shard_label}]=])\n")
-  endif()
-
-  # Set-up: sources, venv, install, startup hook.
+# ft.<name>.setup: sources, venv, install, startup hook.
+macro(_labeille_ft_render_setup)
   set(_cmd "")
   foreach(_a IN ITEMS prepare --record-dir "${_records}" --package "${name}"
                       --python "${LABEILLE_FT_TARGET_PYTHON}" --repos-dir "${_repos}" --venvs-dir "${_venvs}"
-                      --timeout "${arg_TIMEOUT}")
+                      --timeout "${arg_SETUP_TIMEOUT}")
     _labeille_ft_arg(_cmd "${_a}")
   endforeach()
   if(arg_GIT)
@@ -557,17 +664,22 @@ function(labeille_ft_add_package name)
     _labeille_ft_arg(_cmd --extra-deps)
     _labeille_ft_arg(_cmd "${_deps}")
   endif()
-  # git and pip get several times the per-step timeout: a slow index is not the package's fault.
-  math(EXPR _setup_timeout "${arg_TIMEOUT} * 3 + 60")
+  # The set-up has its own limit per step (SETUP_TIMEOUT), never the test run's TIMEOUT: a
+  # short test timeout must not turn a slow build into an install_failure. CTest's limit
+  # covers the steps (fetch, install, extra deps) plus a margin.
+  math(EXPR _setup_timeout "${arg_SETUP_TIMEOUT} * 3 + 60")
   string(APPEND _code
-    "add_test([=[ft.${name}.setup]=] \"\${_LFT_SETUP}\"${_cmd})\n"
-    "set_tests_properties([=[ft.${name}.setup]=] PROPERTIES FIXTURES_SETUP [=[${_fixture}]=] "
+    "add_test([=[${_prefix}.setup]=] \"\${_LFT_SETUP}\"${_cmd})\n"
+    "set_tests_properties([=[${_prefix}.setup]=] PROPERTIES FIXTURES_SETUP [=[${_fixture}]=] "
     "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_setup_timeout})\n")
+  string(APPEND _tests " [=[${_prefix}.setup]=]")
+endmacro()
 
-  # Import probe, PYTHON_GIL unset (the setup tool's own choice).
+# ft.<name>.probe: the import with PYTHON_GIL unset (the setup tool's own choice).
+macro(_labeille_ft_render_probe)
   set(_cmd "")
   foreach(_a IN ITEMS probe --record-dir "${_records}" --package "${name}"
-                      --repos-dir "${_repos}" --venvs-dir "${_venvs}" --timeout "${arg_TIMEOUT}")
+                      --repos-dir "${_repos}" --venvs-dir "${_venvs}" --timeout "${arg_SETUP_TIMEOUT}")
     _labeille_ft_arg(_cmd "${_a}")
   endforeach()
   if(DEFINED arg_IMPORT_NAME)
@@ -577,12 +689,16 @@ function(labeille_ft_add_package name)
   if(NOT arg_DETECT_EXTENSIONS)
     _labeille_ft_arg(_cmd --no-detect-extensions)
   endif()
-  math(EXPR _probe_timeout "${arg_TIMEOUT} + 60")
+  math(EXPR _probe_timeout "${arg_SETUP_TIMEOUT} + 60")
   string(APPEND _code
-    "add_test([=[ft.${name}.probe]=] \"\${_LFT_SETUP}\"${_cmd})\n"
-    "set_tests_properties([=[ft.${name}.probe]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
+    "add_test([=[${_prefix}.probe]=] \"\${_LFT_SETUP}\"${_cmd})\n"
+    "set_tests_properties([=[${_prefix}.probe]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
     "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_probe_timeout})\n")
+  string(APPEND _tests " [=[${_prefix}.probe]=]")
+endmacro()
 
+# ft.<name>.<mode>.iter<NN>: one supervised run of the test command each.
+macro(_labeille_ft_render_iterations)
   # The test command: the override, or the command + -p no:xdist + pytest-run-parallel + suffix.
   if(NOT "${arg_TEST_COMMAND_OVERRIDE}" STREQUAL "")
     set(_test_cmd "${arg_TEST_COMMAND_OVERRIDE}")
@@ -602,8 +718,8 @@ function(labeille_ft_add_package name)
     endif()
   endif()
 
-  # Iterations. CTest 3.25 kills at TIMEOUT without a grace signal, so its limit sits
-  # above the runner's own: timeout + stack dump + SIGTERM grace + margin.
+  # CTest 3.25 kills at TIMEOUT without a grace signal, so its limit sits above the
+  # runner's own: timeout + stack dump + SIGTERM grace + margin.
   math(EXPR _ctest_timeout "${arg_TIMEOUT} + 60")
   string(LENGTH "${arg_ITERATIONS}" _width)
   if(_width LESS 2)
@@ -644,8 +760,8 @@ function(labeille_ft_add_package name)
         string(PREPEND _nn "0")
         math(EXPR _l "${_l} + 1")
       endwhile()
-      # Name, mode and number are [A-Za-z0-9._-] (checked above): safe in [=[ ]=].
-      set(_test "ft.${name}.${_mode}.iter${_nn}")
+      # Prefix, name, mode and number are [A-Za-z0-9._-] (checked): safe in [=[ ]=].
+      set(_test "${_prefix}.${_mode}.iter${_nn}")
       string(APPEND _code
         "add_test([=[${_test}]=] \"\${_LFT_RUNNER}\"${_head} [=[--mode]=] [=[${_mode}]=] [=[--gil]=] [=[${_gil}]=] "
         "[=[--iteration]=] [=[${_i}]=] [=[--test-name]=] [=[${_test}]=]${_tail})\n")
@@ -657,9 +773,21 @@ function(labeille_ft_add_package name)
       "set_tests_properties(${_names} PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
       "LABELS [=[${_labels};ft.${_mode}]=]${_lock} "
       "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE 77)\n")
+    string(APPEND _tests "${_names}")
   endforeach()
-  _labeille_ft_emit("${_code}")
-endfunction()
+endmacro()
+
+# PROPERTIES <name> <value>...: set on every test of the package after the module's own,
+# so a value given here replaces the module's (LABELS, TIMEOUT) — add labels with LABELS.
+macro(_labeille_ft_render_properties)
+  if(arg_PROPERTIES)
+    set(_props "")
+    foreach(_p IN LISTS arg_PROPERTIES)
+      _labeille_ft_arg(_props "${_p}")
+    endforeach()
+    string(APPEND _code "set_tests_properties(${_tests} PROPERTIES${_props})\n")
+  endif()
+endmacro()
 
 function(labeille_ft_add_registry)
   set(_fn labeille_ft_add_registry)
@@ -691,6 +819,9 @@ function(labeille_ft_add_registry)
   endif()
   if(NOT arg_DIR)
     message(FATAL_ERROR "${_fn}(): DIR <registry dir> is required")
+  endif()
+  if("TEST_LIST" IN_LIST arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "${_fn}(): TEST_LIST names one package's tests; give it to labeille_ft_add_package")
   endif()
   if(DEFINED arg_TOP AND NOT arg_TOP MATCHES "^[0-9]+$")
     message(FATAL_ERROR "${_fn}(): TOP must be a non-negative integer, got \"${arg_TOP}\"")
@@ -749,12 +880,14 @@ function(labeille_ft_add_registry)
     _labeille_ft_quote(_qout "${_out}")
     string(APPEND _stanza
       "  execute_process(COMMAND \"\${_LFT_REGISTRY}\"${_argv} RESULT_VARIABLE _rc ERROR_VARIABLE _err)\n"
-      "  if(_rc EQUAL 0)  # its warnings are in the file it wrote\n"
-      "    include(${_qout})\n"
-      "  else()\n"
-      "    message(WARNING \"labeille_ft_add_registry: labeille-ft-registry failed (exit \${_rc}; built yet?):\\n\${_err}\")\n"
+      "  if(NOT _rc EQUAL 0)  # one rule in both modes: an unreadable registry is an error\n"
+      "    message(FATAL_ERROR \"labeille_ft_add_registry(): labeille-ft-registry failed (exit \${_rc}; \"\n"
+      "                        \"built yet? run cmake --build first):\\n\${_err}\")\n"
       "  endif()\n"
+      "  include(${_qout})  # its warnings (malformed package files) are in the file it wrote\n"
       "endblock()\n")
     set_property(GLOBAL APPEND_STRING PROPERTY _LABEILLE_FT_STANZAS "${_stanza}")
   endif()
 endfunction()
+
+cmake_policy(POP)

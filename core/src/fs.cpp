@@ -71,6 +71,33 @@ void atomic_write_file(const fs::path& path, std::string_view content, Sync sync
   atomic_write_file(path, std::span<const std::string_view>(&content, 1), sync);
 }
 
+void write_output_file(const fs::path& path, std::string_view content) {
+  fs::path target = path;
+  for (int hops = 0;; ++hops) {
+    std::error_code ec;
+    auto st = fs::symlink_status(target, ec);
+    if (ec || !fs::is_symlink(st)) break;
+    if (hops == 40) throw Error(fmt::format("{}: too many levels of symbolic links", path.string()), kExitUsage);
+    fs::path next = fs::read_symlink(target);
+    target = next.is_absolute() ? next : target.parent_path() / next;
+  }
+  std::error_code ec;
+  auto st = fs::status(target, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
+    const char* what = fs::is_directory(st)          ? "a directory"
+                       : fs::is_character_file(st)   ? "a character device"
+                       : fs::is_block_file(st)       ? "a block device"
+                       : fs::is_fifo(st)             ? "a FIFO"
+                       : fs::is_socket(st)           ? "a socket"
+                                                     : "not a regular file";
+    throw Error(fmt::format("{}: is {}; an output file must be a regular file or absent (-o - writes to standard "
+                            "output)",
+                            path.string(), what),
+                kExitUsage);
+  }
+  atomic_write_file(target, content);
+}
+
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(fmt::format("cannot read {}: {}", path.string(), errno_text()));

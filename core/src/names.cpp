@@ -2,13 +2,18 @@
 
 #include <unistd.h>
 
-#include <regex>
 
 namespace labeille {
 
+// ^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$, checked by a loop: libstdc++'s std::regex
+// recurses once per character and overflowed the stack on a long hostile name (found by
+// tests/fuzz).
 bool is_pep508_name(std::string_view name) {
-  static const std::regex pep508("^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$");
-  return std::regex_match(name.begin(), name.end(), pep508);
+  auto alnum = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || !alnum(name.front()) || !alnum(name.back())) return false;
+  for (char c : name)
+    if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
+  return true;
 }
 
 bool is_package_name(std::string_view name) {

@@ -2,12 +2,9 @@
 #include <ctime>
 
 #include <fmt/format.h>
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "labeille/core/error.hpp"
+#include "labeille/core/json.hpp"
 #include "labeille/core/record.hpp"
 #include "labeille/core/text.hpp"
 
@@ -15,35 +12,10 @@ namespace labeille {
 
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-// Thin writer that sanitizes every string, so no test output can break a record.
-class Out {
- public:
-  explicit Out(Writer& w) : w_(w) {}
-  Out& key(std::string_view k) {
-    w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-    return *this;
-  }
-  void str(std::string_view s) {
-    std::string clean = sanitize_utf8(s);
-    w_.String(clean.data(), static_cast<rapidjson::SizeType>(clean.size()));
-  }
-  void num(double d) { w_.Double(d); }
-  void integer(std::int64_t i) { w_.Int64(i); }
-  void boolean(bool b) { w_.Bool(b); }
-  void null() { w_.Null(); }
-  void strings(const std::vector<std::string>& v) {
-    w_.StartArray();
-    for (const auto& s : v) str(s);
-    w_.EndArray();
-  }
-  void opt_bool(const std::optional<bool>& b) { b ? boolean(*b) : null(); }
-  Writer& raw() { return w_; }
-
- private:
-  Writer& w_;
-};
+// Records are written and read with the shared helpers (core/json.hpp): every string
+// sanitized, every field type checked.
+using Out = json::Out<json::LineWriter>;
+using In = json::Reader;
 
 void write_crash(Out& o, const std::optional<CrashInfo>& c) {
   if (!c) return o.null();
@@ -68,7 +40,7 @@ void write_stream(Out& o, const StreamInfo& s) {
 template <class F>
 std::string write_object(std::string_view kind, F&& body) {
   rapidjson::StringBuffer sb;
-  Writer w(sb);
+  json::LineWriter w(sb);
   Out o(w);
   w.StartObject();
   o.key("schema").integer(kRecordSchema);
@@ -80,117 +52,28 @@ std::string write_object(std::string_view kind, F&& body) {
 
 // ---- reading ----------------------------------------------------------------------
 
-class In {
- public:
-  In(const rapidjson::Value& v, std::string_view source, std::string path)
-      : v_(v), source_(source), path_(std::move(path)) {}
-
-  [[noreturn]] void bad(std::string_view field, std::string_view want) const {
-    throw Error(fmt::format("{}: field \"{}{}\" must be {}", source_, path_, field, want));
-  }
-  const rapidjson::Value* find(std::string_view k) const {
-    auto it = v_.FindMember(rapidjson::Value(k.data(), static_cast<rapidjson::SizeType>(k.size())));
-    if (it == v_.MemberEnd() || it->value.IsNull()) return nullptr;
-    return &it->value;
-  }
-  std::string str(std::string_view k) const {
-    auto* x = find(k);
-    if (!x) return {};
-    if (!x->IsString()) bad(k, "a string");
-    return std::string(x->GetString(), x->GetStringLength());
-  }
-  double num(std::string_view k) const {
-    auto* x = find(k);
-    if (!x) return 0;
-    if (!x->IsNumber()) bad(k, "a number");
-    return x->GetDouble();
-  }
-  std::int64_t integer(std::string_view k) const {
-    auto* x = find(k);
-    if (!x) return 0;
-    if (!x->IsInt64()) bad(k, "an integer");
-    return x->GetInt64();
-  }
-  std::optional<int> opt_int(std::string_view k) const {
-    auto* x = find(k);
-    if (!x) return std::nullopt;
-    if (!x->IsInt()) bad(k, "an integer or null");
-    return x->GetInt();
-  }
-  bool boolean(std::string_view k) const {
-    auto* x = find(k);
-    if (!x) return false;
-    if (!x->IsBool()) bad(k, "true or false");
-    return x->GetBool();
-  }
-  std::optional<bool> opt_bool(std::string_view k) const {
-    auto* x = find(k);
-    if (!x) return std::nullopt;
-    if (!x->IsBool()) bad(k, "true, false or null");
-    return x->GetBool();
-  }
-  std::vector<std::string> strings(std::string_view k) const {
-    std::vector<std::string> out;
-    auto* x = find(k);
-    if (!x) return out;
-    if (!x->IsArray()) bad(k, "an array of strings");
-    for (auto& e : x->GetArray()) {
-      if (!e.IsString()) bad(k, "an array of strings");
-      out.emplace_back(e.GetString(), e.GetStringLength());
-    }
-    return out;
-  }
-  In object(std::string_view k) const {
-    auto* x = find(k);
-    if (!x->IsObject()) bad(k, "an object");
-    return In(*x, source_, fmt::format("{}{}.", path_, k));
-  }
-  bool has_object(std::string_view k) const {
-    auto* x = find(k);
-    if (x && !x->IsObject()) bad(k, "an object or null");
-    return x != nullptr;
-  }
-  template <class F>
-  void each(std::string_view k, F&& f) const {
-    auto* x = find(k);
-    if (!x) return;
-    if (!x->IsArray()) bad(k, "an array");
-    int i = 0;
-    for (auto& e : x->GetArray()) {
-      if (!e.IsObject()) bad(fmt::format("{}[{}]", k, i), "an object");
-      f(In(e, source_, fmt::format("{}{}[{}].", path_, k, i)));
-      ++i;
-    }
-  }
-  const rapidjson::Value& value() const { return v_; }
-  std::string_view source() const { return source_; }
-
- private:
-  const rapidjson::Value& v_;
-  std::string_view source_;
-  std::string path_;
-};
-
 std::optional<CrashInfo> read_crash(const In& in, std::string_view k) {
-  if (!in.has_object(k)) return std::nullopt;
-  In c = in.object(k);
+  auto c = in.object(k);
+  if (!c) return std::nullopt;
   CrashInfo ci;
-  ci.signal = static_cast<int>(c.integer("signal"));
-  ci.signal_name = c.str("signal_name");
-  ci.fatal_error = c.str("fatal_error");
-  ci.frames = c.strings("frames");
-  ci.signature = c.str("signature");
+  ci.signal = static_cast<int>(c->integer("signal"));
+  ci.signal_name = c->str("signal_name");
+  ci.fatal_error = c->str("fatal_error");
+  ci.frames = c->strings("frames");
+  ci.signature = c->str("signature");
   return ci;
 }
 
 StreamInfo read_stream(const In& in, std::string_view k) {
   StreamInfo s;
-  if (!in.has_object(k)) return s;
-  In o = in.object(k);
-  s.log_path = o.str("log_path");
-  s.bytes = static_cast<std::uint64_t>(o.integer("bytes"));
-  s.truncated = o.boolean("truncated");
-  s.tail = o.str("tail");
+  auto o = in.object(k);
+  if (!o) return s;
+  s.log_path = o->str("log_path");
+  auto bytes = o->integer("bytes");
+  if (bytes < 0) o->bad("bytes", "an integer >= 0");
+  s.bytes = static_cast<std::uint64_t>(bytes);
+  s.truncated = o->boolean("truncated");
+  s.tail = o->str("tail");
   return s;
 }
 
@@ -320,16 +203,12 @@ std::string to_json(const ProbeRecord& r) {
 namespace {
 // Parses `json` into doc and checks that it is a schema-1 object; returns its reader.
 In open_record(rapidjson::Document& doc, std::string_view json, std::string_view source) {
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError())
-    throw Error(fmt::format("{}: not valid JSON at byte {}: {}", source, doc.GetErrorOffset(),
-                            rapidjson::GetParseError_En(doc.GetParseError())));
-  if (!doc.IsObject()) throw Error(fmt::format("{}: a record must be a JSON object", source));
-  In in(doc, source, "");
+  doc = json::parse_object(json, source);
+  In in(doc, source);
   auto schema = in.integer("schema");
   if (schema != kRecordSchema)
-    throw Error(fmt::format("{}: field \"schema\" is {}, this build reads schema {}", source,
-                            schema, kRecordSchema));
+    throw Error(fmt::format("{}: schema: expected {} (the schema this build reads), got {}", source, kRecordSchema,
+                            schema));
   return in;
 }
 }  // namespace
@@ -352,8 +231,7 @@ std::string to_json(const StartedMarker& m) {
 StartedMarker parse_started(std::string_view json, std::string_view source) {
   rapidjson::Document doc;
   In in = open_record(doc, json, source);
-  if (std::string kind = in.str("kind"); kind != "started")
-    throw Error(fmt::format("{}: field \"kind\" is \"{}\", expected \"started\"", source, kind));
+  if (in.str("kind") != "started") in.bad("kind", "\"started\"");
   StartedMarker m;
   m.attempt_id = in.str("attempt_id");
   m.package = in.str("package");
@@ -387,33 +265,26 @@ Record parse_record(std::string_view json, std::string_view source) {
     r.shell = in.boolean("shell");
     r.cwd = in.str("cwd");
     r.venv = in.str("venv");
-    if (in.has_object("env_delta")) {
-      for (auto& m : in.find("env_delta")->GetObject()) {
-        if (!m.value.IsString()) in.bad("env_delta", "an object of strings");
-        r.env_delta[m.name.GetString()] = m.value.GetString();
-      }
-    }
+    for (auto& [k, v] : in.string_map("env_delta")) r.env_delta[k] = v;
     r.start_time = in.str("start_time");
     r.end_time = in.str("end_time");
     r.duration_s = in.num("duration_s");
     std::string outcome = in.str("outcome");
     auto oc = outcome_from_string(outcome);
-    if (!oc)
-      throw Error(fmt::format("{}: field \"outcome\" has unknown value \"{}\"", source, outcome));
+    if (!oc) in.bad("outcome", "one of the outcomes of docs/records.md");
     r.outcome = *oc;
     r.exit_code = in.opt_int("exit_code");
     r.term_signal = static_cast<int>(in.integer("term_signal"));
     r.detail = in.str("detail");
     r.error_message = in.str("error_message");
     r.crash = read_crash(in, "crash");
-    if (in.has_object("stall")) {
-      In s = in.object("stall");
-      r.stall.detected = s.boolean("detected");
-      r.stall.threshold_s = s.num("threshold_s");
-      r.stall.last_output_age_s = s.num("last_output_age_s");
-      r.stall.cpu_state = s.str("cpu_state");
-      r.stall.cpu_seconds = s.num("cpu_seconds");
-      r.stall.sample_s = s.num("sample_s");
+    if (auto s = in.object("stall")) {
+      r.stall.detected = s->boolean("detected");
+      r.stall.threshold_s = s->num("threshold_s");
+      r.stall.last_output_age_s = s->num("last_output_age_s");
+      r.stall.cpu_state = s->str("cpu_state");
+      r.stall.cpu_seconds = s->num("cpu_seconds");
+      r.stall.sample_s = s->num("sample_s");
     }
     r.timeout_s = in.num("timeout_s");
     r.timed_out = in.boolean("timed_out");
@@ -475,7 +346,7 @@ Record parse_record(std::string_view json, std::string_view source) {
       ExtensionInfo x;
       x.module = e.str("module");
       x.path = e.str("path");
-      x.import_ok = e.find("import_ok") ? e.boolean("import_ok") : true;
+      x.import_ok = e.boolean("import_ok", true);
       x.import_error = e.str("import_error");
       x.reenabled_gil = e.opt_bool("reenabled_gil");
       x.declaration = e.str("declaration");
@@ -487,8 +358,7 @@ Record parse_record(std::string_view json, std::string_view source) {
     r.host = in.str("host");
     return r;
   }
-  throw Error(fmt::format("{}: field \"kind\" has unknown value \"{}\" (attempt, setup or probe)",
-                          source, kind));
+  in.bad("kind", "\"attempt\", \"setup\" or \"probe\"");
 }
 
 }  // namespace labeille

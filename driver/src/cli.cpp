@@ -1,13 +1,30 @@
 #include <cstdlib>
+#include <fstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "labeille/core/cli_checks.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/driver/run.hpp"
 
 namespace labeille::driver {
+
+namespace {
+
+// This process's arguments after the program name, as ft_meta.json records them
+// (/proc/self/cmdline: NUL-separated, exactly as exec received them).
+std::vector<std::string> command_line() {
+  std::vector<std::string> args;
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string arg;
+  while (std::getline(in, arg, '\0')) args.push_back(arg);
+  if (!args.empty()) args.erase(args.begin());
+  return args;
+}
+
+}  // namespace
 
 void add_commands(CLI::App& ft) {
   auto* cmd = ft.add_subcommand("run", "Run packages' test suites many times on a free-threaded CPython (via CTest)");
@@ -23,14 +40,23 @@ void add_commands(CLI::App& ft) {
   o->results_dir = "results";
   cmd->add_option("--target-python", o->target_python, "Free-threaded Python build (required unless --resume)");
   // 0 is the module's "set-up and probe only" (the benchmark's baseline, too).
+  // Whole numbers: the module's keywords (and CTest's TIMEOUT arithmetic) take integers.
   cmd->add_option("-n,--iterations", o->iterations, "Iterations per package (0: set-up and probe only)")
-      ->check(CLI::Range(0, 100000))
+      ->check(cli::whole_number(0, 100000, "a whole number of iterations"))
       ->capture_default_str();
-  cmd->add_option("--timeout", o->timeout, "Per-iteration timeout in seconds")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--stall-threshold", o->stall_threshold, "Seconds without output before a deadlock")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--timeout", o->timeout, "Per-iteration timeout in seconds")
+      ->check(cli::whole_number(1, cli::kMaxSeconds, "a whole number of seconds"))
+      ->capture_default_str();
+  cmd->add_option("--setup-timeout", o->setup_timeout, "Per set-up step (clone, download, install) timeout in seconds")
+      ->check(cli::whole_number(1, cli::kMaxSeconds, "a whole number of seconds"))
+      ->capture_default_str();
+  // 0 is the runner's "no stall detection": a suite that is silent for long on purpose.
+  cmd->add_option("--stall-threshold", o->stall_threshold, "Seconds without output before a deadlock (0: off)")
+      ->check(cli::whole_number(0, cli::kMaxSeconds, "a whole number of seconds", "; 0 turns stall detection off"))
+      ->capture_default_str();
   cmd->add_option("--packages", *packages, "Comma-separated package filter");
-  cmd->add_option("--top", o->top, "Top N packages by downloads")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--top", o->top, "Top N packages by downloads")
+      ->check(cli::whole_number(0, cli::kMaxCount, "a whole number of packages", "; 0 means all"));
   cmd->add_flag("--compare-with-gil", o->compare_with_gil, "Also run with PYTHON_GIL=1");
   cmd->add_flag("--stop-on-first-pass", o->stop_on_first_pass, "Skip the remaining iterations after a pass");
   cmd->add_flag("--detect-extensions", o->detect_extensions, "Probe extensions for GIL fallback (default)");
@@ -46,10 +72,11 @@ void add_commands(CLI::App& ft) {
   cmd->add_option("--repos-dir", o->repos_dir, "Persistent source checkouts (default <work-dir>/repos)");
   cmd->add_option("--venvs-dir", o->venvs_dir, "Persistent venvs (default <work-dir>/venvs)");
   cmd->add_option("--results-dir", o->results_dir, "Where ft_<timestamp>/ goes")->capture_default_str();
-  cmd->add_option("-j,--jobs", o->jobs, "Tests run at once (default: CPUs)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("-j,--jobs", o->jobs, "Tests run at once (default: CPUs)")
+      ->check(cli::whole_number(0, 4096, "a whole number of tests at once", "; 0 means one per CPU"));
   cmd->add_option("--resume", *resume, "Complete an interrupted run directory");
   cmd->add_option("--parallel-threads", o->parallel_threads, "pytest-run-parallel threads (0: off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::whole_number(0, 4096, "a whole number of threads", "; 0 turns it off"));
   cmd->add_flag("-v,--verbose", o->verbose, "Show CMake's and CTest's output");
   cmd->callback([=] {
     RunOptions opts = *o;
@@ -58,6 +85,7 @@ void add_commands(CLI::App& ft) {
     opts.registry_dir = *registry;
     opts.detect_extensions = !*no_detect;
     opts.resume = *resume;
+    opts.cli_args = command_line();
     for (const auto& kv : opts.env)
       if (kv.find('=') == std::string::npos || kv.front() == '=')
         throw Error(fmt::format("--env \"{}\": expected KEY=VALUE", kv), kExitUsage);

@@ -9,27 +9,27 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <map>
 #include <set>
 #include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <rapidjson/document.h>
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
 
 #include "labeille/analyzers/fold.hpp"
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/views.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
+#include "labeille/core/json.hpp"
 #include "labeille/core/names.hpp"
 #include "labeille/core/record.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/registry/registry.hpp"
 #include "labeille/core/time.hpp"
 #include "labeille/process/supervisor.hpp"
+#include "python_check_script.hpp"
 
 namespace fs = std::filesystem;
 namespace rj = rapidjson;
@@ -66,41 +66,55 @@ fs::path package_dir() {
   return config.parent_path();
 }
 
+// The interpreter check: LabeilleFTPython.py, the module's own check, run with PYTHON_GIL
+// unset. Refused unless "free_threaded" (Py_GIL_DISABLED=1 and the GIL off at start-up).
+// Output goes nowhere on disk: it runs before the run directory exists.
 struct PythonProfile {
-  std::string json;     // python_profile object
+  rj::Document doc;     // python_profile object
   std::string version;  // X.Y.Z
-  bool gil_disabled = false;
+  std::string version_xy;
 };
 
-PythonProfile python_profile(const std::string& python, const fs::path& logs) {
-  static const char* kCode =
-      "import json, platform, sys, sysconfig\n"
-      "print(json.dumps({'path': sys.executable, 'version': platform.python_version(),\n"
-      "  'implementation': platform.python_implementation(), 'compiler': platform.python_compiler(),\n"
-      "  'build_flags': sysconfig.get_config_var('CONFIG_ARGS') or '',\n"
-      "  'jit_available': hasattr(sys, '_jit'), 'jit_enabled': bool(getattr(getattr(sys, '_jit', None), 'is_enabled', lambda: False)()),\n"
-      "  'gil_disabled': sysconfig.get_config_var('Py_GIL_DISABLED') == 1 and not sys._is_gil_enabled(),\n"
-      "  'debug_build': hasattr(sys, 'gettotalrefcount'), 'hash_randomization': sys.flags.hash_randomization != 0}))\n";
-  auto r = supervise({python, "-c", kCode}, logs, "python-profile");
+PythonProfile python_profile(const std::string& python) {
+  std::error_code ec;
+  if (!fs::exists(python, ec))
+    throw Error(fmt::format("--target-python {}: no such file", python));
+  if (fs::is_directory(python, ec))
+    throw Error(fmt::format("--target-python {}: is a directory, not an interpreter", python));
+  if (::access(python.c_str(), X_OK) != 0)
+    throw Error(fmt::format("--target-python {}: not executable", python));
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e)
+    if (std::string_view(*e).rfind("PYTHON_GIL=", 0) != 0) env.emplace_back(*e);
+  auto spec = process::helper_spec({python, "-c", kPythonCheckScript}, fs::current_path().string(), std::move(env), "",
+                                   "python-profile", 120);
+  spec.stdout_log = spec.stderr_log = "/dev/null";
+  auto r = process::supervise(spec);
   if (!succeeded(r))
     throw Error(fmt::format("--target-python {}: could not run it ({})", python,
                             r.termination.start_error.empty() ? last_line(r.err.tail) : r.termination.start_error));
   PythonProfile p;
-  p.json = trim(last_line(r.out.tail));
-  rj::Document d;
-  d.Parse(p.json.c_str());
-  if (d.HasParseError() || !d.IsObject()) throw Error(fmt::format("--target-python {}: unexpected answer", python));
-  p.version = d["version"].GetString();
-  p.gil_disabled = d["gil_disabled"].GetBool();
-  if (!p.gil_disabled)
-    throw Error(fmt::format("--target-python {} (Python {}) is not a free-threaded build with the GIL off by default; "
-                            "build CPython with ./configure --disable-gil (scripts/setup.sh does)",
-                            python, p.version));
+  const std::string source = "--target-python " + python + " (its profile)";
+  p.doc = json::parse_object(trim(last_line(r.out.tail)), source);
+  json::Reader in(p.doc, source);
+  p.version = in.str("version");
+  p.version_xy = in.str("version_xy");
+  if (!in.boolean("free_threaded"))
+    throw Error(fmt::format("--target-python {} (Python {}) is not a free-threaded build with the GIL off by default "
+                            "(Py_GIL_DISABLED={}, GIL enabled at start-up: {}); build CPython with ./configure "
+                            "--disable-gil (scripts/setup.sh does)",
+                            python, p.version, in.boolean("py_gil_disabled") ? 1 : 0,
+                            in.boolean("gil_enabled_at_start") ? "yes" : "no"));
   return p;
 }
 
 // A rough system stability check: load average and the spread of a fixed CPU workload.
-std::string stability_json() {
+struct Stability {
+  double loadavg_1m = 0, cpu_timing_cv = 0;
+  bool stable = false;
+};
+
+Stability measure_stability() {
   double load[3] = {0, 0, 0};
   ::getloadavg(load, 3);
   std::vector<double> times;
@@ -113,48 +127,65 @@ std::string stability_json() {
   double mean = 0, var = 0;
   for (double t : times) mean += t / times.size();
   for (double t : times) var += (t - mean) * (t - mean) / times.size();
-  double cv = mean > 0 ? std::sqrt(var) / mean : 0;
+  Stability s;
+  s.loadavg_1m = std::round(load[0] * 100) / 100;
+  s.cpu_timing_cv = std::round((mean > 0 ? std::sqrt(var) / mean : 0) * 1000) / 1000;
   unsigned cpus = std::thread::hardware_concurrency();
-  bool stable = load[0] < 0.5 * cpus + 0.5 && cv < 0.15;
-  return fmt::format(R"({{"loadavg_1m": {:.2f}, "cpu_timing_cv": {:.3f}, "stable": {}}})", load[0], cv, stable);
+  s.stable = load[0] < 0.5 * cpus + 0.5 && s.cpu_timing_cv < 0.15;
+  return s;
 }
 
-std::string json_string(const std::string& s) {
+// The base of ft_meta.json (analyzers::write_meta writes the file): built with
+// RapidJSON's writer, every string sanitized.
+std::string meta_base(const RunOptions& o, const std::string& run_id, const PythonProfile& py,
+                      const std::optional<Stability>& stability) {
   rj::StringBuffer sb;
-  rj::Writer<rj::StringBuffer> w(sb);
-  std::string clean = sanitize_utf8(s);
-  w.String(clean.c_str(), static_cast<rj::SizeType>(clean.size()));
-  return sb.GetString();
-}
-
-std::string json_strings(const std::vector<std::string>& v) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + json_string(v[i]);
-  return out + "]";
-}
-
-std::string meta_json(const RunOptions& o, const std::string& run_id, const PythonProfile& py,
-                      const std::string& stability) {
-  std::string text = fmt::format(
-      R"({{"run_id": {}, "timestamp": {}, "system_profile": {{"hostname": {}, "cpu_count": {}, "os": "Linux"{}}},
- "python_profile": {},
- "config": {{"target_python": {}, "iterations": {}, "timeout": {}, "stall_threshold": {}, "compare_with_gil": {},
-   "tsan_build": {}, "stop_on_first_pass": {}, "detect_extensions": {}, "extra_deps": {}, "test_command_suffix": {},
-   "test_command_override": {}, "install_from": "registry", "registry_dir": {}, "packages": {}, "top": {},
-   "jobs": {}, "parallel_threads": {}, "env": {}}},
- "cli_args": {}, "packages_total": 0, "packages_completed": 0, "total_iterations": 0, "total_duration_s": 0}})",
-      json_string(run_id), json_string(iso8601_utc_now()), json_string(host_name()), std::thread::hardware_concurrency(),
-      stability.empty() ? "" : ", \"stability\": " + stability, py.json, json_string(o.target_python), o.iterations,
-      o.timeout, o.stall_threshold, o.compare_with_gil, o.tsan, o.stop_on_first_pass, o.detect_extensions,
-      json_strings(o.extra_deps), json_string(o.test_command_suffix), json_string(o.test_command_override),
-      json_string(o.registry_dir.string()), json_strings(o.packages), o.top, o.jobs, o.parallel_threads,
-      json_strings(o.env), json_strings(o.cli_args));
-  rj::Document d;
-  d.Parse(text.c_str());  // normalize the layout
-  rj::StringBuffer sb;
-  rj::PrettyWriter<rj::StringBuffer> w(sb);
-  d.Accept(w);
-  return std::string(sb.GetString(), sb.GetSize()) + "\n";
+  json::LineWriter w(sb);
+  json::Out out(w);
+  w.StartObject();
+  out.key("run_id").str(run_id);
+  out.key("timestamp").str(iso8601_utc_now());
+  out.key("system_profile");
+  w.StartObject();
+  out.key("hostname").str(host_name());
+  out.key("cpu_count").integer(std::thread::hardware_concurrency());
+  out.key("os").str("Linux");
+  if (stability) {
+    out.key("stability");
+    w.StartObject();
+    out.key("loadavg_1m").num(stability->loadavg_1m);
+    out.key("cpu_timing_cv").num(stability->cpu_timing_cv);
+    out.key("stable").boolean(stability->stable);
+    w.EndObject();
+  }
+  w.EndObject();
+  out.key("python_profile");
+  py.doc.Accept(w);
+  out.key("config");
+  w.StartObject();
+  out.key("target_python").str(o.target_python);
+  out.key("iterations").integer(o.iterations);
+  out.key("timeout").num(o.timeout);
+  out.key("setup_timeout").num(o.setup_timeout);
+  out.key("stall_threshold").num(o.stall_threshold);
+  out.key("compare_with_gil").boolean(o.compare_with_gil);
+  out.key("tsan_build").boolean(o.tsan);
+  out.key("stop_on_first_pass").boolean(o.stop_on_first_pass);
+  out.key("detect_extensions").boolean(o.detect_extensions);
+  out.key("extra_deps").strings(o.extra_deps);
+  out.key("test_command_suffix").str(o.test_command_suffix);
+  out.key("test_command_override").str(o.test_command_override);
+  out.key("install_from").str("registry");
+  out.key("registry_dir").str(o.registry_dir.string());
+  out.key("packages").strings(o.packages);
+  out.key("top").integer(o.top);
+  out.key("jobs").integer(o.jobs);
+  out.key("parallel_threads").integer(o.parallel_threads);
+  out.key("env").strings(o.env);
+  w.EndObject();
+  out.key("cli_args").strings(o.cli_args);
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
 }
 
 // Test names that already have a record (for --resume) and outcome counts (for progress).
@@ -212,6 +243,7 @@ std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& 
       fmt::format("-DLABEILLE_FT_ITERATIONS={}", o.iterations),
       fmt::format("-DLABEILLE_FT_TIMEOUT={:g}", o.timeout),
       fmt::format("-DLABEILLE_FT_STALL_THRESHOLD={:g}", o.stall_threshold),
+      fmt::format("-DLABEILLE_FT_SETUP_TIMEOUT={:g}", o.setup_timeout),
       std::string("-DLABEILLE_FT_GIL_MODES=") + (o.compare_with_gil ? "gil0;gil1" : "gil0"),
       std::string("-DLABEILLE_FT_STOP_ON_FIRST_PASS=") + onoff(o.stop_on_first_pass),
       std::string("-DLABEILLE_FT_TSAN=") + onoff(o.tsan),
@@ -225,6 +257,8 @@ std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& 
       "-DLABEILLE_FT_REPOS_DIR=" + fs::absolute(o.repos_dir).string(),
       "-DLABEILLE_FT_VENVS_DIR=" + fs::absolute(o.venvs_dir).string(),
       "-DLABEILLE_FT_RESULTS_DIR=" + (run_dir / "ctest" / "results").string(),
+      // The driver folds the run itself (records, JUnit, Test.xml): no ft.fold test.
+      "-DLABEILLE_FT_FOLD=OFF",
   };
   return d;
 }
@@ -247,86 +281,131 @@ std::string progress_line(int done, int total, double elapsed, const std::vector
   return fmt::format("[{}] {}/{} ETA {}{}", bar, done, total, eta, c);
 }
 
-int run(RunOptions o) {
-  const bool resuming = !o.resume.empty();
-  if (o.jobs <= 0) o.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (o.work_dir.empty()) o.work_dir = "ft-work";
-  if (o.repos_dir.empty()) o.repos_dir = o.work_dir / "repos";
-  if (o.venvs_dir.empty()) o.venvs_dir = o.work_dir / "venvs";
-  fs::path run_dir = resuming ? o.resume
-                              : fs::absolute(o.results_dir) /
-                                    run_dir_name(std::chrono::duration_cast<std::chrono::seconds>(
-                                                     std::chrono::system_clock::now().time_since_epoch())
-                                                     .count());
-  run_dir = fs::absolute(run_dir);
-  const fs::path ctest_dir = run_dir / "ctest";
-  const fs::path build = ctest_dir / "build";
-  const fs::path records = run_dir / "records";
-  fs::create_directories(ctest_dir);
+namespace {
 
-  if (resuming) {
-    if (!fs::exists(run_dir / "ft_meta.json") || !fs::exists(build / "CTestTestfile.cmake"))
-      throw Error(fmt::format("--resume {}: not a labeille ft run directory (no ft_meta.json or ctest/build)",
-                              run_dir.string()));
-  } else {
-    auto py = python_profile(o.target_python, ctest_dir);
-    if (!fs::exists(o.registry_dir / "index.yaml"))
-      throw Error(fmt::format("--registry-dir {}: no index.yaml (a labeille registry has index.yaml and packages/)",
-                              o.registry_dir.string()));
-    atomic_write_file(run_dir / "ft_meta.json",
-                      meta_json(o, run_dir.filename().string(), py, o.check_stability ? stability_json() : ""));
-    // The packages: the registry rendered as labeille_ft_add_package() calls.
-    registry::Selection sel;
-    if (o.top > 0) sel.top = static_cast<std::size_t>(o.top);
-    sel.names = o.packages;
-    sel.python_version = py.version.substr(0, py.version.rfind('.'));
-    const auto reg = registry::load(o.registry_dir);
-    const auto chosen = registry::choose(reg, sel);
-    for (const auto* list : {&reg.problems, &chosen.problems})
-      for (const auto& p : *list) std::cerr << "labeille: warning: " << p.to_string() << " (skipped)\n";
-    for (const auto& [name, why] : chosen.skipped) std::cerr << fmt::format("labeille: skipping {}: {}\n", name, why);
-    if (chosen.run.empty()) throw Error(fmt::format("{}: no package selected to run", o.registry_dir.string()));
-    fs::create_directories(ctest_dir / "src");
-    atomic_write_file(ctest_dir / "src" / "packages.cmake", registry::render_cmake(reg, chosen));
-    atomic_write_file(ctest_dir / "src" / "CMakeLists.txt",
-                      "# Written by `labeille ft run`: the packages of this run as CTest tests.\n"
-                      "cmake_minimum_required(VERSION 3.25)\nproject(labeille_ft_run LANGUAGES NONE)\n"
-                      "enable_testing()\nfind_package(LabeilleFT REQUIRED)\ninclude(packages.cmake)\n");
-    std::cerr << fmt::format("labeille: {} package(s), {} iteration(s){}; results in {}\n", chosen.run.size(),
-                             o.iterations, o.compare_with_gil ? " x 2 GIL modes" : "", run_dir.string());
-    std::vector<std::string> cfg = {"cmake", "-S", (ctest_dir / "src").string(), "-B", build.string(),
-                                    "-DLabeilleFT_DIR=" + package_dir().string()};
-    auto defs = cmake_definitions(o, run_dir);
-    cfg.insert(cfg.end(), defs.begin(), defs.end());
-    auto c = supervise(cfg, ctest_dir, "configure", o.verbose);
-    if (!succeeded(c))
-      throw Error(fmt::format("configuring the run's CTest project failed: {} (log: {})", last_line(c.err.tail),
-                              (ctest_dir / "configure.stderr.log").string()),
-                  kExitCTest);
+// Where everything of a run lives.
+struct RunPaths {
+  explicit RunPaths(fs::path run_dir)
+      : dir(std::move(run_dir)), ctest(dir / "ctest"), build(ctest / "build"), records(dir / "records") {}
+  fs::path dir, ctest, build, records;
+};
+
+void configure(const RunPaths& p, const std::vector<std::string>& defs, bool verbose) {
+  std::vector<std::string> cfg = {"cmake", "-S", (p.ctest / "src").string(), "-B", p.build.string()};
+  cfg.insert(cfg.end(), defs.begin(), defs.end());
+  auto c = supervise(cfg, p.ctest, "configure", verbose);
+  if (!succeeded(c))
+    throw Error(fmt::format("configuring the run's CTest project failed: {} (log: {})", last_line(c.err.tail),
+                            (p.ctest / "configure.stderr.log").string()),
+                kExitCTest);
+}
+
+// A new run: everything that can be refused (interpreter, registry, selection) is checked
+// before the run directory is made, so a refused run leaves nothing behind.
+void start_run(const RunOptions& o, const RunPaths& p) {
+  if (o.stall_threshold > 0 && o.stall_threshold >= o.timeout)
+    std::cerr << fmt::format("labeille: warning: --stall-threshold {:g} is not below --timeout {:g}: a hung test will "
+                             "be reported as a timeout, never as a deadlock\n",
+                             o.stall_threshold, o.timeout);
+  auto py = python_profile(o.target_python);
+  if (!fs::is_regular_file(o.registry_dir / "index.yaml"))
+    throw Error(fmt::format("--registry-dir {}: no index.yaml (a labeille registry has index.yaml and packages/)",
+                            o.registry_dir.string()));
+  registry::Selection sel;
+  if (o.top > 0) sel.top = static_cast<std::size_t>(o.top);
+  sel.names = o.packages;
+  sel.python_version = py.version_xy;
+  const auto reg = registry::load(o.registry_dir);
+  const auto chosen = registry::choose(reg, sel);
+  for (const auto* list : {&reg.problems, &chosen.problems})
+    for (const auto& pr : *list) std::cerr << "labeille: warning: " << pr.to_string() << " (skipped)\n";
+  for (const auto& [name, why] : chosen.skipped) std::cerr << fmt::format("labeille: skipping {}: {}\n", name, why);
+  if (chosen.run.empty()) throw Error(fmt::format("{}: no package selected to run", o.registry_dir.string()));
+  const fs::path package = package_dir();
+  std::optional<Stability> stability;
+  if (o.check_stability) stability = measure_stability();
+
+  // The run directory: ft_meta.json first, so even a run killed now is readable.
+  fs::create_directories(p.ctest / "src");
+  analyzers::write_meta(p.dir, meta_base(o, p.dir.filename().string(), py, stability));
+  atomic_write_file(p.ctest / "src" / "packages.cmake", registry::render_cmake(reg, chosen));
+  atomic_write_file(p.ctest / "src" / "CMakeLists.txt",
+                    "# Written by `labeille ft run`: the packages of this run as CTest tests.\n"
+                    "cmake_minimum_required(VERSION 3.25)\nproject(labeille_ft_run LANGUAGES NONE)\n"
+                    "enable_testing()\nfind_package(LabeilleFT REQUIRED)\ninclude(packages.cmake)\n");
+  std::cerr << fmt::format("labeille: {} package(s), {} iteration(s){}; results in {}\n", chosen.run.size(),
+                           o.iterations, o.compare_with_gil ? " x 2 GIL modes" : "", p.dir.string());
+  auto defs = cmake_definitions(o, p.dir);
+  defs.push_back("-DLabeilleFT_DIR=" + package.string());
+  configure(p, defs, o.verbose);
+}
+
+// CMakeCache.txt entries ("NAME:TYPE=VALUE"; CMake's own line format) whose name starts
+// with one of `prefixes`.
+std::vector<std::pair<std::string, std::string>> cache_entries(const fs::path& cache,
+                                                                std::initializer_list<std::string_view> prefixes) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto line : split_lines(read_file(cache))) {
+    auto eq = line.find('=');
+    if (line.empty() || line[0] == '#' || line[0] == '/' || eq == std::string_view::npos) continue;
+    std::string_view decl = line.substr(0, eq);
+    for (auto prefix : prefixes)
+      if (decl.rfind(prefix, 0) == 0) out.emplace_back(std::string(decl), std::string(line.substr(eq + 1)));
   }
+  return out;
+}
 
-  // Which tests: all of ft, minus (when resuming) those that already have a record.
-  Seen seen;
-  std::set<fs::path> read;
-  scan_records(records, seen, read);
-  std::vector<std::string> ctest = {"ctest", "--test-dir", build.string(), "-T", "Test", "-L", "^ft$", "-j",
-                                    std::to_string(o.jobs), "--output-junit", (ctest_dir / "junit.xml").string(),
+// --resume works on the directory it is given. The CTest build inside a run directory
+// holds the absolute paths of where it was made (records, results, the build itself), so
+// a run directory that was moved or copied would write into the original: its build is
+// configured again here first, with the run's own options and every path that pointed
+// into the old run directory pointed into this one. Nothing of the original is touched.
+void reroot_if_moved(const RunPaths& p, bool verbose) {
+  const fs::path cache = p.build / "CMakeCache.txt";
+  auto where = cache_entries(cache, {"CMAKE_CACHEFILE_DIR:"});
+  if (where.empty()) throw Error(fmt::format("--resume {}: {} names no build directory", p.dir.string(), cache.string()));
+  const fs::path made_in = fs::path(where.front().second).lexically_normal();
+  if (fs::weakly_canonical(made_in) == fs::canonical(p.build)) return;
+  const std::string old_dir = made_in.parent_path().parent_path().string();  // <old run>/ctest/build
+  std::cerr << fmt::format("labeille: {} was made in {}; configuring its CTest build here first\n", p.dir.string(),
+                           old_dir);
+  std::vector<std::string> defs;
+  for (auto [decl, value] : cache_entries(cache, {"LABEILLE_FT_", "LabeilleFT_DIR:"})) {
+    if (value == old_dir || value.rfind(old_dir + "/", 0) == 0) value = p.dir.string() + value.substr(old_dir.size());
+    defs.push_back("-D" + decl + "=" + value);
+  }
+  // Only CMake's state goes; Testing/ (the Test.xml of the first part) stays.
+  fs::remove(cache);
+  fs::remove_all(p.build / "CMakeFiles");
+  configure(p, defs, verbose);
+}
+
+// ctest over the whole run, minus (when resuming) every test that already has a record.
+std::vector<std::string> ctest_command(const RunPaths& p, const RunOptions& o, const Seen& seen, bool resuming) {
+  std::vector<std::string> ctest = {"ctest", "--test-dir", p.build.string(), "-T", "Test", "-L", "^ft$", "-j",
+                                    std::to_string(o.jobs), "--output-junit", (p.ctest / "junit.xml").string(),
                                     "--no-tests=ignore"};
   if (resuming && !seen.done_tests.empty()) {
     std::string re;
     for (const auto& t : seen.done_tests) re += (re.empty() ? "^(" : "|") + regex_escape(t);
     ctest.insert(ctest.end(), {"-E", re + ")$"});
   }
-  int total = 0;
-  {
-    std::vector<std::string> count(ctest.begin(), ctest.end());
-    count.push_back("-N");
-    auto n = supervise(count, ctest_dir, "ctest-list");
-    for (auto line : split_lines(n.out.tail))
-      if (line.rfind("Total Tests:", 0) == 0) total = std::atoi(std::string(line.substr(12)).c_str());
-  }
+  return ctest;
+}
 
-  // Progress from the records as they appear (CTest's own output goes to ctest/ logs).
+int count_tests(std::vector<std::string> ctest, const RunPaths& p) {
+  ctest.push_back("-N");
+  auto n = supervise(ctest, p.ctest, "ctest-list");
+  int total = 0;
+  for (auto line : split_lines(n.out.tail))
+    if (line.rfind("Total Tests:", 0) == 0) total = std::atoi(std::string(line.substr(12)).c_str());
+  return total;
+}
+
+// Runs CTest, showing progress from the records as they appear (CTest's own output goes
+// to ctest/ logs).
+process::Result run_ctest(const std::vector<std::string>& ctest, const RunPaths& p, const RunOptions& o,
+                          const Seen& seen, const std::set<fs::path>& read, int total) {
   std::atomic<bool> finished{false};
   const bool tty = ::isatty(2) == 1;
   const int base = seen.records;
@@ -337,7 +416,7 @@ int run(RunOptions o) {
     std::set<fs::path> r = read;
     while (!finished.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      scan_records(records, s, r);
+      scan_records(p.records, s, r);
       std::vector<std::pair<std::string, int>> counts(s.outcomes.begin(), s.outcomes.end());
       auto line = progress_line(s.records - base, total, monotonic_s() - t0, counts, 30);
       if (tty) {
@@ -349,18 +428,19 @@ int run(RunOptions o) {
     }
     if (tty) std::cerr << "\n";
   });
-  auto t = supervise(ctest, ctest_dir, "ctest", o.verbose);
+  auto t = supervise(ctest, p.ctest, "ctest", o.verbose);
   finished = true;
   progress.join();
-  const bool interrupted = t.termination.interrupted;
-  if (!t.termination.started) throw Error("could not start ctest: " + t.termination.start_error, kExitCTest);
+  return t;
+}
 
-  // Fold everything of the run (also what an interrupted run finished).
+// Folds everything of the run (also what an interrupted run finished), once.
+void fold_run(const RunPaths& p) {
   analyzers::FoldInputs in;
-  in.record_dirs = {records};
-  if (fs::exists(ctest_dir / "junit.xml")) in.ctest_junit.push_back(ctest_dir / "junit.xml");
+  in.record_dirs = {p.records};
+  if (fs::exists(p.ctest / "junit.xml")) in.ctest_junit.push_back(p.ctest / "junit.xml");
   std::error_code ec;
-  for (auto& e : fs::recursive_directory_iterator(build / "Testing", ec))
+  for (auto& e : fs::recursive_directory_iterator(p.build / "Testing", ec))
     if (e.path().filename() == "Test.xml") in.ctest_xml.push_back(e.path());
   // Only the newest Test.xml: older tags belong to the runs a --resume completed.
   if (in.ctest_xml.size() > 1) {
@@ -368,18 +448,52 @@ int run(RunOptions o) {
     in.ctest_xml = {in.ctest_xml.back()};
   }
   analyzers::FoldReport report;
-  analyzers::fold_to_dir(in, report, run_dir, read_file(run_dir / "ft_meta.json"));
-  for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << p << "\n";
-  const auto results = analyzers::read_run(run_dir, analyzers::ReadOptions::summary());
+  analyzers::fold_to_dir(in, report, p.dir, analyzers::read_meta(p.dir / "ft_meta.json"));
+  for (const auto& pr : report.problems) std::cerr << "labeille: warning: skipped " << pr << "\n";
+}
+
+}  // namespace
+
+int run(RunOptions o) {
+  const bool resuming = !o.resume.empty();
+  if (o.jobs <= 0) o.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (o.work_dir.empty()) o.work_dir = "ft-work";
+  if (o.repos_dir.empty()) o.repos_dir = o.work_dir / "repos";
+  if (o.venvs_dir.empty()) o.venvs_dir = o.work_dir / "venvs";
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  const RunPaths p(fs::absolute(resuming ? o.resume : fs::absolute(o.results_dir) / run_dir_name(now)));
+
+  if (resuming) {
+    if (!fs::is_regular_file(p.dir / "ft_meta.json") || !fs::exists(p.build / "CTestTestfile.cmake") ||
+        !fs::exists(p.build / "CMakeCache.txt"))
+      throw Error(fmt::format("--resume {}: not a labeille ft run directory (no ft_meta.json or ctest/build)",
+                              p.dir.string()));
+    analyzers::read_meta(p.dir / "ft_meta.json");  // a broken one is refused before anything runs
+    reroot_if_moved(p, o.verbose);
+  } else {
+    start_run(o, p);
+  }
+
+  // Which tests: all of ft, minus (when resuming) those that already have a record.
+  Seen seen;
+  std::set<fs::path> read;
+  scan_records(p.records, seen, read);
+  const auto ctest = ctest_command(p, o, seen, resuming);
+  auto t = run_ctest(ctest, p, o, seen, read, count_tests(ctest, p));
+  if (!t.termination.started) throw Error("could not start ctest: " + t.termination.start_error, kExitCTest);
+
+  fold_run(p);
+  const auto results = analyzers::read_run(p.dir, analyzers::ReadOptions::summary());
   std::cout << analyzers::render_show(results, analyzers::SortBy::Category, 0,
                                       analyzers::Style{::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr});
-  if (interrupted) {
+  if (t.termination.interrupted) {
     std::cerr << fmt::format("labeille: interrupted; the partial run is in {}; complete it with: labeille ft run "
                              "--resume {}\n",
-                             run_dir.string(), run_dir.string());
+                             p.dir.string(), p.dir.string());
     return kExitInterrupted;
   }
-  std::cerr << fmt::format("labeille: results in {}\n", run_dir.string());
+  std::cerr << fmt::format("labeille: results in {}\n", p.dir.string());
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <regex>
+#include <type_traits>
 
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
@@ -22,13 +23,30 @@ bool is_valid_name(const std::string& name) { return is_package_name(name); }
 
 namespace {
 
-// A field's value, or nothing when absent or null. Type errors throw YAML::BadConversion,
-// which carries the line of the offending node.
+template <typename T>
+constexpr const char* type_name() {
+  if constexpr (std::is_same_v<T, bool>) return "true or false";
+  else if constexpr (std::is_integral_v<T>) return "an integer";
+  else return "a string";
+}
+
+// What a node holds, for an error: its scalar text or its kind.
+std::string shown(const YAML::Node& node) {
+  if (node.IsScalar()) return fmt::format("\"{}\"", node.Scalar().substr(0, 40));
+  return node.IsSequence() ? "a list" : node.IsMap() ? "a mapping" : "something else";
+}
+
+// A field's value, or nothing when absent or null. A value of the wrong type throws a
+// YAML::Exception at the node's line that names the field, the type and the value.
 template <typename T>
 std::optional<T> field(const YAML::Node& map, const char* key) {
   const YAML::Node node = map[key];
   if (!node || node.IsNull()) return std::nullopt;
-  return node.as<T>();
+  try {
+    return node.as<T>();
+  } catch (const YAML::BadConversion&) {
+    throw YAML::Exception(node.Mark(), fmt::format("field {}: expected {}, got {}", key, type_name<T>(), shown(node)));
+  }
 }
 
 template <typename T>
@@ -78,7 +96,12 @@ void read_package_file(const std::string& text, Package& pkg) {
   assign(pkg.uses_xdist, doc, "uses_xdist");
   assign(pkg.skip, doc, "skip");
   assign(pkg.skip_reason, doc, "skip_reason");
-  pkg.skip_versions = read_skip_versions(doc["skip_versions"]);
+  try {
+    pkg.skip_versions = read_skip_versions(doc["skip_versions"]);
+  } catch (const YAML::BadConversion& e) {
+    throw YAML::Exception(e.mark, "field skip_versions: expected a mapping {\"3.13\": reason} or a list of versions, got " +
+                                      shown(doc["skip_versions"]));
+  }
 }
 
 }  // namespace
@@ -197,8 +220,11 @@ Source source_of(const Package& package, const fs::path& registry_dir) {
   }
   if (local.is_relative()) local = registry_dir / local;
   local = local.lexically_normal();
-  // A local git repository is cloned (so REF works); a plain directory is used as is.
-  if (fs::exists(local / ".git") || fs::exists(local / "HEAD"))
+  // A local git repository is cloned (so REF works); a plain directory is used as is. The
+  // error_code forms: a hostile repo value (a path too long for the system) is just not a
+  // git repository, never an exception (found by tests/fuzz).
+  std::error_code ec;
+  if (fs::exists(local / ".git", ec) || fs::exists(local / "HEAD", ec))
     return {Source::Kind::git, "file://" + local.string()};
   return {Source::Kind::path, local.string()};
 }

@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
       po.extra_deps = split_list(extra);
       auto rec = setup::prepare(po);
       std::cout << "labeille-ft-setup: " << po.package << ": " << (rec.ok ? "installed" : "install failed: " + rec.error)
-                << "\n<CTestDetails>" << (rec.ok ? "installed " + rec.version : rec.error) << "</CTestDetails>\n";
+                << "\n<CTestDetails>" << setup::ctest_details(rec.ok ? "installed " + rec.version : rec.error)
+                << "</CTestDetails>\n";
       return rec.ok ? 0 : 1;
     }
     pr.detect_extensions = !no_detect;

@@ -7,10 +7,10 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <rapidjson/document.h>
 
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
+#include "labeille/core/json.hpp"
 #include "labeille/core/names.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/core/time.hpp"
@@ -92,7 +92,7 @@ StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, c
   s.ok = process::exited_zero(r);
   if (!s.ok) {
     std::string why = !t.started ? t.start_error
-                      : t.timed_out ? fmt::format("timed out after {:g} s", timeout_s)
+                      : t.timed_out ? fmt::format("timed out after {:g} s, the set-up timeout per step", timeout_s)
                       : t.signal   ? "killed by " + runner::signal_name(t.signal)
                                    : fmt::format("exit {}", t.exit_code.value_or(-1));
     std::string last = telling_line(r.err.tail);
@@ -241,6 +241,15 @@ SetupRecord prepare(const PrepareOptions& o) {
   return finish(true, "", "");
 }
 
+std::string ctest_details(std::string_view text) {
+  std::string out;
+  for (char c : text) out += (c == '\n' || c == '\r') ? ' ' : c;
+  const std::string_view tag = "</CTestDetails>";
+  for (auto at = out.find(tag); at != std::string::npos; at = out.find(tag, at))
+    out.replace(at, tag.size(), "(/CTestDetails)");
+  return out;
+}
+
 ProbeRecord probe(const ProbeOptions& o) {
   auto claimed = claim_attempt_dir(o.record_dir / o.package, "probe");
   const fs::path dir = fs::absolute(claimed.dir);
@@ -261,34 +270,48 @@ ProbeRecord probe(const ProbeOptions& o) {
                                   dir.string(), step_env(venv.string(), o.package), dir, "probe", o.timeout_s));
   auto r = runner::supervise(spec);
 
-  std::string json;
+  std::string answer;
   for (auto line : split_lines(r.out.tail))
-    if (line.rfind("LABEILLE_PROBE_RESULT:", 0) == 0) json = std::string(line.substr(22));
-  rapidjson::Document d;
-  if (!json.empty()) d.Parse(json.c_str());
-  if (!json.empty() && !d.HasParseError() && d.IsObject()) {
-    rec.ok = d["ok"].GetBool();
-    rec.error = d["error"].GetString();
-    if (d["gil_enabled_after_import"].IsBool()) rec.gil_enabled_after_import = d["gil_enabled_after_import"].GetBool();
-    rec.gil_reenabled_by = d["gil_reenabled_by"].GetString();
-    auto kinds = scan_tree(o.repos_dir / o.package);
-    std::string declared = kinds.empty() ? "none" : fmt::format("{}", fmt::join(kinds, ","));
-    for (auto& e : d["extensions"].GetArray()) {
-      ExtensionInfo x;
-      x.module = e["module"].GetString();
-      x.path = e["path"].GetString();
-      x.import_ok = e["import_ok"].GetBool();
-      x.import_error = e["import_error"].GetString();
-      if (e["reenabled_gil"].IsBool()) x.reenabled_gil = e["reenabled_gil"].GetBool();
-      x.declaration = declared;
-      rec.extensions.push_back(std::move(x));
+    if (line.rfind("LABEILLE_PROBE_RESULT:", 0) == 0) answer = std::string(line.substr(22));
+  // The probe script's answer, read strictly: a missing key or a wrong type (an
+  // interpreter whose probe prints {}) is an import failure naming the field, never an
+  // assert.
+  std::string answer_error;
+  bool answered = false;
+  if (!answer.empty()) {
+    try {
+      const auto d = json::parse_object(answer, "the probe's answer");
+      const json::Reader in(d, "the probe's answer");
+      for (const char* k : {"ok", "error", "extensions"})
+        if (!in.has(k)) in.bad(k, "a value (the key is missing)");
+      rec.ok = in.boolean("ok");
+      rec.error = in.str("error");
+      rec.gil_enabled_after_import = in.opt_bool("gil_enabled_after_import");
+      rec.gil_reenabled_by = in.str("gil_reenabled_by");
+      auto kinds = scan_tree(o.repos_dir / o.package);
+      std::string declared = kinds.empty() ? "none" : fmt::format("{}", fmt::join(kinds, ","));
+      in.each("extensions", [&](const json::Reader& e) {
+        ExtensionInfo x;
+        x.module = e.str("module");
+        x.path = e.str("path");
+        x.import_ok = e.boolean("import_ok", true);
+        x.import_error = e.str("import_error");
+        x.reenabled_gil = e.opt_bool("reenabled_gil");
+        x.declaration = declared;
+        rec.extensions.push_back(std::move(x));
+      });
+      answered = true;
+    } catch (const Error& e) {
+      answer_error = e.what();
+      rec.extensions.clear();
     }
-  } else {
+  }
+  if (!answered) {
     // The import itself crashed, hung or the interpreter could not start.
     auto v = runner::classify(r.termination, r.fatal_error, r.crash_frames);
     rec.ok = false;
     rec.crash = v.crash;
-    std::string last = last_line(r.err.tail);
+    std::string last = answer_error.empty() ? last_line(r.err.tail) : answer_error;
     rec.error = fmt::format("import probe {}: {}{}", std::string(to_string(v.outcome)), v.detail,
                             last.empty() ? "" : " — " + last);
   }

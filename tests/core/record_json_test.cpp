@@ -75,6 +75,13 @@ TEST(RecordJson, ErrorsNameSourceFieldAndValue) {
   expect_error("{\"schema\":1,\"kind\":\"attempt\",\"gil\":\"0\",\"outcome\":\"pass\",\"stall\":{\"threshold_s\":\"x\"}}", "stall.threshold_s");
   expect_error("{\"schema\":1,", "not valid JSON");
   expect_error("{\"schema\":1,\"kind\":\"weird\"}", "weird");
+  // One wording for every type error: "<source>: <field>: expected <type>, got <value>".
+  expect_error("{\"schema\":1,\"kind\":\"setup\",\"ok\":\"yes\"}", "rec/x.json: ok: expected true or false, got \"yes\"");
+  expect_error("{\"schema\":1,\"kind\":\"attempt\",\"gil\":\"0\",\"outcome\":\"pass\",\"stdout\":{\"bytes\":-1}}",
+               "stdout.bytes: expected an integer >= 0, got -1");
+  expect_error("[]", "rec/x.json: expected a JSON object, got an array");
+  expect_error("", "rec/x.json: empty");
+  expect_error(std::string(100000, '[') + std::string(100000, ']'), "nested deeper than");
 }
 
 TEST(RecordJson, StartedMarkerRoundTripsAndIsNotARecord) {
@@ -94,7 +101,7 @@ TEST(RecordJson, StartedMarkerRoundTripsAndIsNotARecord) {
     parse_started(to_json(r), "rec/record.json");
     ADD_FAILURE() << "a record read as a marker";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("\"attempt\", expected \"started\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("kind: expected \"started\", got \"attempt\""), std::string::npos) << e.what();
   }
   EXPECT_THROW(parse_record(json, "started.json"), Error);
 }

@@ -37,6 +37,7 @@ TEST(Driver, EveryRunOptionReachesTheModule) {
   o.parallel_threads = 4;
   o.repos_dir = "/w/repos";
   o.venvs_dir = "/w/venvs";
+  o.setup_timeout = 300;
   auto d = cmake_definitions(o, "/r/ft_1");
   auto has = [&](const std::string& s) { return std::find(d.begin(), d.end(), s) != d.end(); };
   EXPECT_TRUE(has("-DLABEILLE_FT_TARGET_PYTHON=/py/python3.13t"));
@@ -54,6 +55,9 @@ TEST(Driver, EveryRunOptionReachesTheModule) {
   EXPECT_TRUE(has("-DLABEILLE_FT_PARALLEL_THREADS=4"));
   EXPECT_TRUE(has("-DLABEILLE_FT_RECORDS_DIR=/r/ft_1/records"));
   EXPECT_TRUE(has("-DLABEILLE_FT_REPOS_DIR=/w/repos"));
+  EXPECT_TRUE(has("-DLABEILLE_FT_SETUP_TIMEOUT=300"));
+  // The driver folds the run itself: the module's ft.fold is left out.
+  EXPECT_TRUE(has("-DLABEILLE_FT_FOLD=OFF"));
 }
 
 // -n 0 (set-up and probe only) passes the option check and reaches the run, which then

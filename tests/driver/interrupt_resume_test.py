@@ -2,8 +2,9 @@
 
 usage: interrupt_resume_test.py LABEILLE PYTHON REGISTRY WORK_DIR
 
-1. starts a run of ft-compatible + ft-deadlock (1 iteration, stall threshold 20 s);
-2. as soon as the deadlocking test is running, sends SIGINT to `labeille` (what a
+1. starts a run of ft-compatible + ft-deadlock (1 iteration, stall threshold 60 s);
+2. as soon as the deadlocking test is running and ft-compatible's iteration has its
+   record, sends SIGINT to `labeille` (what a
    terminal's Ctrl-C does to the foreground process);
 3. expects exit 130 soon after, no survivor (the hung test's Python pids, from the
    startup hook, are gone), a readable partial run (`ft show` works) with an
@@ -41,7 +42,7 @@ def main():
     os.makedirs(work)
     results = os.path.join(work, "results")
     cmd = [labeille, "ft", "run", "--target-python", python, "--registry-dir", registry, "--packages",
-           "ft-compatible,ft-deadlock", "-n", "1", "--stall-threshold", "20", "--timeout", "120", "-j", "2",
+           "ft-compatible,ft-deadlock", "-n", "1", "--stall-threshold", "60", "--timeout", "180", "-j", "2",
            "--work-dir", os.path.join(work, "w"), "--results-dir", results]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 600
@@ -49,8 +50,12 @@ def main():
     while time.monotonic() < deadline and proc.poll() is None:
         runs = glob.glob(os.path.join(results, "ft_*"))
         if runs:
+            # Both: the deadlocking test running, and ft-compatible's iteration finished
+            # (the two packages run side by side; on a loaded machine either may be first,
+            # so the signal waits for both; the stall threshold leaves the time).
             hooks = glob.glob(os.path.join(runs[0], "records", "ft-deadlock", "gil0.iter01.a001", "hook", "*.started"))
-            if hooks:
+            finished = glob.glob(os.path.join(runs[0], "records", "ft-compatible", "gil0.iter01.a*", "record.json"))
+            if hooks and finished:
                 hung = [int(os.path.basename(h).split(".")[0]) for h in hooks]
                 break
         time.sleep(0.2)

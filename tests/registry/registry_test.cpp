@@ -122,7 +122,7 @@ TEST(RegistryLoad, MalformedFileReportedWithFileAndLineOthersKept) {
   EXPECT_EQ(r.problems[0].line, 4);  // the flow sequence opened on line 3 never closes
   EXPECT_EQ(r.problems[1].file.filename(), "bad-type.yaml");
   EXPECT_EQ(r.problems[1].line, 4);
-  EXPECT_THAT(r.problems[1].to_string(), HasSubstr("bad-type.yaml:4: "));
+  EXPECT_THAT(r.problems[1].to_string(), HasSubstr("bad-type.yaml:4: field timeout: expected an integer, got \"ten minutes\""));
   EXPECT_EQ(r.problems[2].file.filename(), "missing-file.yaml");
 }
 

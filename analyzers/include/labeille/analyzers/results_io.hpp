@@ -77,8 +77,22 @@ class RunWriter {
 // The whole run at once.
 void write_run(const RunResults& run, const std::filesystem::path& run_dir, const std::string& meta_base);
 
-// `base` with every top-level key of `extra` added or replaced; `extra_source` names the
-// file in the Error when `extra` is not a JSON object.
+// ft_meta.json has one writer, write_meta: the start of `labeille ft run` (counters 0)
+// and every fold (RunWriter::finish) go through it. `base` is a JSON object (run_id,
+// timestamp, profiles, config, cli_args) whose keys are kept; run_id and timestamp are
+// filled in when absent; the counters are set.
+struct MetaCounters {
+  int packages_total = 0, packages_completed = 0, total_iterations = 0;
+  double total_duration_s = 0;
+};
+void write_meta(const std::filesystem::path& run_dir, const std::string& base, const MetaCounters& counters = {});
+
+// ft_meta.json's text, checked: an Error (exit 3) naming the file and field when it is
+// empty, not JSON, not an object, or a known field has the wrong type.
+std::string read_meta(const std::filesystem::path& file);
+
+// `base` with every top-level key of `extra` added or replaced; both are checked as
+// read_meta checks, `extra_source` naming `extra`'s file in the Error.
 std::string merge_meta(const std::string& base, const std::string& extra, const std::string& extra_source);
 
 // Tiny accessors into ft_meta.json for the views ("" when absent).

@@ -41,6 +41,13 @@ class AtomicFile {
   int fd_ = -1;
 };
 
+// Writes a command's output file (`-o FILE`) without destroying what is at the path:
+// FILE absent or a regular file is replaced atomically (as atomic_write_file); a symlink
+// is followed (also a dangling one) and its target written, the link stays a link;
+// anything else (a device like /dev/full, a directory, a FIFO, a socket) is refused with
+// an Error naming it, exit kExitUsage, before anything is written.
+void write_output_file(const std::filesystem::path& path, std::string_view content);
+
 // Reads a whole file; throws labeille::Error naming the path on failure.
 std::string read_file(const std::filesystem::path& path);
 

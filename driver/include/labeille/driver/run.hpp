@@ -28,6 +28,7 @@ struct RunOptions {
   std::string target_python;
   int iterations = 10;
   double timeout = 600;
+  double setup_timeout = 1800;  // per set-up step (clone, download, install); the probe's too
   double stall_threshold = 60;
   std::vector<std::string> packages;  // --packages a,b
   int top = 0;
