@@ -272,7 +272,6 @@ int run_attempt(const Options& o, std::ostream& out) {
     if (!why.empty()) v.detail += ": " + why;
   }
   if (o.stress_threads > 0) r.stress = read_stress_output(dir / kStressOutFile, o.stress_threads, o.stress_repeat);
-  auto v = classify(res.termination, res.fatal_error, res.crash_frames);
   if (v.outcome == Outcome::Deadlock)
     v.detail = fmt::format("stalled: no output for {:.1f} s, {}", r.stall.last_output_age_s,
                            r.stall.cpu_state.empty() ? "not sampled" : r.stall.cpu_state);
