@@ -29,6 +29,7 @@ run with ``-D``:
 ``LABEILLE_FT_TSAN`` (OFF), ``LABEILLE_FT_DETECT_EXTENSIONS`` (ON),
 ``LABEILLE_FT_EXTRA_DEPS`` (list), ``LABEILLE_FT_ENV`` (list of ``KEY=VALUE``),
 ``LABEILLE_FT_TEST_COMMAND_SUFFIX``, ``LABEILLE_FT_TEST_COMMAND_OVERRIDE``,
+``LABEILLE_FT_SOURCE`` (``repo``; see ``SOURCE``),
 ``LABEILLE_FT_PARALLEL_THREADS`` (0: off; else pytest-run-parallel's
 ``--parallel-threads``, installed as an extra dependency).
 ``LABEILLE_FT_WORK_DIR`` (``${CMAKE_BINARY_DIR}/labeille-ft``) and below it, unless
@@ -51,7 +52,8 @@ Commands
   ::
 
     labeille_ft_add_package(<name>
-        {GIT <url> [REF <ref>] [CLONE_DEPTH <n>] | PATH <dir> | SDIST [VERSION <v>]}
+        {GIT <url> [REF <ref>] [CLONE_DEPTH <n>] | PATH <dir> | SDIST}
+        [SOURCE repo|sdist|auto] [VERSION <v>]
         [IMPORT_NAME <module>]
         [INSTALL_COMMAND <shell command>]      # default: python -m pip install . pytest
         [TEST_COMMAND <shell command>]         # default: python -m pytest
@@ -75,6 +77,15 @@ Commands
   ``ft.<name>.<mode>.iter<NN>``
     One supervised run of the test command per iteration and GIL mode,
     ``SKIP_RETURN_CODE`` 77 (stop-on-first-pass), ``TIMEOUT`` above the runner's own.
+
+  ``SOURCE`` (default ``LABEILLE_FT_SOURCE``, ``repo``) says where a ``GIT`` package's
+  sources come from: ``repo`` clones it; ``sdist`` takes its source distribution from the
+  package index through pip (the user's pip configuration and mirrors apply), unpacked,
+  with the install command adapted to it (``git`` steps dropped, missing ``-e DIR`` and
+  ``-r FILE`` arguments fixed; the setup record lists every change); ``auto`` clones and
+  falls back to the sdist when the clone fails (the record says why). ``VERSION`` pins the
+  sdist's version (``SDIST`` packages and ``SOURCE sdist|auto``). ``PATH`` packages always
+  use their directory.
 
   All carry the labels ``ft``, ``ft.pkg.<name>``, the mode's ``ft.gil0``/``ft.gil1``,
   ``ft.shard.<k>`` when sharded, and ``LABELS``; tests of one package share a
@@ -154,7 +165,7 @@ set(_LABEILLE_FT_MODULE_FILE "${CMAKE_CURRENT_LIST_FILE}")
 set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_FIRST_PASS TSAN
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
-    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK)
+    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK SOURCE)
 
 # <out> = <text> as a CMake bracket argument no content can close early.
 function(_labeille_ft_quote out text)
@@ -176,7 +187,7 @@ endfunction()
 
 # labeille_ft_add_package's keywords (labeille_ft_add_registry passes them through).
 set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK)
-set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
+set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION SOURCE IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
     TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT
     DETECT_EXTENSIONS PARALLEL_THREADS TARGET_PYTHON)
 set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS)
@@ -208,6 +219,7 @@ macro(_labeille_ft_defaults)
   _labeille_ft_default(LABEILLE_FT_SHARD_INDEX 0)
   _labeille_ft_default(LABEILLE_FT_ONLY_SHARD OFF)
   _labeille_ft_default(LABEILLE_FT_RUN_ID ft_ctest)
+  _labeille_ft_default(LABEILLE_FT_SOURCE repo)
   _labeille_ft_default(LABEILLE_FT_WORK_DIR "${CMAKE_BINARY_DIR}/labeille-ft")
   foreach(_lft_d IN ITEMS RECORDS REPOS VENVS RESULTS)
     string(TOLOWER "${_lft_d}" _lft_sub)
@@ -351,6 +363,7 @@ function(_labeille_ft_write_meta file)
     set(LABEILLE_FT_INSTALL_FROM source)
   endif()
   _labeille_ft_json_str(_m "${_m}" config install_from "${LABEILLE_FT_INSTALL_FROM}")
+  _labeille_ft_json_str(_m "${_m}" config source "${LABEILLE_FT_SOURCE}")
   string(JSON _m SET "${_m}" cli_args "[]")
   set(_i 0)
   foreach(_a IN LISTS LABEILLE_FT_CLI_ARGS)
@@ -462,6 +475,12 @@ function(labeille_ft_add_package name)
   if(DEFINED arg_CLONE_DEPTH AND NOT arg_CLONE_DEPTH MATCHES "^[0-9]+$")
     message(FATAL_ERROR "${_fn}(${name}): CLONE_DEPTH must be a non-negative integer, got \"${arg_CLONE_DEPTH}\"")
   endif()
+  if(NOT DEFINED arg_SOURCE)
+    set(arg_SOURCE "${LABEILLE_FT_SOURCE}")
+  endif()
+  if(NOT arg_SOURCE MATCHES "^(repo|sdist|auto)$")
+    message(FATAL_ERROR "${_fn}(${name}): SOURCE takes repo, sdist or auto, got \"${arg_SOURCE}\"")
+  endif()
   foreach(_m IN LISTS arg_GIL_MODES)
     if(NOT _m MATCHES "^gil[01]$")
       message(FATAL_ERROR "${_fn}(${name}): GIL_MODES takes gil0 and/or gil1, got \"${_m}\"")
@@ -515,6 +534,25 @@ function(labeille_ft_add_package name)
     string(APPEND _code "set_property(GLOBAL APPEND PROPERTY _LFT_SHARDS [=[${_shard_label}]=])\n")
   endif()
 
+  # The test command: the override, or the command + -p no:xdist + pytest-run-parallel + suffix.
+  if(NOT "${arg_TEST_COMMAND_OVERRIDE}" STREQUAL "")
+    set(_test_cmd "${arg_TEST_COMMAND_OVERRIDE}")
+  else()
+    set(_test_cmd "python -m pytest")
+    if(DEFINED arg_TEST_COMMAND)
+      set(_test_cmd "${arg_TEST_COMMAND}")
+    endif()
+    if(arg_USES_XDIST)
+      string(APPEND _test_cmd " -p no:xdist")
+    endif()
+    if(arg_PARALLEL_THREADS GREATER 0)
+      string(APPEND _test_cmd " --parallel-threads=${arg_PARALLEL_THREADS}")
+    endif()
+    if(NOT "${arg_TEST_COMMAND_SUFFIX}" STREQUAL "")
+      string(APPEND _test_cmd " ${arg_TEST_COMMAND_SUFFIX}")
+    endif()
+  endif()
+
   # Set-up: sources, venv, install, startup hook.
   set(_cmd "")
   foreach(_a IN ITEMS prepare --record-dir "${_records}" --package "${name}"
@@ -533,6 +571,12 @@ function(labeille_ft_add_package name)
       _labeille_ft_arg(_cmd --depth)
       _labeille_ft_arg(_cmd "${arg_CLONE_DEPTH}")
     endif()
+    _labeille_ft_arg(_cmd --source)
+    _labeille_ft_arg(_cmd "${arg_SOURCE}")
+    if(DEFINED arg_VERSION AND NOT arg_SOURCE STREQUAL "repo")
+      _labeille_ft_arg(_cmd --version)
+      _labeille_ft_arg(_cmd "${arg_VERSION}")
+    endif()
   elseif(arg_PATH)
     get_filename_component(_path "${arg_PATH}" ABSOLUTE)
     _labeille_ft_arg(_cmd --path)
@@ -549,6 +593,8 @@ function(labeille_ft_add_package name)
     _labeille_ft_arg(_cmd --install-command)
     _labeille_ft_arg(_cmd "${arg_INSTALL_COMMAND}")
   endif()
+  _labeille_ft_arg(_cmd --test-command)  # only checked: are its test paths in the sources?
+  _labeille_ft_arg(_cmd "${_test_cmd}")
   if(arg_PARALLEL_THREADS GREATER 0)
     list(APPEND arg_EXTRA_DEPS pytest-run-parallel)
   endif()
@@ -582,25 +628,6 @@ function(labeille_ft_add_package name)
     "add_test([=[ft.${name}.probe]=] \"\${_LFT_SETUP}\"${_cmd})\n"
     "set_tests_properties([=[ft.${name}.probe]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
     "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_probe_timeout})\n")
-
-  # The test command: the override, or the command + -p no:xdist + pytest-run-parallel + suffix.
-  if(NOT "${arg_TEST_COMMAND_OVERRIDE}" STREQUAL "")
-    set(_test_cmd "${arg_TEST_COMMAND_OVERRIDE}")
-  else()
-    set(_test_cmd "python -m pytest")
-    if(DEFINED arg_TEST_COMMAND)
-      set(_test_cmd "${arg_TEST_COMMAND}")
-    endif()
-    if(arg_USES_XDIST)
-      string(APPEND _test_cmd " -p no:xdist")
-    endif()
-    if(arg_PARALLEL_THREADS GREATER 0)
-      string(APPEND _test_cmd " --parallel-threads=${arg_PARALLEL_THREADS}")
-    endif()
-    if(NOT "${arg_TEST_COMMAND_SUFFIX}" STREQUAL "")
-      string(APPEND _test_cmd " ${arg_TEST_COMMAND_SUFFIX}")
-    endif()
-  endif()
 
   # Iterations. CTest 3.25 kills at TIMEOUT without a grace signal, so its limit sits
   # above the runner's own: timeout + stack dump + SIGTERM grace + margin.

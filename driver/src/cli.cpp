@@ -29,7 +29,10 @@ void add_commands(CLI::App& ft) {
   cmd->add_option("--timeout", o->timeout, "Per-iteration timeout in seconds")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--stall-threshold", o->stall_threshold, "Seconds without output before a deadlock")
       ->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--packages", *packages, "Comma-separated package filter");
+  cmd->add_option("--packages", *packages, "Comma-separated package filter (name==version pins the sdist)");
+  cmd->add_option("--source", o->source, "Sources: repo (clone), sdist (package index, through pip), auto (repo, else sdist)")
+      ->check(CLI::IsMember({"repo", "sdist", "auto"}))
+      ->capture_default_str();
   cmd->add_option("--top", o->top, "Top N packages by downloads")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--compare-with-gil", o->compare_with_gil, "Also run with PYTHON_GIL=1");
   cmd->add_flag("--stop-on-first-pass", o->stop_on_first_pass, "Skip the remaining iterations after a pass");

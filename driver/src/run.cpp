@@ -143,14 +143,14 @@ std::string meta_json(const RunOptions& o, const std::string& run_id, const Pyth
  "python_profile": {},
  "config": {{"target_python": {}, "iterations": {}, "timeout": {}, "stall_threshold": {}, "compare_with_gil": {},
    "tsan_build": {}, "stop_on_first_pass": {}, "detect_extensions": {}, "extra_deps": {}, "test_command_suffix": {},
-   "test_command_override": {}, "install_from": "registry", "registry_dir": {}, "packages": {}, "top": {},
+   "test_command_override": {}, "install_from": "registry", "source": {}, "registry_dir": {}, "packages": {}, "top": {},
    "jobs": {}, "parallel_threads": {}, "env": {}}},
  "cli_args": {}, "packages_total": 0, "packages_completed": 0, "total_iterations": 0, "total_duration_s": 0}})",
       json_string(run_id), json_string(iso8601_utc_now()), json_string(host_name()), std::thread::hardware_concurrency(),
       stability.empty() ? "" : ", \"stability\": " + stability, py.json, json_string(o.target_python), o.iterations,
       o.timeout, o.stall_threshold, o.compare_with_gil, o.tsan, o.stop_on_first_pass, o.detect_extensions,
       json_strings(o.extra_deps), json_string(o.test_command_suffix), json_string(o.test_command_override),
-      json_string(o.registry_dir.string()), json_strings(o.packages), o.top, o.jobs, o.parallel_threads,
+      json_string(o.source), json_string(o.registry_dir.string()), json_strings(o.packages), o.top, o.jobs, o.parallel_threads,
       json_strings(o.env), json_strings(o.cli_args));
   rj::Document d;
   d.Parse(text.c_str());  // normalize the layout
@@ -234,6 +234,7 @@ std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& 
       "-DLABEILLE_FT_TEST_COMMAND_SUFFIX=" + o.test_command_suffix,
       "-DLABEILLE_FT_TEST_COMMAND_OVERRIDE=" + o.test_command_override,
       fmt::format("-DLABEILLE_FT_PARALLEL_THREADS={}", o.parallel_threads),
+      "-DLABEILLE_FT_SOURCE=" + o.source,
       "-DLABEILLE_FT_RECORDS_DIR=" + (run_dir / "records").string(),
       "-DLABEILLE_FT_REPOS_DIR=" + fs::absolute(o.repos_dir).string(),
       "-DLABEILLE_FT_VENVS_DIR=" + fs::absolute(o.venvs_dir).string(),
@@ -291,7 +292,7 @@ int run(RunOptions o) {
     // The packages: the registry rendered as labeille_ft_add_package() calls.
     registry::Selection sel;
     if (o.top > 0) sel.top = static_cast<std::size_t>(o.top);
-    sel.names = o.packages;
+    registry::add_packages(sel, o.packages);
     sel.python_version = py.version.substr(0, py.version.rfind('.'));
     const auto reg = registry::load(o.registry_dir);
     const auto chosen = registry::choose(reg, sel);

@@ -29,7 +29,7 @@ struct RunOptions {
   int iterations = 10;
   double timeout = 600;
   double stall_threshold = 60;
-  std::vector<std::string> packages;  // --packages a,b
+  std::vector<std::string> packages;  // --packages a,b (b==1.2 pins b's sdist)
   int top = 0;
   bool compare_with_gil = false;
   bool stop_on_first_pass = false;
@@ -44,6 +44,7 @@ struct RunOptions {
   int jobs = 0;                  // 0: number of CPUs
   int parallel_threads = 0;
   bool verbose = false;
+  std::string source = "repo";  // repo | sdist | auto
   std::vector<std::string> cli_args;
 };
 
