@@ -12,6 +12,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "labeille/analyzers/evidence.hpp"
 #include "labeille/analyzers/stats.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
@@ -103,6 +104,103 @@ std::map<std::string, int> get_counts(const rj::Value& o, const char* k) {
   return out;
 }
 
+// One run, as in the Python tool's "iterations" (plus our keys).
+template <class W>
+void write_iteration(W& w, const IterationResult& it) {
+  w.StartObject();
+  key(w, "index"); w.Int(it.index);
+  key(w, "status"); str(w, it.status);
+  key(w, "exit_code"); it.exit_code ? w.Int(*it.exit_code) : w.Null();
+  key(w, "duration_s"); w.Double(std::round(it.duration_s * 1000) / 1000);
+  key(w, "crash_signal"); it.crash_signal ? w.Int(it.crash_signal) : w.Null();
+  key(w, "crash_signature"); str_or_null(w, it.crash_signature);
+  key(w, "tsan_warnings"); w.Int(it.tsan_warnings);
+  key(w, "output_stalled"); w.Bool(it.output_stalled);
+  key(w, "last_output_line"); str(w, it.last_output_line);
+  key(w, "stderr_tail"); str(w, it.stderr_tail);
+  key(w, "test_results");
+  w.StartObject();
+  for (const auto& t : it.test_results) {
+    key(w, t.id);
+    str(w, t.status);
+  }
+  w.EndObject();
+  key(w, "tests_passed"); w.Int(it.tests_passed);
+  key(w, "tests_failed"); w.Int(it.tests_failed);
+  key(w, "tests_errored"); w.Int(it.tests_errored);
+  key(w, "tests_skipped"); w.Int(it.tests_skipped);
+  key(w, "iteration"); w.Int(it.iteration);
+  key(w, "attempt"); w.Int(it.attempt);
+  key(w, "stall_cpu_state"); str(w, it.stall_cpu_state);
+  key(w, "stall_signature"); str(w, it.stall_signature);
+  key(w, "gil_enabled"); opt_bool(w, it.gil_enabled);
+  key(w, "attempt_id"); str(w, it.attempt_id);
+  key(w, "mode"); str(w, it.mode);
+  key(w, "first_error"); str(w, it.first_error);
+  key(w, "test_messages");
+  w.StartObject();
+  for (const auto& t : it.test_results)
+    if (!t.message.empty()) {
+      key(w, t.id);
+      str(w, t.message);
+    }
+  w.EndObject();
+  w.EndObject();
+}
+
+template <class W>
+void write_iterations(W& w, std::string_view name, const std::vector<IterationResult>& runs) {
+  key(w, name);
+  w.StartArray();
+  for (const auto& it : runs) write_iteration(w, it);
+  w.EndArray();
+}
+
+std::map<std::string, std::string> get_string_map(const rj::Value& o, const char* k) {
+  std::map<std::string, std::string> out;
+  auto* v = member(o, k);
+  if (v && v->IsObject())
+    for (auto& m : v->GetObject())
+      if (m.value.IsString()) out[m.name.GetString()] = m.value.GetString();
+  return out;
+}
+// The JSON text of an object member, verbatim ("" when absent, null or not an object).
+std::string get_raw(const rj::Value& o, const char* k) {
+  auto* v = member(o, k);
+  if (!v || !v->IsObject()) return {};
+  rj::StringBuffer sb;
+  rj::Writer<rj::StringBuffer> w(sb);
+  v->Accept(w);
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+// Our evidence keys (docs/analyzers.md): runs of the other mode, runs whose tests never
+// ran, failing tests' messages, and the set-up's source and declared support.
+template <class W>
+void write_evidence(W& w, const PackageResult& p) {
+  key(w, "failing_test_messages");
+  w.StartObject();
+  for (const auto& [id, msg] : p.failing_test_messages) {
+    key(w, id);
+    str(w, msg);
+  }
+  w.EndObject();
+  if (!p.gil_enabled_runs.empty()) write_iterations(w, "gil_enabled_runs", p.gil_enabled_runs);
+  if (!p.unmeasured_runs.empty()) write_iterations(w, "unmeasured_runs", p.unmeasured_runs);
+  if (!p.tests_not_run.empty()) {
+    key(w, "tests_not_run");
+    str(w, p.tests_not_run);
+  }
+  // Copied from the set-up record as they are: already JSON, validated when fold read it.
+  auto raw = [&](const char* name, const std::string& json) {
+    if (json.empty()) return;
+    key(w, name);
+    w.RawValue(json.data(), json.size(), rj::kObjectType);
+  };
+  raw("source", p.source_json);
+  raw("declared", p.declared_json);
+}
+
 }  // namespace
 
 std::string package_to_json_line(const PackageResult& p) {
@@ -132,50 +230,10 @@ std::string package_to_json_line(const PackageResult& p) {
   key(w, "install_from"); str(w, p.install_from);
   key(w, "sdist_version"); str_or_null(w, p.sdist_version);
   key(w, "sdist_tag_matched"); w.Null();
-  key(w, "ft_wheel_found"); w.Bool(false);
+  // The Python tool's key, from the set-up's look-up of the package index (declared.ft_wheel).
+  key(w, "ft_wheel_found"); w.Bool(p.declared_json.empty() ? false : declared_support(p).value_or(DeclaredSupport{}).ft_wheel.value_or(false));
   key(w, "ft_wheel_version"); w.Null();
-  key(w, "iterations");
-  w.StartArray();
-  for (const auto& it : p.iterations) {
-    w.StartObject();
-    key(w, "index"); w.Int(it.index);
-    key(w, "status"); str(w, it.status);
-    key(w, "exit_code"); it.exit_code ? w.Int(*it.exit_code) : w.Null();
-    key(w, "duration_s"); w.Double(std::round(it.duration_s * 1000) / 1000);
-    key(w, "crash_signal"); it.crash_signal ? w.Int(it.crash_signal) : w.Null();
-    key(w, "crash_signature"); str_or_null(w, it.crash_signature);
-    key(w, "tsan_warnings"); w.Int(it.tsan_warnings);
-    key(w, "output_stalled"); w.Bool(it.output_stalled);
-    key(w, "last_output_line"); str(w, it.last_output_line);
-    key(w, "stderr_tail"); str(w, it.stderr_tail);
-    key(w, "test_results");
-    w.StartObject();
-    for (const auto& t : it.test_results) {
-      key(w, t.id);
-      str(w, t.status);
-    }
-    w.EndObject();
-    key(w, "tests_passed"); w.Int(it.tests_passed);
-    key(w, "tests_failed"); w.Int(it.tests_failed);
-    key(w, "tests_errored"); w.Int(it.tests_errored);
-    key(w, "tests_skipped"); w.Int(it.tests_skipped);
-    key(w, "iteration"); w.Int(it.iteration);
-    key(w, "attempt"); w.Int(it.attempt);
-    key(w, "stall_cpu_state"); str(w, it.stall_cpu_state);
-    key(w, "stall_signature"); str(w, it.stall_signature);
-    key(w, "gil_enabled"); opt_bool(w, it.gil_enabled);
-    key(w, "attempt_id"); str(w, it.attempt_id);
-    key(w, "test_messages");
-    w.StartObject();
-    for (const auto& t : it.test_results)
-      if (!t.message.empty()) {
-        key(w, t.id);
-        str(w, t.message);
-      }
-    w.EndObject();
-    w.EndObject();
-  }
-  w.EndArray();
+  write_iterations(w, "iterations", p.iterations);
   if (p.extension_compat) {
     const auto& e = *p.extension_compat;
     key(w, "extension_compat");
@@ -210,9 +268,60 @@ std::string package_to_json_line(const PackageResult& p) {
   key(w, "failure_rate_low"); w.Double(p.failure_rate_low);
   key(w, "failure_rate_high"); w.Double(p.failure_rate_high);
   key(w, "failing_tests"); counts(w, p.failing_tests);
+  write_evidence(w, p);
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize());
 }
+
+namespace {
+// One element of "iterations" (or of our other run arrays); per-test results as `keep` says.
+IterationResult read_iteration(const rj::Value& e, const ReadOptions& keep, bool per_test, const PackageResult& p) {
+  IterationResult it;
+  it.index = get_int(e, "index");
+  it.status = get_str(e, "status");
+  if (auto* x = member(e, "exit_code"); x && x->IsInt()) it.exit_code = x->GetInt();
+  it.duration_s = get_num(e, "duration_s");
+  it.crash_signal = get_int(e, "crash_signal");
+  it.crash_signature = get_str(e, "crash_signature");
+  it.tsan_warnings = get_int(e, "tsan_warnings");
+  it.output_stalled = get_bool(e, "output_stalled", false);
+  it.last_output_line = get_str(e, "last_output_line");
+  if (keep.stderr_tails) it.stderr_tail = get_str(e, "stderr_tail");
+  auto msgs = member(e, "test_messages");
+  if (auto* tr = member(e, "test_results"); per_test && tr && tr->IsObject()) {
+    for (auto& m : tr->GetObject()) {
+      if (keep.failing_tests_only && !p.failing_tests.count(m.name.GetString()) &&
+          !p.flaky_tests.count(m.name.GetString()))
+        continue;
+      TestResult t{m.name.GetString(), m.value.IsString() ? m.value.GetString() : "", ""};
+      if (msgs) t.message = get_str(*msgs, m.name.GetString());
+      it.test_results.push_back(std::move(t));
+    }
+  }
+  it.tests_passed = get_int(e, "tests_passed");
+  it.tests_failed = get_int(e, "tests_failed");
+  it.tests_errored = get_int(e, "tests_errored");
+  it.tests_skipped = get_int(e, "tests_skipped");
+  it.iteration = get_int(e, "iteration");
+  it.attempt = get_int(e, "attempt");
+  it.stall_cpu_state = get_str(e, "stall_cpu_state");
+  it.stall_signature = get_str(e, "stall_signature");
+  it.gil_enabled = get_opt_bool(e, "gil_enabled");
+  it.attempt_id = get_str(e, "attempt_id");
+  it.mode = get_str(e, "mode");
+  it.first_error = get_str(e, "first_error");
+  return it;
+}
+
+std::vector<IterationResult> read_iterations(const rj::Value& d, const char* name, const ReadOptions& keep, bool per_test,
+                                             const PackageResult& p) {
+  std::vector<IterationResult> out;
+  if (auto* its = member(d, name); its && its->IsArray())
+    for (auto& e : its->GetArray()) out.push_back(read_iteration(e, keep, per_test, p));
+  return out;
+}
+
+}  // namespace
 
 PackageResult package_from_json(std::string_view json, std::string_view source, ReadOptions keep) {
   rj::Document d;
@@ -248,43 +357,21 @@ PackageResult package_from_json(std::string_view json, std::string_view source, 
   p.commit = get_str(d, "commit");
   p.install_from = get_str(d, "install_from");
   p.sdist_version = get_str(d, "sdist_version");
-  if (auto* its = member(d, "iterations"); its && its->IsArray()) {
-    for (auto& e : its->GetArray()) {
-      IterationResult it;
-      it.index = get_int(e, "index");
-      it.status = get_str(e, "status");
-      if (auto* x = member(e, "exit_code"); x && x->IsInt()) it.exit_code = x->GetInt();
-      it.duration_s = get_num(e, "duration_s");
-      it.crash_signal = get_int(e, "crash_signal");
-      it.crash_signature = get_str(e, "crash_signature");
-      it.tsan_warnings = get_int(e, "tsan_warnings");
-      it.output_stalled = get_bool(e, "output_stalled", false);
-      it.last_output_line = get_str(e, "last_output_line");
-      if (keep.stderr_tails) it.stderr_tail = get_str(e, "stderr_tail");
-      auto msgs = member(e, "test_messages");
-      if (auto* tr = member(e, "test_results"); per_test && tr && tr->IsObject()) {
-        for (auto& m : tr->GetObject()) {
-          if (keep.failing_tests_only && !p.failing_tests.count(m.name.GetString()) &&
-              !p.flaky_tests.count(m.name.GetString()))
-            continue;
-          TestResult t{m.name.GetString(), m.value.IsString() ? m.value.GetString() : "", ""};
-          if (msgs) t.message = get_str(*msgs, m.name.GetString());
-          it.test_results.push_back(std::move(t));
-        }
-      }
-      it.tests_passed = get_int(e, "tests_passed");
-      it.tests_failed = get_int(e, "tests_failed");
-      it.tests_errored = get_int(e, "tests_errored");
-      it.tests_skipped = get_int(e, "tests_skipped");
-      it.iteration = get_int(e, "iteration");
-      it.attempt = get_int(e, "attempt");
-      it.stall_cpu_state = get_str(e, "stall_cpu_state");
-      it.stall_signature = get_str(e, "stall_signature");
-      it.gil_enabled = get_opt_bool(e, "gil_enabled");
-      it.attempt_id = get_str(e, "attempt_id");
-      p.iterations.push_back(std::move(it));
-    }
-  }
+  p.failing_test_messages = get_string_map(d, "failing_test_messages");
+  p.iterations = read_iterations(d, "iterations", keep, per_test, p);
+  p.gil_enabled_runs = read_iterations(d, "gil_enabled_runs", keep, false, p);
+  p.unmeasured_runs = read_iterations(d, "unmeasured_runs", keep, false, p);
+  p.tests_not_run = get_str(d, "tests_not_run");
+  // Results without the key (the Python tool's, older folds): the messages the runs hold.
+  if (!member(d, "failing_test_messages"))
+    if (auto* its = member(d, "iterations"); its && its->IsArray())
+      for (auto& e : its->GetArray())
+        if (auto* msgs = member(e, "test_messages"); msgs && msgs->IsObject())
+          for (auto& m : msgs->GetObject())
+            if (m.value.IsString() && p.failing_tests.count(m.name.GetString()))
+              p.failing_test_messages.emplace(m.name.GetString(), m.value.GetString());
+  p.source_json = get_raw(d, "source");
+  p.declared_json = get_raw(d, "declared");
   if (auto* ec = member(d, "extension_compat"); ec && ec->IsObject()) {
     ExtensionCompat e;
     e.probed = true;

@@ -18,6 +18,7 @@ EXPECTED = {
     "ft-deadlock": "deadlock",
     "ft-install-failure": "install_failure",
     "ft-import-failure": "import_failure",
+    "ft-missing-test-dep": "unknown",
 }
 
 
@@ -50,6 +51,11 @@ def main():
            "ft-deadlock: the stall signature does not name both threads")
     expect(any(s.startswith("SIGSEGV") for s in rows.get("ft-crash", {}).get("failure_signatures", [])),
            "ft-crash: no SIGSEGV signature")
+    # Its tests never ran (a test dependency is missing): unknown with pytest's reason, never incompatible.
+    missing = rows.get("ft-missing-test-dep", {})
+    expect("No module named 'labeille_ft_fixture_absent_test_dependency'" in missing.get("tests_not_run", ""),
+           f"ft-missing-test-dep: tests_not_run is {missing.get('tests_not_run')!r}")
+    expect(missing.get("iterations_completed") == 0, "ft-missing-test-dep: runs whose tests never ran were counted")
     racy = rows.get("ft-racy", {}).get("category")
     expect(racy in ("intermittent", "incompatible", "compatible"), f"ft-racy: category {racy}")
     for e in errors:
