@@ -162,7 +162,7 @@ endif()
 
 # Fold once more, now that CTest's own JUnit and Test.xml exist.
 find_program(_labeille NAMES labeille
-             HINTS "${FT_PACKAGE_DIR}/analyzers" "${FT_PACKAGE_DIR}/../../../bin" NO_DEFAULT_PATH)
+             HINTS "${FT_PACKAGE_DIR}/app" "${FT_PACKAGE_DIR}/../../../bin" NO_DEFAULT_PATH)
 file(GLOB _test_xml "${CTEST_BINARY_DIRECTORY}/Testing/*/Test.xml")
 if(_labeille AND EXISTS "${CTEST_BINARY_DIRECTORY}/labeille-ft/records")
   set(_xml_args)

@@ -20,6 +20,6 @@ cmake --preset release -DLABEILLE_FT_TEST_PYTHON="$py" >/dev/null
 cmake --build --preset release --target labeille labeille-ft-runner labeille-ft-setup labeille_ft_hook \
   labeille_ft_probe_script >/dev/null
 work=${LABEILLE_FT_DEMO_DIR:-$PWD/ft-work/demo}
-exec build/release/analyzers/labeille ft run --target-python "$py" \
+exec build/release/app/labeille ft run --target-python "$py" \
   --registry-dir tests/fixtures/registry --work-dir "$work" --results-dir "$work/results" \
   -n 3 --compare-with-gil --stall-threshold 15 "$@"

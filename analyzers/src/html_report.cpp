@@ -17,19 +17,8 @@ namespace labeille::analyzers {
 
 namespace {
 
-std::string esc(std::string_view raw) {
-  std::string o;
-  for (char c : sanitize_utf8(raw)) {
-    switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
+// Text between tags (no attribute value takes test output): valid UTF-8, then escaped.
+std::string esc(std::string_view raw) { return xml_escape(sanitize_utf8(raw)); }
 
 const char* outcome_color(const std::string& status) {
   if (status == "pass") return "#2e7d32";
@@ -82,7 +71,7 @@ std::string totals(const RunResults& run) {
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"packages per "
       "category\">\n",
       kLabel + kWidth + 50, static_cast<int>(rows.size()) * kBar + 4);
-  std::string table = "<table class=\"totals\"><tr><th>Category</th><th>Packages</th><th>Meaning</th></tr>\n";
+  std::string table = "<table class=\"totals\"><tr><th>Category</th><th>Packages</th></tr>\n";
   int y = 0;
   for (const auto& [c, n] : rows) {
     const int w = std::max(2, n * kWidth / most);
@@ -91,8 +80,8 @@ std::string totals(const RunResults& run) {
         "height=\"{}\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>\n",
         kLabel - 6, y + 13, esc(c), kLabel, y + 2, w, kBar - 4, category_color(c), kLabel + w + 4, y + 13, n);
     auto cat = category_from_string(c);
-    table += fmt::format("<tr><td><span class=\"badge\" style=\"background:{}\">{}</span></td><td class=\"n\">{}</td><td>{}</td></tr>\n",
-                         category_color(c), esc(c), n, cat ? esc(describe(*cat)) : "");
+    table += fmt::format("<tr title=\"{}\"><td><span class=\"badge\" style=\"background:{}\">{}</span></td><td class=\"n\">{}</td></tr>\n",
+                         cat ? esc(describe(*cat)) : "", category_color(c), esc(c), n);
     y += kBar;
   }
   return "<div class=\"row\">" + table + "</table>\n" + svg + "</svg></div>\n";
@@ -101,13 +90,24 @@ std::string totals(const RunResults& run) {
 // Package x run, GIL=0 runs then GIL=1 runs, each block with its own header.
 std::string heatmap(const RunResults& run, const std::vector<const PackageResult*>& packages) {
   constexpr int kCell = 14, kLabel = 200, kTop = 34, kGap = 24;
+  // Runs whose tests never ran (none counted) show where the measured runs of their mode would be.
+  auto gil1_mode = [](const IterationResult& it) { return it.mode.rfind("gil1", 0) == 0; };
+  auto block = [&](const PackageResult& p, bool gil1) {
+    std::vector<const IterationResult*> v;
+    for (const auto& it : gil1 ? p.gil_enabled_runs : p.iterations) v.push_back(&it);
+    for (const auto& it : p.unmeasured_runs)
+      if (gil1_mode(it) == gil1) v.push_back(&it);
+    return v;
+  };
   std::size_t c0 = 1, c1 = 0;
   for (const auto& p : run.packages) {
-    c0 = std::max(c0, std::max(p.iterations.size(), p.unmeasured_runs.size()));
-    c1 = std::max(c1, p.gil_enabled_runs.size());
+    c0 = std::max(c0, block(p, false).size());
+    c1 = std::max(c1, block(p, true).size());
   }
-  const int x1 = kLabel + static_cast<int>(c0) * kCell + kGap;  // where the GIL=1 block starts
-  const int w = c1 ? x1 + static_cast<int>(c1) * kCell + 10 : kLabel + static_cast<int>(c0) * kCell + 10;
+  constexpr int kTitle = 90;  // room for the block's title
+  auto width = [&](std::size_t cols) { return std::max(kTitle, static_cast<int>(cols) * kCell); };
+  const int x1 = kLabel + width(c0) + kGap;  // where the GIL=1 block starts
+  const int w = c1 ? x1 + width(c1) + 10 : kLabel + width(c0) + 10;
   const int h = kTop + static_cast<int>(packages.size()) * kCell + 10;
   std::string s = fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"package x run "
@@ -126,17 +126,17 @@ std::string heatmap(const RunResults& run, const std::vector<const PackageResult
     const int y = kTop + row++ * kCell;
     s += fmt::format("<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text>\n", y + 11,
                      esc(p->package.size() > 30 ? p->package.substr(0, 27) + "..." : p->package));
-    auto cells = [&](const std::vector<IterationResult>& runs, int x0, const char* mode) {
-      int col = 0;
-      for (const auto& it : runs)
+    auto cells = [&](const std::vector<const IterationResult*>& runs, int x0, const char* mode) {
+      for (std::size_t col = 0; col < runs.size(); ++col) {
+        const auto* it = runs[col];
         s += fmt::format(
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} {} run {}: {}{}</title></rect>\n",
-            x0 + col++ * kCell, y, kCell - 2, kCell - 2, outcome_color(it.status), esc(p->package), mode, it.index,
-            esc(it.status), it.first_error.empty() ? "" : " — " + esc(it.first_error));
+            x0 + static_cast<int>(col) * kCell, y, kCell - 2, kCell - 2, outcome_color(it->status), esc(p->package), mode,
+            col + 1, esc(it->status), it->first_error.empty() ? "" : " — " + esc(it->first_error));
+      }
     };
-    // Runs whose tests never ran (none counted) show where the measured runs would be.
-    cells(p->iterations.empty() ? p->unmeasured_runs : p->iterations, kLabel, "GIL=0");
-    cells(p->gil_enabled_runs, x1, "GIL=1");
+    cells(block(*p, false), kLabel, "GIL=0");
+    cells(block(*p, true), x1, "GIL=1");
   }
   return s + "</svg>\n";
 }
@@ -157,7 +157,7 @@ std::string runs_table(const PackageResult& p) {
                   "<th>first error</th></tr>\n";
   auto rows = [&](const std::vector<IterationResult>& runs, const char* mode, const char* note) {
     for (const auto& it : runs)
-      o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td><span style=\"color:{}\">&#9632;</span> {}{}</td>"
+      o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"o\"><span style=\"color:{}\">&#9632;</span> {}{}</td>"
                        "<td class=\"n\">{:.2f} s</td><td><code>{}</code></td></tr>\n",
                        esc(it.mode.empty() ? mode : it.mode), it.iteration ? it.iteration : it.index, it.attempt,
                        outcome_color(it.status), esc(it.status), note, it.duration_s, esc(it.first_error));
@@ -203,9 +203,10 @@ std::string package_section(const PackageResult& p) {
 
 constexpr const char* kStyle =
     "body{font-family:system-ui,sans-serif;margin:1.5em;color:#212121;max-width:1200px}"
-    "h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.4em}h4{margin:.6em 0 .2em}"
+    "h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.4em}"
+    "h4{margin:.5em 0 .2em 1.5em;font-size:13px;color:#555;font-weight:600}"
     ".meta{color:#555}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 6px;font-size:13px;"
-    "text-align:left;vertical-align:top}th{background:#f3f3f3}td.n{text-align:right}"
+    "text-align:left;vertical-align:top}th{background:#f3f3f3}td.n,td.o{text-align:right;white-space:nowrap}td.o{text-align:left}"
     ".row{display:flex;gap:2em;align-items:flex-start;flex-wrap:wrap}"
     ".badge{color:#fff;border-radius:3px;padding:0 5px;font-size:12px;white-space:nowrap}"
     "details.pkg{border-bottom:1px solid #eee;padding:3px 0}summary{cursor:pointer;font-size:14px}"

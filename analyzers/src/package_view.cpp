@@ -44,7 +44,6 @@ std::string render_package(const RunResults& run, const std::string& package, co
   o += "\nImport probe\n  " + probe_text(p) + "\n";
 
   o += "\nRuns\n";
-  if (!p.tests_not_run.empty()) o += "  " + p.tests_not_run + "\n";
   if (p.iterations.empty() && p.gil_enabled_runs.empty() && p.unmeasured_runs.empty()) {
     o += "  none\n";
   } else {

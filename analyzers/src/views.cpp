@@ -5,6 +5,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
@@ -14,6 +15,7 @@
 #include "labeille/analyzers/stats.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/outcome.hpp"
+#include "labeille/core/text.hpp"
 
 namespace labeille::analyzers {
 
@@ -98,6 +100,9 @@ std::string details(const PackageResult& p) {
   std::vector<std::string> parts;
   if (!p.install_ok) parts.push_back("install: " + p.install_error);
   if (!p.import_ok) parts.push_back("import: " + p.import_error);
+  if (auto src = source_summary(p); src && src->tests_present == false)
+    parts.push_back("no tests in the " + std::string(src->kind == "sdist" ? "sdist" : "sources") +
+                    (src->tests_note.empty() ? "" : ": " + src->tests_note));
   if (!p.tests_not_run.empty()) parts.push_back(p.tests_not_run);
   for (auto& c : contradictions(p)) parts.push_back(std::move(c));
   if (p.deadlock_count > 0) {
@@ -111,11 +116,7 @@ std::string details(const PackageResult& p) {
   if (!p.failure_signatures.empty()) parts.push_back(p.failure_signatures.front());
   if (p.extension_compat && !p.extension_compat->gil_reenabled_by.empty())
     parts.push_back("GIL re-enabled by " + p.extension_compat->gil_reenabled_by);
-  if (!p.tsan_warning_types.empty()) {
-    std::string t;
-    for (const auto& s : p.tsan_warning_types) t += (t.empty() ? "" : ", ") + s;
-    parts.push_back("TSAN: " + t);
-  }
+  if (!p.tsan_warning_types.empty()) parts.push_back(fmt::format("TSAN: {}", fmt::join(p.tsan_warning_types, ", ")));
   if (!p.flaky_tests.empty()) parts.push_back(fmt::format("{} flaky test(s)", p.flaky_tests.size()));
   if (auto g = gil_text(p); !g.empty()) parts.push_back(g);
   if (auto t = failing_test_lines(p, 1); !t.empty()) {
@@ -414,9 +415,7 @@ std::string render_report(const RunResults& run, const std::string& format) {
     if (!groups.empty()) {
       o += "\n## Crash and failure signatures\n\n| Signature | Packages |\n|---|---|\n";
       for (const auto& [sig, pk] : groups) {
-        std::string names;
-        for (const auto& n : pk) names += (names.empty() ? "" : ", ") + n;
-        o += fmt::format("| `{}` | {} |\n", md_escape(sig), md_escape(names));
+        o += fmt::format("| `{}` | {} |\n", md_escape(sig), md_escape(fmt::format("{}", fmt::join(pk, ", "))));
       }
     }
     return o;

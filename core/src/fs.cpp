@@ -92,4 +92,15 @@ ClaimedAttempt claim_attempt_dir(const fs::path& parent, std::string_view stem) 
   throw Error(fmt::format("too many attempts under {} for {}", parent.string(), stem), kExitInternal);
 }
 
+fs::path find_in_own_tree(std::initializer_list<std::string_view> relatives) {
+  std::error_code ec;
+  const fs::path exe = fs::canonical("/proc/self/exe", ec);
+  if (ec) return {};
+  const fs::path root = exe.parent_path().parent_path();
+  for (const fs::path& r : {root, root.parent_path()})
+    for (auto rel : relatives)
+      if (fs::exists(r / rel)) return r / rel;
+  return {};
+}
+
 }  // namespace labeille

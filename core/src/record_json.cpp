@@ -592,20 +592,4 @@ Record parse_record(std::string_view json, std::string_view source) {
                           source, kind));
 }
 
-std::string iso8601_utc_from_ms(std::int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     static_cast<int>(ms % 1000));
-}
-
-std::string iso8601_utc_now() {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  return iso8601_utc_from_ms(ms);
-}
-
 }  // namespace labeille

@@ -1,6 +1,9 @@
 #include "labeille/core/text.hpp"
 
 #include <algorithm>
+#include <sstream>
+
+#include <pugixml.hpp>
 
 namespace labeille {
 
@@ -147,6 +150,15 @@ std::string last_line(std::string_view text) {
     if (!t.empty()) return t;
   }
   return {};
+}
+
+std::string xml_escape(std::string_view s) {
+  // A document that is one text node prints as exactly that text, escaped by pugixml.
+  pugi::xml_document doc;
+  doc.append_child(pugi::node_pcdata).set_value(std::string(s).c_str());
+  std::ostringstream os;
+  doc.print(os, "", pugi::format_raw | pugi::format_no_declaration);
+  return os.str();
 }
 
 }  // namespace labeille

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
@@ -27,7 +28,8 @@
 #include "labeille/core/record.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/registry/registry.hpp"
-#include "labeille/runner/supervisor.hpp"
+#include "labeille/core/time.hpp"
+#include "labeille/process/supervisor.hpp"
 
 namespace fs = std::filesystem;
 namespace rj = rapidjson;
@@ -39,34 +41,29 @@ namespace {
 constexpr int kExitCTest = 4;
 constexpr int kExitInterrupted = 130;
 
-double now_s() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
-
-// Runs a helper command (cmake, ctest, python) under the runner's supervisor: own process
+// Runs a helper command (cmake, ctest, python) under process supervision: own process
 // group, nothing left behind, Ctrl-C forwarded as SIGTERM to the whole group with a grace
 // long enough for every runner below to kill its tree and write an "interrupted" record.
-runner::SuperviseResult supervise(const std::vector<std::string>& argv, const fs::path& logs, const std::string& name,
-                                  bool echo = false) {
+process::Result supervise(const std::vector<std::string>& argv, const fs::path& logs, const std::string& name,
+                          bool echo = false) {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-  auto spec = runner::helper_spec(argv, fs::current_path().string(), std::move(env), logs, name, 0);
+  auto spec = process::helper_spec(argv, fs::current_path().string(), std::move(env), logs, name, 0);
   spec.watchdog.interrupt_grace_s = 10;
   spec.echo = echo;
-  return runner::supervise(spec);
+  return process::supervise(spec);
 }
 
-bool succeeded(const runner::SuperviseResult& r) { return runner::exited_zero(r); }
+bool succeeded(const process::Result& r) { return process::exited_zero(r); }
 
 // Our sibling executables and the config package: next to `labeille` in an install tree
-// (<prefix>/bin, <prefix>/lib/cmake/LabeilleFT) or in the build tree (<build>/analyzers).
+// (<prefix>/bin, <prefix>/lib/cmake/LabeilleFT) or in the build tree (<build>/app).
 fs::path package_dir() {
-  fs::path exe = fs::canonical("/proc/self/exe");
-  for (fs::path p : {exe.parent_path().parent_path(), exe.parent_path().parent_path() / "lib" / "cmake" / "LabeilleFT",
-                     exe.parent_path().parent_path() / "lib64" / "cmake" / "LabeilleFT"})
-    if (fs::exists(p / "LabeilleFTConfig.cmake")) return p;
-  throw Error(fmt::format("cannot find LabeilleFTConfig.cmake near {}", exe.string()), kExitInternal);
+  fs::path config = find_in_own_tree({"LabeilleFTConfig.cmake", "lib/cmake/LabeilleFT/LabeilleFTConfig.cmake",
+                                      "lib64/cmake/LabeilleFT/LabeilleFTConfig.cmake"});
+  if (config.empty())
+    throw Error("cannot find LabeilleFTConfig.cmake next to this executable's tree", kExitInternal);
+  return config.parent_path();
 }
 
 struct PythonProfile {
@@ -109,9 +106,9 @@ std::string stability_json() {
   std::vector<double> times;
   volatile double sink = 0;
   for (int r = 0; r < 7; ++r) {
-    double t0 = now_s();
+    double t0 = monotonic_s();
     for (int i = 0; i < 3'000'000; ++i) sink = sink + std::sqrt(static_cast<double>(i));
-    times.push_back(now_s() - t0);
+    times.push_back(monotonic_s() - t0);
   }
   double mean = 0, var = 0;
   for (double t : times) mean += t / times.size();
@@ -205,20 +202,10 @@ std::string regex_escape(const std::string& s) {
 
 }  // namespace
 
-std::string run_dir_name(long long t) {
-  std::time_t secs = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  return fmt::format("ft_{:04d}{:02d}{:02d}_{:02d}{:02d}{:02d}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
+std::string run_dir_name(long long t) { return "ft_" + compact_utc(t); }
 
 std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& run_dir) {
-  auto list = [](const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ";") + s;
-    return out;
-  };
+  auto list = [](const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, ";")); };
   auto onoff = [](bool b) { return b ? "ON" : "OFF"; };
   std::vector<std::string> d = {
       "-DLABEILLE_FT_TARGET_PYTHON=" + o.target_python,
@@ -345,7 +332,7 @@ int run(RunOptions o) {
   const bool tty = ::isatty(2) == 1;
   const int base = seen.records;
   std::thread progress([&] {
-    const double t0 = now_s();
+    const double t0 = monotonic_s();
     double last_print = 0;
     Seen s = seen;
     std::set<fs::path> r = read;
@@ -353,12 +340,12 @@ int run(RunOptions o) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       scan_records(records, s, r);
       std::vector<std::pair<std::string, int>> counts(s.outcomes.begin(), s.outcomes.end());
-      auto line = progress_line(s.records - base, total, now_s() - t0, counts, 30);
+      auto line = progress_line(s.records - base, total, monotonic_s() - t0, counts, 30);
       if (tty) {
         std::cerr << "\r\x1b[K" << line << std::flush;
-      } else if (now_s() - last_print >= 10) {
+      } else if (monotonic_s() - last_print >= 10) {
         std::cerr << line << "\n";
-        last_print = now_s();
+        last_print = monotonic_s();
       }
     }
     if (tty) std::cerr << "\n";

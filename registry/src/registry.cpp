@@ -18,7 +18,7 @@ std::string Problem::to_string() const {
                   : fmt::format("{}: {}", file.string(), message);
 }
 
-bool is_valid_name(const std::string& name) { return is_pep508_name(name); }
+bool is_valid_name(const std::string& name) { return is_package_name(name); }
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
 #include <ostream>
 #include <regex>
 
@@ -14,6 +14,8 @@
 #include "labeille/core/names.hpp"
 #include "labeille/core/pytest_output.hpp"
 #include "labeille/core/text.hpp"
+#include "labeille/core/time.hpp"
+#include "labeille/runner/classify.hpp"
 #include "labeille/runner/environment.hpp"
 
 namespace fs = std::filesystem;
@@ -22,30 +24,15 @@ namespace labeille::runner {
 
 namespace {
 
-std::int64_t epoch_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      default: out += (c == '\n' || c == '\r') ? ' ' : c;
-    }
-  }
-  return out;
+// A tag's value on one line (CTest's regular expressions are greedy within a line), escaped.
+std::string tag_value(std::string_view s) {
+  std::string line(s);
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  std::replace(line.begin(), line.end(), '\r', ' ');
+  return xml_escape(line);
 }
 
 }  // namespace
-
-bool valid_package_name(const std::string& name) {
-  // ".." is refused on top of PEP 508: the name becomes a path component.
-  return is_pep508_name(name) && name.find("..") == std::string::npos;
-}
 
 std::optional<Options> parse_options(int argc, char** argv) {
   Options o;
@@ -94,7 +81,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
   }
   if (o.shell.empty() == o.argv.empty())
     throw Error("give the command either with --shell \"COMMAND\" or after --", kUsageExitCode);
-  if (!valid_package_name(o.package))
+  if (!is_package_name(o.package))
     throw Error(fmt::format("--package \"{}\": not a PEP 508 name (letters, digits, '.', '_', '-')", o.package),
                 kUsageExitCode);
   static const std::regex mode_re("^[A-Za-z0-9][A-Za-z0-9._-]*$");
@@ -124,7 +111,7 @@ std::string ctest_tags(const AttemptRecord& r) {
   std::string s;
   auto measure = [&](std::string_view type, std::string_view name, std::string_view value) {
     s += fmt::format("<CTestMeasurement type=\"{}\" name=\"{}\">{}</CTestMeasurement>\n", type, name,
-                     xml_escape(value));
+                     tag_value(value));
   };
   measure("text/string", "outcome", to_string(r.outcome));
   measure("numeric/double", "duration_s", fmt::format("{:.3f}", r.duration_s));
@@ -136,7 +123,7 @@ std::string ctest_tags(const AttemptRecord& r) {
   if (r.gil_enabled_at_exit) measure("text/string", "gil_enabled_at_exit", *r.gil_enabled_at_exit ? "true" : "false");
   s += fmt::format("<CTestLabel>ft.outcome.{}</CTestLabel>\n", to_string(r.outcome));
   s += fmt::format("<CTestLabel>ft.{}</CTestLabel>\n", r.mode);
-  s += fmt::format("<CTestDetails>{}</CTestDetails>\n", xml_escape(fmt::format("{}: {}", to_string(r.outcome), r.detail)));
+  s += fmt::format("<CTestDetails>{}</CTestDetails>\n", tag_value(fmt::format("{}: {}", to_string(r.outcome), r.detail)));
   return s;
 }
 

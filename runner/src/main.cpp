@@ -5,14 +5,14 @@
 
 #include "labeille/core/error.hpp"
 #include "labeille/runner/attempt.hpp"
-#include "labeille/runner/supervisor.hpp"
+#include "labeille/process/supervisor.hpp"
 
 int main(int argc, char** argv) {
   // SIGINT/SIGTERM/SIGHUP stay blocked except while supervise() listens for them: one
   // that arrives while the attempt dir is claimed waits (pending) and interrupts the run
   // as soon as supervision starts; one that arrives while the record is written cannot
   // kill the runner half-way and lose the record.
-  labeille::runner::block_interrupt_signals();
+  labeille::process::block_interrupt_signals();
   // A reader of our stdout that goes away (`| head`, a dying CTest) must not kill the
   // runner by SIGPIPE mid-attempt: that would orphan the tree and lose the record. Writes
   // then fail with EPIPE, which is ignored. (The command gets SIGPIPE back at its default.)

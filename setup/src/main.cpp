@@ -6,9 +6,10 @@
 #include <CLI/CLI.hpp>
 
 #include "labeille/core/error.hpp"
+#include "labeille/core/fs.hpp"
+#include "labeille/core/names.hpp"
 #include "labeille/core/outcome.hpp"
 #include "labeille/core/text.hpp"
-#include "labeille/runner/attempt.hpp"
 #include "labeille/setup/setup.hpp"
 
 namespace fs = std::filesystem;
@@ -57,14 +58,16 @@ int main(int argc, char** argv) {
     return kUsageExitCode;
   }
   // Installed or build tree alike: <prefix>/bin/labeille-ft-setup, <prefix>/share/labeille-ft/.
-  fs::path share = fs::canonical("/proc/self/exe").parent_path().parent_path() / "share" / "labeille-ft";
-  if (!fs::exists(share)) share = fs::canonical("/proc/self/exe").parent_path().parent_path().parent_path() / "share" / "labeille-ft";
+  const fs::path share = find_in_own_tree({"share/labeille-ft"});
   try {
     const std::string& pkg = *prep ? po.package : pr.package;
-    if (!runner::valid_package_name(pkg)) {
+    if (!is_package_name(pkg)) {
       std::cerr << "labeille-ft-setup: error: --package \"" << pkg << "\": not a PEP 508 name\n";
       return kUsageExitCode;
     }
+    const bool needs_share = *prep ? po.hook_dir.empty() : pr.probe_script.empty();
+    if (needs_share && share.empty())
+      throw Error("cannot find share/labeille-ft/ next to this executable's tree (give --hook-dir / --probe-script)");
     if (*prep) {
       if (po.hook_dir.empty()) po.hook_dir = share / "hook";
       if (po.declared_script.empty()) po.declared_script = share / "labeille_ft_declared.py";

@@ -5,34 +5,29 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <rapidjson/document.h>
 
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/names.hpp"
 #include "labeille/core/text.hpp"
+#include "labeille/core/time.hpp"
+#include "labeille/process/supervisor.hpp"
 #include "labeille/runner/classify.hpp"
 #include "labeille/runner/environment.hpp"
-#include "labeille/runner/supervisor.hpp"
+#include "labeille/runner/supervise_test.hpp"
 
 namespace fs = std::filesystem;
-using labeille::runner::SuperviseResult;
-using labeille::runner::SuperviseSpec;
 
 namespace labeille::setup {
 
 namespace {
 
 constexpr const char* kDefaultInstall = "python -m pip install . pytest";
-
-double now_s() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
 
 // The environment of every set-up step: the venv first on PATH (so `pip` and `python`
 // in an install command mean the venv's), PYTHON_GIL unset, no PYTHONPATH/PYTHONHOME.
@@ -89,16 +84,16 @@ struct StepResult {
   std::string out;    // stdout tail
 };
 
-// Runs one step under the runner's supervisor (own process group, timeout, no orphans).
+// Runs one step under process supervision (own process group, timeout, no orphans).
 StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, const std::vector<std::string>& env,
                     const fs::path& dir, const std::string& name, double timeout_s) {
-  auto spec = runner::helper_spec(argv, cwd.string(), env, dir, name, timeout_s);
+  auto spec = process::helper_spec(argv, cwd.string(), env, dir, name, timeout_s);
   spec.watchdog.grace_s = 5;
-  SuperviseResult r = runner::supervise(spec);
+  process::Result r = process::supervise(spec);
   StepResult s;
   s.out = r.out.tail;
   const auto& t = r.termination;
-  s.ok = runner::exited_zero(r);
+  s.ok = process::exited_zero(r);
   if (!s.ok) {
     std::string why = !t.started ? t.start_error
                       : t.timed_out ? fmt::format("timed out after {:g} s", timeout_s)
@@ -109,12 +104,6 @@ StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, c
     s.error = fmt::format("{} failed ({}){}", name, why, last.empty() ? "" : ": " + last);
   }
   return s;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
 }
 
 // The sources' text of a failed step, or "".
@@ -223,7 +212,7 @@ DeclaredInfo read_declared(const PrepareOptions& o, const std::string& py, const
 }  // namespace
 
 std::string venv_stamp(const PrepareOptions& o, const std::string& install_command) {
-  return fmt::format("python={}\ninstall={}\nextra={}\n", o.python, install_command, join(o.extra_deps, ","));
+  return fmt::format("python={}\ninstall={}\nextra={}\n", o.python, install_command, fmt::join(o.extra_deps, ","));
 }
 
 std::string effective_source(const PrepareOptions& o) {
@@ -236,7 +225,7 @@ SetupRecord prepare(const PrepareOptions& o) {
   const fs::path dir = fs::absolute(claimed.dir);
   const fs::path src = fs::absolute(o.repos_dir / o.package);
   const fs::path venv = fs::absolute(o.venvs_dir / o.package);
-  const double t0 = now_s();
+  const double t0 = monotonic_s();
   SetupRecord rec;
   rec.attempt_id = fmt::format("{}:{}:{}", host_name(), ::getpid(), dir.filename().string());
   rec.package = o.package;
@@ -254,17 +243,17 @@ SetupRecord prepare(const PrepareOptions& o) {
     // What the package declares, once its venv exists (also when the install failed:
     // the declaration of a package that does not install is worth showing).
     if (stage != "source" && stage != "venv" && fs::exists(venv / "bin" / "python")) {
-      const double t = now_s();
+      const double t = monotonic_s();
       std::string url;
       rec.declared = read_declared(o, (venv / "bin" / "python").string(), o.sdist.empty() ? o.package : o.sdist,
                                    rec.version.empty() ? rec.sdist_version : rec.version, src, archive, dir, env, &url);
       if (rec.source && rec.source->kind == "sdist" && !url.empty()) rec.source->url = url;
-      rec.steps.declared_s = now_s() - t;
+      rec.steps.declared_s = monotonic_s() - t;
     }
     rec.ok = ok;
     rec.stage = ok ? "" : stage;
     rec.error = error;
-    rec.duration_s = now_s() - t0;
+    rec.duration_s = monotonic_s() - t0;
     rec.end_time = iso8601_utc_now();
     atomic_write_file(dir / attempt_files::kRecord, to_json(rec));
     return rec;
@@ -277,7 +266,7 @@ SetupRecord prepare(const PrepareOptions& o) {
   const std::string mode = effective_source(o);
   const std::string dist = o.sdist.empty() ? o.package : o.sdist;
   SourceInfo& source = rec.source.emplace();
-  double t = now_s();
+  double t = monotonic_s();
   Fetched got;
   if (mode != "sdist" && !o.path.empty()) {
     rec.install_from = source.kind = "path";
@@ -298,7 +287,7 @@ SetupRecord prepare(const PrepareOptions& o) {
     got = fetch_sdist(o, dist, src, dir, plain_env, rec, &archive);
     if (got.ok) source.version = rec.sdist_version;
   }
-  rec.steps.source_s = now_s() - t;
+  rec.steps.source_s = monotonic_s() - t;
   if (source.kind.empty()) return finish(false, "source", "no source: give --git, --path or --sdist");
   if (!got.ok) {
     if (source.fallback_reason)
@@ -322,7 +311,7 @@ SetupRecord prepare(const PrepareOptions& o) {
   // 2. The venv, rebuilt only when the interpreter or the install recipe changed.
   const fs::path stamp_file = venv / ".labeille-ft-stamp";
   const std::string stamp = venv_stamp(o, install);
-  t = now_s();
+  t = monotonic_s();
   std::string old_stamp;
   if (fs::exists(stamp_file)) old_stamp = read_file(stamp_file);
   rec.reused_venv = old_stamp == stamp && fs::exists(venv / "bin" / "python");
@@ -332,25 +321,25 @@ SetupRecord prepare(const PrepareOptions& o) {
     auto s = run_step({o.python, "-m", "venv", venv.string()}, venv.parent_path(), plain_env, dir, "venv", 600);
     if (!s.ok) return finish(false, "venv", s.error);
   }
-  rec.steps.venv_s = now_s() - t;
+  rec.steps.venv_s = monotonic_s() - t;
 
   // 3. Install (the venv's pip and python come first on PATH).
-  t = now_s();
+  t = monotonic_s();
   auto s = run_step({"/bin/sh", "-c", install}, src, env, dir, "install", o.timeout_s);
-  rec.steps.install_s = now_s() - t;
+  rec.steps.install_s = monotonic_s() - t;
   if (!s.ok) return finish(false, "install", s.error);
   if (!o.extra_deps.empty()) {
     std::vector<std::string> argv = {(venv / "bin" / "python").string(), "-m", "pip", "install", "--quiet"};
     argv.insert(argv.end(), o.extra_deps.begin(), o.extra_deps.end());
     auto x = run_step(argv, src, env, dir, "extra-deps", o.timeout_s);
-    rec.steps.install_s = now_s() - t;
+    rec.steps.install_s = monotonic_s() - t;
     if (!x.ok) return finish(false, "extra_deps", x.error);
   }
 
   // 4. The startup hook, and byte-compiled site-packages: with PYTHONDONTWRITEBYTECODE
   //    set (common in CI images) each iteration would compile every module again, long
   //    silent starts that look like stalls.
-  t = now_s();
+  t = monotonic_s();
   const std::string py = (venv / "bin" / "python").string();
   auto site = run_step({py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"}, src, env, dir,
                        "site-packages", 120);
@@ -365,7 +354,7 @@ SetupRecord prepare(const PrepareOptions& o) {
                       env, dir, "version", 120);
   if (ver.ok) rec.version = trim(ver.out);
   if (source.kind != "sdist" && !rec.version.empty()) source.version = rec.version;
-  rec.steps.hook_s = now_s() - t;
+  rec.steps.hook_s = monotonic_s() - t;
   atomic_write_file(stamp_file, stamp);
   return finish(true, "", "");
 }
@@ -374,7 +363,7 @@ ProbeRecord probe(const ProbeOptions& o) {
   auto claimed = claim_attempt_dir(o.record_dir / o.package, "probe");
   const fs::path dir = fs::absolute(claimed.dir);
   const fs::path venv = fs::absolute(o.venvs_dir / o.package);
-  const double t0 = now_s();
+  const double t0 = monotonic_s();
   ProbeRecord rec;
   rec.attempt_id = fmt::format("{}:{}:{}", host_name(), ::getpid(), dir.filename().string());
   rec.package = o.package;
@@ -383,10 +372,11 @@ ProbeRecord probe(const ProbeOptions& o) {
   rec.start_time = iso8601_utc_now();
   rec.host = host_name();
 
-  // Not the source tree as cwd: the installed package must be imported.
-  auto spec = runner::helper_spec({(venv / "bin" / "python").string(), o.probe_script.string(), rec.import_name,
+  // Not the source tree as cwd: the installed package must be imported. A crash while
+  // importing is read from the output like a test's (runner::supervise).
+  runner::SuperviseSpec spec(process::helper_spec({(venv / "bin" / "python").string(), o.probe_script.string(), rec.import_name,
                                    o.detect_extensions ? "1" : "0", fmt::format("{:g}", std::max(10.0, o.timeout_s / 4))},
-                                  dir.string(), step_env(venv.string(), o.package), dir, "probe", o.timeout_s);
+                                  dir.string(), step_env(venv.string(), o.package), dir, "probe", o.timeout_s));
   auto r = runner::supervise(spec);
 
   std::string json;
@@ -400,7 +390,7 @@ ProbeRecord probe(const ProbeOptions& o) {
     if (d["gil_enabled_after_import"].IsBool()) rec.gil_enabled_after_import = d["gil_enabled_after_import"].GetBool();
     rec.gil_reenabled_by = d["gil_reenabled_by"].GetString();
     auto kinds = scan_tree(o.repos_dir / o.package);
-    std::string declared = kinds.empty() ? "none" : join(kinds, ",");
+    std::string declared = kinds.empty() ? "none" : fmt::format("{}", fmt::join(kinds, ","));
     for (auto& e : d["extensions"].GetArray()) {
       ExtensionInfo x;
       x.module = e["module"].GetString();
@@ -420,7 +410,7 @@ ProbeRecord probe(const ProbeOptions& o) {
     rec.error = fmt::format("import probe {}: {}{}", std::string(to_string(v.outcome)), v.detail,
                             last.empty() ? "" : " — " + last);
   }
-  rec.duration_s = now_s() - t0;
+  rec.duration_s = monotonic_s() - t0;
   rec.end_time = iso8601_utc_now();
   atomic_write_file(dir / attempt_files::kRecord, to_json(rec));
   return rec;

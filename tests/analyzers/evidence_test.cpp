@@ -243,6 +243,7 @@ TEST(Evidence, PureWheelsDeclareNothingAndMissingTestsAreSaid) {
   EXPECT_TRUE(contradictions(p).empty());
   EXPECT_EQ(declared_text(p), "declares nothing, pure wheel");
   EXPECT_EQ(source_text(p), "sdist 1.0 (tests/ (named by the test command) is not in the sdist)");
+  EXPECT_EQ(details(p).rfind("no tests in the sdist: tests/ (named by the test command) is not in the sdist", 0), 0u) << details(p);
   p.declared_json = R"({"classifier_level":null,"ft_wheel":true,"ft_wheel_tags":["cp314-cp314t-win_amd64"]})";
   EXPECT_EQ(contradictions(p), std::vector<std::string>{"publishes a free-threaded wheel (cp314t); measured incompatible"});
   p.declared_json = R"({"classifier_level":"1 - Unstable","ft_wheel":true,"ft_wheel_tags":["cp314-cp314t-win_amd64"]})";

@@ -45,6 +45,9 @@ TEST(Names, Pep508) {
   EXPECT_FALSE(is_pep508_name("trailing."));
   EXPECT_FALSE(is_pep508_name("with space"));
   EXPECT_FALSE(is_pep508_name(""));
+  EXPECT_TRUE(is_package_name("zope.interface"));
+  EXPECT_FALSE(is_package_name("a..b")) << "a PEP 508 name, but not a safe path component";
+  EXPECT_FALSE(is_package_name("../evil"));
 }
 
 }  // namespace labeille

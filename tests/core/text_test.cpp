@@ -56,4 +56,12 @@ TEST(Lists, SplitDropsEmptyItems) {
   EXPECT_TRUE(split_list("").empty());
 }
 
+TEST(Xml, EscapeMakesCharacterData) {
+  EXPECT_EQ(xml_escape("a < b && c > \"d\""), "a &lt; b &amp;&amp; c &gt; \"d\"");
+  EXPECT_EQ(xml_escape("</CTestDetails>"), "&lt;/CTestDetails&gt;");
+  EXPECT_EQ(xml_escape("plain"), "plain");
+  EXPECT_EQ(xml_escape(""), "");
+  EXPECT_EQ(xml_escape("caf\xC3\xA9"), "caf\xC3\xA9");  // UTF-8 passes through
+}
+
 }  // namespace labeille

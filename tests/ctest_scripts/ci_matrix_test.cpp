@@ -1,6 +1,5 @@
 // examples/ci-matrix/ft-shards.yml: valid YAML of the GitHub Actions shape, n matrix
 // shards for SHARDS, and every project script and `labeille ft` command it names exists.
-#include <cstdlib>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -8,6 +7,8 @@
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
+
+#include "labeille/process/supervisor.hpp"
 
 namespace fs = std::filesystem;
 
@@ -39,8 +40,11 @@ TEST(CiMatrix, WorkflowParsesAndNamesOnlyWhatExists) {
   EXPECT_TRUE(files.count("scripts/setup.sh"));
   for (const auto& f : files) EXPECT_TRUE(fs::exists(kSource / f)) << f << " is named but does not exist";
   EXPECT_TRUE(commands.count("fold") && commands.count("report"));
+  const fs::path logs = kBinary / "tests/ctest_scripts/ci_matrix_logs";
+  fs::create_directories(logs);
   for (const auto& c : commands) {
-    std::string cmd = (kBinary / "analyzers/labeille").string() + " ft " + c + " --help > /dev/null";
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << "labeille ft " << c << " does not exist";
+    auto r = labeille::process::supervise(labeille::process::helper_spec(
+        {(kBinary / "app/labeille").string(), "ft", c, "--help"}, kBinary.string(), {}, logs, c, 60));
+    EXPECT_TRUE(labeille::process::exited_zero(r)) << "labeille ft " << c << " does not exist";
   }
 }

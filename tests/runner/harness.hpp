@@ -1,8 +1,7 @@
-// Shared helpers of the runner's real-process tests: run the real labeille-ft-runner,
-// read back its record, check pids.
+// Shared helpers of the runner's real-process tests: run the real labeille-ft-runner
+// (through Boost.Process), read back its record, check pids.
 #pragma once
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,14 +9,22 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/readable_pipe.hpp>
+#include <boost/process/v2/process.hpp>
+#include <boost/process/v2/stdio.hpp>
 #include <gtest/gtest.h>
 
 #include "labeille/core/fs.hpp"
 #include "labeille/core/record.hpp"
+#include "labeille/process/supervisor.hpp"
 
 namespace labeille::test {
 
@@ -40,38 +47,37 @@ inline fs::path scratch() {
   return p;
 }
 
+// A running labeille-ft-runner, started through Boost.Process with its stdout on a pipe.
 struct Child {
-  pid_t pid = -1;
-  int out_fd = -1;
+  std::unique_ptr<boost::asio::io_context> ctx = std::make_unique<boost::asio::io_context>();
+  boost::asio::readable_pipe out{*ctx};
+  std::optional<boost::process::v2::process> proc;
+  int pid = -1;
 };
 
-// Starts the runner with `args`; its stdout goes to a pipe. With `pending_signal`, the
-// runner starts with that signal blocked and already pending (a signal that arrived
-// before it could install its handlers, deterministically).
-inline Child spawn_runner(const std::vector<std::string>& args, int pending_signal = 0) {
-  int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(p[1], 1);
-    if (pending_signal != 0) {
-      sigset_t s;
-      sigemptyset(&s);
-      sigaddset(&s, pending_signal);
-      ::sigprocmask(SIG_BLOCK, &s, nullptr);
-      ::raise(pending_signal);  // stays pending across execv
-    }
-    std::vector<char*> argv;
-    std::string exe = runner_exe().string();
-    argv.push_back(exe.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(exe.c_str(), argv.data());
-    ::_exit(127);
+// Runs in the child between fork and exec: `sig` blocked and already pending, as if it
+// arrived before the runner could install its handlers (deterministically).
+struct PendingSignal {
+  int sig = 0;
+  template <class Launcher>
+  boost::system::error_code on_exec_setup(Launcher&, const boost::process::v2::filesystem::path&,
+                                          const char* const*) const {
+    if (sig == 0) return {};
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    ::sigprocmask(SIG_BLOCK, &s, nullptr);
+    ::raise(sig);  // stays pending across exec
+    return {};
   }
-  ::close(p[1]);
-  return {pid, p[0]};
+};
+
+inline std::unique_ptr<Child> spawn_runner(const std::vector<std::string>& args, int pending_signal = 0) {
+  auto c = std::make_unique<Child>();
+  c->proc.emplace(*c->ctx, runner_exe().string(), args, boost::process::v2::process_stdio{{}, c->out, {}},
+                  PendingSignal{pending_signal});
+  c->pid = c->proc->id();
+  return c;
 }
 
 struct RunResult {
@@ -79,19 +85,35 @@ struct RunResult {
   std::string out;
 };
 
-inline RunResult wait_runner(Child c) {
+// Waits for the runner; its raw wait status (WIFEXITED and friends apply).
+inline int wait_status(Child& c) {
+  boost::system::error_code ec;
+  c.proc->wait(ec);
+  return c.proc->native_exit_code();
+}
+
+inline RunResult wait_runner(Child& c) {
   RunResult r;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(c.out_fd, buf, sizeof buf)) > 0) r.out.append(buf, static_cast<size_t>(n));
-  ::close(c.out_fd);
-  int status = 0;
-  ::waitpid(c.pid, &status, 0);
+  boost::system::error_code ec;
+  boost::asio::read(c.out, boost::asio::dynamic_buffer(r.out), ec);  // until EOF
+  c.out.close();
+  int status = wait_status(c);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
 }
 
-inline RunResult run_runner(const std::vector<std::string>& args) { return wait_runner(spawn_runner(args)); }
+inline RunResult run_runner(const std::vector<std::string>& args) { return wait_runner(*spawn_runner(args)); }
+
+// Runs a command (cmake, ctest) to its end through the process library, with this
+// process's environment; its exit status (-1 when it did not exit). Logs go to
+// <logs>/<name>.stdout.log and .stderr.log.
+inline int run_command(std::vector<std::string> argv, const fs::path& logs, const std::string& name) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  auto r = process::supervise(process::helper_spec(std::move(argv), fs::current_path().string(), std::move(env),
+                                                   logs, name, 600));
+  return r.termination.exit_code.value_or(-1);
+}
 
 // Every attempt record below record_dir/package, in attempt order.
 inline std::vector<AttemptRecord> records(const fs::path& record_dir, const std::string& package) {

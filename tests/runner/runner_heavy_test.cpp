@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -24,7 +23,7 @@ TEST(RunnerHeavy, OneGibOfOutputIsCappedStreamedAndCounted) {
   long hwm_kib = 0;
   std::thread poller([&] {
     while (!stop) {
-      std::ifstream status("/proc/" + std::to_string(child.pid) + "/status");
+      std::ifstream status("/proc/" + std::to_string(child->pid) + "/status");
       std::string key;
       long value = 0;
       while (status >> key) {
@@ -33,7 +32,7 @@ TEST(RunnerHeavy, OneGibOfOutputIsCappedStreamedAndCounted) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
-  auto res = wait_runner(child);
+  auto res = wait_runner(*child);
   stop = true;
   poller.join();
   EXPECT_EQ(res.exit_code, 0) << res.out;
@@ -63,8 +62,7 @@ fs::path ctest_project(const fs::path& d, const std::string& command) {
       << "cmake_minimum_required(VERSION 3.25)\nproject(repeat NONE)\nenable_testing()\n"
       << "add_test(NAME ft.demo.gil0.iter01 COMMAND [[" << runner_exe().string() << "]] --record-dir [["
       << (d / "records").string() << "]] --package demo --quiet --shell [[" << command << "]])\n";
-  std::string cfg = "cmake -S '" + (d / "src").string() + "' -B '" + (d / "build").string() + "' >/dev/null";
-  EXPECT_EQ(std::system(cfg.c_str()), 0);
+  EXPECT_EQ(run_command({"cmake", "-S", (d / "src").string(), "-B", (d / "build").string()}, d, "configure"), 0);
   return d / "build";
 }
 }  // namespace
@@ -72,8 +70,7 @@ fs::path ctest_project(const fs::path& d, const std::string& command) {
 TEST(RunnerHeavy, CtestRepeatUntilFailKeepsEveryAttempt) {
   auto d = scratch();
   auto build = ctest_project(d, "exit 0");
-  std::string cmd = "ctest --test-dir '" + build.string() + "' --repeat until-fail:5 >/dev/null";
-  EXPECT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_EQ(run_command({"ctest", "--test-dir", build.string(), "--repeat", "until-fail:5"}, d, "ctest"), 0);
   auto all = records(d / "records", "demo");
   ASSERT_EQ(all.size(), 5u) << "CTest keeps only the last try; the runner must keep all five";
   for (int i = 0; i < 5; ++i) EXPECT_EQ(all[static_cast<size_t>(i)].attempt, i + 1);
@@ -83,8 +80,7 @@ TEST(RunnerHeavy, CtestRepeatUntilPassStopsAtTheFirstPass) {
   auto d = scratch();
   // Fails on attempts 1 and 2, passes on 3.
   auto build = ctest_project(d, "test \"$LABEILLE_FT_ATTEMPT\" -ge 3");
-  std::string cmd = "ctest --test-dir '" + build.string() + "' --repeat until-pass:5 >/dev/null";
-  EXPECT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_EQ(run_command({"ctest", "--test-dir", build.string(), "--repeat", "until-pass:5"}, d, "ctest"), 0);
   auto all = records(d / "records", "demo");
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[0].outcome, Outcome::Fail);

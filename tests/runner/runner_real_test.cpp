@@ -319,8 +319,8 @@ TEST(RunnerReal, SigintMidRunKillsEverythingAndRecordsInterrupted) {
   auto child = spawn_runner(with(base_args(d), {"--", fixture("tree_then_wait.sh").string(), pidfile.string()}));
   ASSERT_TRUE(wait_for_file(pidfile, 30));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  ::kill(child.pid, SIGINT);
-  auto res = wait_runner(child);
+  ::kill(child->pid, SIGINT);
+  auto res = wait_runner(*child);
   EXPECT_EQ(res.exit_code, 130) << res.out;
   auto r = only_record(d, "demo");
   EXPECT_EQ(r.outcome, Outcome::Interrupted);
@@ -339,7 +339,7 @@ TEST(RunnerReal, SignalArrivingBeforeSupervisionStillInterrupts) {
   // SIGTERM is pending (and blocked) from the runner's first instruction: it must be
   // neither lost nor fatal before the handlers exist, but act as soon as they do.
   auto child = spawn_runner(with(base_args(d), {"--shell", "sleep 60"}), SIGTERM);
-  auto res = wait_runner(child);
+  auto res = wait_runner(*child);
   EXPECT_EQ(res.exit_code, 130) << res.out;
   auto r = only_record(d, "demo");
   EXPECT_EQ(r.outcome, Outcome::Interrupted);
@@ -353,9 +353,8 @@ TEST(RunnerReal, ClosedStdoutDoesNotKillTheRunner) {
   auto child = spawn_runner(with(base_args(d), {"--echo", "--shell",
                                                 "sleep 300 & echo $! > '" + pidfile.string() +
                                                     "'; sleep 0.5; echo one; echo two >&2; exit 0"}));
-  ::close(child.out_fd);
-  int status = 0;
-  ::waitpid(child.pid, &status, 0);
+  child->out.close();
+  const int status = wait_status(*child);
   ASSERT_TRUE(WIFEXITED(status)) << "the runner died of signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 0);
   auto r = only_record(d, "demo");
@@ -370,8 +369,8 @@ TEST(RunnerReal, SigkilledRunnerTakesItsMainProcessAlong) {
   auto child = spawn_runner(with(base_args(d), {"--shell", "echo $$ > '" + pidfile.string() + "'; exec sleep 300"}));
   ASSERT_TRUE(wait_for_file(pidfile, 30));
   int pid = std::stoi(read_text(pidfile));
-  ::kill(child.pid, SIGKILL);
-  wait_runner(child);
+  ::kill(child->pid, SIGKILL);
+  wait_runner(*child);
   // Dead means gone or a zombie: who reaps the orphan (init) is not ours to test.
   auto dead = [&] {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
@@ -397,9 +396,9 @@ TEST(RunnerReal, InvalidUtf8AndNulBytesKeepTheRecordValid) {
 
 TEST(RunnerReal, ParallelRunnersNeverCollide) {
   auto d = scratch();
-  std::vector<Child> kids;
+  std::vector<std::unique_ptr<Child>> kids;
   for (int i = 0; i < 6; ++i) kids.push_back(spawn_runner(with(base_args(d), {"--quiet", "--shell", "echo run"})));
-  for (auto& k : kids) EXPECT_EQ(wait_runner(k).exit_code, 0);
+  for (auto& k : kids) EXPECT_EQ(wait_runner(*k).exit_code, 0);
   auto all = records(d, "demo");
   ASSERT_EQ(all.size(), 6u);
   std::set<int> attempts;

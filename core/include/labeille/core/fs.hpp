@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,6 +43,12 @@ class AtomicFile {
 
 // Reads a whole file; throws labeille::Error naming the path on failure.
 std::string read_file(const std::filesystem::path& path);
+
+// A file or directory shipped with this executable: the first `root / relative` that
+// exists, for `root` the executable's grandparent (<prefix> for <prefix>/bin/<exe> when
+// installed, <build> for <build>/<part>/<exe> in a build tree), then the grandparent's
+// parent. Empty when none exists. The executable is /proc/self/exe, links resolved.
+std::filesystem::path find_in_own_tree(std::initializer_list<std::string_view> relatives);
 
 // Claims the next free attempt directory `<parent>/<stem>.a<NNN>` (NNN from 001) by
 // exclusive creation: mkdir(2) fails with EEXIST exactly like open(O_CREAT|O_EXCL), so

@@ -10,6 +10,10 @@ namespace labeille {
 // PEP 508's name grammar: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$, case-insensitive.
 bool is_pep508_name(std::string_view name);
 
+// The package-name rule of every part (registry, set-up, runner): a PEP 508 name without
+// "..", since the name becomes a path component and a CTest test name.
+bool is_package_name(std::string_view name);
+
 // gethostname(), "" when it fails.
 std::string host_name();
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "labeille/core/outcome.hpp"
+#include "labeille/core/time.hpp"
 
 namespace labeille {
 
@@ -212,9 +213,5 @@ SourceInfo parse_source_info(std::string_view json, std::string_view where);
 DeclaredInfo parse_declared_info(std::string_view json, std::string_view where);
 std::string to_json(const StartedMarker& m);
 StartedMarker parse_started(std::string_view json, std::string_view source);
-
-// "2026-11-25T05:00:00.123Z" for now / for a time point in ms since the epoch.
-std::string iso8601_utc_now();
-std::string iso8601_utc_from_ms(std::int64_t ms_since_epoch);
 
 }  // namespace labeille

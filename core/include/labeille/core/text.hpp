@@ -45,4 +45,8 @@ std::string last_lines(std::string_view text, std::size_t n, std::string_view pr
 // "a,b,,c" -> {"a", "b", "c"}: the non-empty items of a `sep`-separated list.
 std::vector<std::string> split_list(std::string_view s, char sep = ',');
 
+// `s` as XML/HTML character data (text between tags, not an attribute value): &, < and >
+// escaped, and control characters other than tab and newlines (pugixml's escaping).
+std::string xml_escape(std::string_view s);
+
 }  // namespace labeille

@@ -45,7 +45,7 @@ struct Registry {
   std::vector<Problem> problems;
 };
 
-// PEP 508 names: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$, case-insensitive.
+// The package-name rule of every part (labeille::is_package_name, core/names.hpp).
 bool is_valid_name(const std::string& name);
 
 // The registry's files, behind an interface so tests can read in-memory registries.

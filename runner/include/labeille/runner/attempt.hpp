@@ -15,7 +15,7 @@
 
 #include "labeille/core/outcome.hpp"
 #include "labeille/core/record.hpp"
-#include "labeille/runner/supervisor.hpp"
+#include "labeille/runner/supervise_test.hpp"
 
 namespace labeille::runner {
 
@@ -45,9 +45,6 @@ struct Options {
 // Parses the command line; throws labeille::Error(kUsageExitCode) with the offending
 // option and value. Returns nullopt after printing --help.
 std::optional<Options> parse_options(int argc, char** argv);
-
-// PEP 508 distribution name (also what is safe in a path and a CTest test name).
-bool valid_package_name(const std::string& name);
 
 // The stop-on-first-pass check: has an attempt of package+mode already passed?
 bool earlier_pass_exists(const std::filesystem::path& record_dir, const std::string& package,

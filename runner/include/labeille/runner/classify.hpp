@@ -7,21 +7,12 @@
 #include <vector>
 
 #include "labeille/core/record.hpp"
+#include "labeille/process/supervisor.hpp"
 
 namespace labeille::runner {
 
-// How the supervised command ended.
-struct Termination {
-  bool started = true;           // false: exec failed (start_error says why)
-  std::string start_error;
-  std::optional<int> exit_code;  // it exited with this status
-  int signal = 0;                // or was killed by this signal
-  // What the runner did: these decide before any exit status, so the runner's own
-  // SIGTERM/SIGKILL never turn a stall into a "crash".
-  bool stalled = false;
-  bool timed_out = false;
-  bool interrupted = false;
-};
+// How the supervised command ended (process/supervisor.hpp).
+using Termination = process::Termination;
 
 struct Verdict {
   Outcome outcome = Outcome::Error;

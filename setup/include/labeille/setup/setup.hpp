@@ -1,7 +1,7 @@
 // Package set-up and import probe: the `ft.<pkg>.setup` and `ft.<pkg>.probe` CTest
 // tests run `labeille-ft-setup prepare|probe`, which write one setup or probe record.
 //
-// Every child process (git, pip, python) runs under the runner's supervisor: own process
+// Every child process (git, pip, python) runs under LabeilleFT::process: own process
 // group, timeout, nothing left behind, logs in the record's directory.
 #pragma once
 

@@ -1,4 +1,5 @@
-// labeille: the `labeille ft ...` command line. Commands live in their libraries.
+// labeille: the `labeille ft ...` command line. The executable that joins the parts:
+// each library adds its own commands (analyzers: fold and the views; driver: run).
 #include <iostream>
 
 #include <CLI/CLI.hpp>

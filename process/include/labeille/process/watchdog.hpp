@@ -9,7 +9,7 @@
 // An interrupt skips Sampling (the user wants out now) and uses a short grace.
 #pragma once
 
-namespace labeille::runner {
+namespace labeille::process {
 
 struct WatchdogConfig {
   double stall_threshold_s = 60;  // 0 disables stall detection
@@ -47,4 +47,4 @@ class Watchdog {
   bool pending_interrupt_ = false;
 };
 
-}  // namespace labeille::runner
+}  // namespace labeille::process

@@ -1,8 +1,8 @@
-#include "labeille/runner/watchdog.hpp"
+#include "labeille/process/watchdog.hpp"
 
 #include <gtest/gtest.h>
 
-namespace labeille::runner {
+namespace labeille::process {
 
 namespace {
 WatchdogConfig cfg(double stall, double timeout) {
@@ -73,4 +73,4 @@ TEST(Watchdog, InterruptDuringGraceShortensIt) {
   EXPECT_EQ(w.tick(2.0), WatchdogAction::Kill);
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::process

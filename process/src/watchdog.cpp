@@ -1,6 +1,6 @@
-#include "labeille/runner/watchdog.hpp"
+#include "labeille/process/watchdog.hpp"
 
-namespace labeille::runner {
+namespace labeille::process {
 
 Watchdog::Watchdog(WatchdogConfig cfg, double start)
     : cfg_(cfg), start_(start), last_output_(start) {}
@@ -61,4 +61,4 @@ WatchdogAction Watchdog::tick(double now) {
   return WatchdogAction::None;
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::process

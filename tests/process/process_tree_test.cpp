@@ -1,4 +1,4 @@
-#include "labeille/runner/process_tree.hpp"
+#include "labeille/process/process_tree.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-namespace labeille::runner {
+namespace labeille::process {
 
 TEST(ProcessTree, DescendantsIncludeReparentedAndDeepChildren) {
   // 10 (runner) -> 11 -> 12 -> 13; 14 re-parented to 10 after setsid; 20 unrelated.
@@ -42,4 +42,4 @@ TEST(ProcessTree, CatchesSignalReadsTheHandlerMask) {
   EXPECT_FALSE(catches_signal(999999999, SIGUSR2));  // no such process
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::process

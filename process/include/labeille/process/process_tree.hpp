@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-namespace labeille::runner {
+namespace labeille::process {
 
 struct ProcInfo {
   int pid = 0;
@@ -46,4 +46,4 @@ bool catches_signal(int pid, int sig);
 // many signals were delivered. ESRCH (already gone) is not an error.
 int signal_all(int pgid, const std::vector<int>& pids, int sig);
 
-}  // namespace labeille::runner
+}  // namespace labeille::process

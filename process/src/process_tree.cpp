@@ -1,4 +1,4 @@
-#include "labeille/runner/process_tree.hpp"
+#include "labeille/process/process_tree.hpp"
 
 #include <dirent.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-namespace labeille::runner {
+namespace labeille::process {
 
 namespace {
 
@@ -117,4 +117,4 @@ int signal_all(int pgid, const std::vector<int>& pids, int sig) {
   return delivered;
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::process
