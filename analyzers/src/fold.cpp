@@ -170,17 +170,26 @@ IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file
 }
 
 // "ft.<pkg>.<mode>.iterNN" -> (pkg, mode, NN); "ft.<pkg>.setup" -> (pkg, "setup", 0).
+// A TEST_PREFIX in front ("nightly.ft.<pkg>.setup") is allowed: the shortest prefix
+// that leaves a test name of ours wins; `canonical` is the name without it, the key
+// that matches CTest's tests with records and attempt directories.
 struct TestName {
   std::string package, kind;
   int iteration = 0;
+  std::string canonical;
 };
 std::optional<TestName> parse_test_name(const std::string& name) {
-  static const std::regex iter(R"(^ft\.(.+)\.([A-Za-z0-9_-]+)\.iter(\d+)$)");
-  static const std::regex other(R"(^ft\.(.+)\.(setup|probe)$)");
+  static const std::regex iter(R"(^.*?(ft\.(.+)\.([A-Za-z0-9_-]+)\.iter(\d+))$)");
+  static const std::regex other(R"(^.*?(ft\.(.+)\.(setup|probe))$)");
   std::smatch m;
-  if (std::regex_match(name, m, iter)) return TestName{m[1], m[2], std::stoi(m[3])};
-  if (std::regex_match(name, m, other)) return TestName{m[1], m[2], 0};
+  if (std::regex_match(name, m, iter)) return TestName{m[2], m[3], std::stoi(m[4]), m[1]};
+  if (std::regex_match(name, m, other)) return TestName{m[2], m[3], 0, m[1]};
   return std::nullopt;
+}
+
+std::string canonical_test_name(const std::string& name) {
+  auto tn = parse_test_name(name);
+  return tn ? tn->canonical : name;
 }
 
 // An attempt directory "<mode>.iter<NN>.a<NNN>" of package pkg -> (CTest test name, NNN).
@@ -218,10 +227,8 @@ struct FoldCounts {
   int lost = 0, uncounted = 0;
 };
 
-// One package's inputs -> its result. Pure, so packages fold in parallel.
-PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCounts& counts) {
-  PackageResult p;
-  p.package = name;
+// The set-up record's part of the result.
+void take_setup(PackageResult& p, const PackageInputs& inp) {
   if (inp.setup) {
     p.install_ok = inp.setup->ok;
     p.install_error = inp.setup->ok ? "" : first_line(inp.setup->error);
@@ -232,6 +239,10 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
     p.source_json = std::move(inp.source_json);
     p.declared_json = std::move(inp.declared_json);
   }
+}
+
+// The probe record's part of the result; true when an extension re-enabled the GIL.
+bool take_probe(PackageResult& p, const PackageInputs& inp) {
   bool gil_fallback = false;
   if (inp.probe) {
     const auto& pr = *inp.probe;
@@ -246,13 +257,44 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
     gil_fallback = !pr.gil_reenabled_by.empty() || pr.gil_enabled_after_import.value_or(false);
     p.extension_compat = std::move(ec);
   }
-  // What CTest saw: a failed set-up (with no record, e.g. killed) or iterations that
-  // never ran because their set-up fixture failed mean the package did not install.
-  std::map<std::string, std::set<int>> recorded;  // test name -> attempt numbers with a record
-  for (const auto& a : inp.attempts) recorded[a.test_name].insert(a.attempt);
+  return gil_fallback;
+}
+
+// One lost run: CTest says the test failed, no record says how (see lost_outcome).
+Attempt lost_attempt(const CTestResult& c, const TestName& tn, int n, const std::optional<StartedMarker>& started,
+                     bool last_run) {
+  auto [outcome, why] = lost_outcome(c, started, last_run);
+  Attempt a;
+  a.mode = tn.kind;
+  a.gil = gil_mode_from_string(tn.kind).value_or(GilMode::Off);
+  a.iteration = tn.iteration;
+  a.attempt = n;
+  a.test_name = c.name;
+  a.outcome = outcome;
+  a.it.status = std::string(to_string(a.outcome));
+  a.it.iteration = a.iteration;
+  a.it.attempt = n;
+  a.it.mode = a.mode;
+  a.it.first_error = why;
+  a.it.last_output_line = std::move(why);
+  if (started) {
+    a.attempt_id = a.it.attempt_id = started->attempt_id;
+    a.start_time = started->start_time;
+  }
+  if (last_run && c.duration_s >= 0) a.it.duration_s = c.duration_s;
+  return a;
+}
+
+// What CTest saw: a failed set-up (with no record, e.g. killed) or iterations that never
+// ran because their set-up fixture failed mean the package did not install; a failed
+// iteration without a record is a lost run, added to inp.attempts.
+void take_ctest(PackageResult& p, PackageInputs& inp, FoldCounts& counts) {
+  std::map<std::string, std::set<int>> recorded;  // canonical test name -> attempt numbers with a record
+  for (const auto& a : inp.attempts) recorded[canonical_test_name(a.test_name)].insert(a.attempt);
   std::vector<Attempt> lost;
   for (const auto& [test_name, c] : inp.ctest) {
     auto tn = parse_test_name(c.name);
+    if (!tn) continue;  // only tests of ours are collected, but a name is data: never trust it
     if (tn->kind == "setup" && c.status == "failed" && !inp.setup) {
       p.install_ok = false;
       p.install_error = fmt::format("{} failed ({}, no set-up record)", c.name, c.reason);
@@ -262,7 +304,7 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
       p.import_error = fmt::format("{} failed ({})", c.name, c.reason);
     }
     if (tn->iteration == 0) continue;
-    const bool has_record = recorded.count(c.name) > 0;
+    const bool has_record = recorded.count(tn->canonical) > 0;
     if (!has_record && c.status == "notrun") {
       // Only a failed fixture (the set-up) says the package did not install; a DISABLED
       // test, or one CTest did not start for another reason, is simply not a run.
@@ -277,39 +319,29 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
     // CTest killed the runner (its TIMEOUT) before it wrote a record: each attempt
     // directory it claimed and left empty is a lost run (with --repeat until-pass the
     // earlier attempts may have records); with no directory at all, one lost run.
-    auto missing = inp.recordless[c.name];
+    auto missing = inp.recordless[tn->canonical];
     if (has_record)
-      for (int n : recorded[c.name]) missing.erase(n);  // the record came with another shard
+      for (int n : recorded[tn->canonical]) missing.erase(n);  // the record came with another shard
     else if (missing.empty())
       missing.emplace(0, std::nullopt);
     for (auto& [n, started] : missing) {
       // CTest's time is that of the test's last run (with --repeat, earlier runs that
       // left no record are known by CTest's reason only).
       const bool last_run = n == missing.rbegin()->first;
-      auto [outcome, why] = lost_outcome(c, started, last_run);
-      Attempt a;
-      a.mode = tn->kind;
-      a.gil = gil_mode_from_string(tn->kind).value_or(GilMode::Off);
-      a.iteration = tn->iteration;
-      a.attempt = n;
-      a.test_name = c.name;
-      a.outcome = outcome;
-      a.it.status = std::string(to_string(a.outcome));
-      a.it.iteration = a.iteration;
-      a.it.attempt = n;
-      a.it.mode = a.mode;
-      a.it.first_error = why;
-      a.it.last_output_line = std::move(why);
-      if (started) {
-        a.attempt_id = a.it.attempt_id = started->attempt_id;
-        a.start_time = started->start_time;
-      }
-      if (last_run && c.duration_s >= 0) a.it.duration_s = c.duration_s;
-      lost.push_back(std::move(a));
+      lost.push_back(lost_attempt(c, *tn, n, started, last_run));
       ++counts.lost;
     }
   }
   for (auto& a : lost) inp.attempts.push_back(std::move(a));
+}
+
+// One package's inputs -> its result. Pure, so packages fold in parallel.
+PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCounts& counts) {
+  PackageResult p;
+  p.package = name;
+  take_setup(p, inp);
+  const bool gil_fallback = take_probe(p, inp);
+  take_ctest(p, inp, counts);
 
   std::sort(inp.attempts.begin(), inp.attempts.end(), [](const Attempt& a, const Attempt& b) {
     return std::tie(a.iteration, a.attempt, a.start_time) < std::tie(b.iteration, b.attempt, b.start_time);

@@ -64,7 +64,9 @@ Commands
         [EXTRA_DEPS <req>...] [ENV <KEY=VALUE>...]
         [TSAN] [STOP_ON_FIRST_PASS] [DETECT_EXTENSIONS <ON|OFF>]
         [PARALLEL_THREADS <n>] [LABELS <label>...] [NO_RESOURCE_LOCK]
-        [TARGET_PYTHON <python>])
+        [TARGET_PYTHON <python>]
+        [TEST_PREFIX <prefix>] [TEST_LIST <var>]
+        [PROPERTIES <name> <value>...])
 
   Adds, for package ``<name>`` (a PEP 508 name; anything else is refused):
 
@@ -93,6 +95,18 @@ Commands
   (or ``LABEILLE_FT_RESOURCE_LOCK`` OFF). The first call also adds
   ``ft.fold`` (``FIXTURES_CLEANUP`` of every package), so a plain ``ctest -L ft``
   ends with ``ft_meta.json``, ``ft_results.jsonl`` and ``ft_summary.json`` on disk.
+
+  ``TEST_PREFIX <prefix>`` (default ``LABEILLE_FT_TEST_PREFIX``, empty) goes in front
+  of every test name of the package (``<prefix>ft.<name>.setup``, ...); letters, digits,
+  ``.``, ``_``, ``-``. The fold still knows the tests by their ``ft.`` part.
+  ``TEST_LIST <var>`` sets ``<var>`` to the names of the tests generated for the package.
+  The tests themselves are added when CTest reads the module's include file (see
+  `How it works` in docs/cmake.md), so give their properties with ``PROPERTIES``, not a
+  ``set_tests_properties()`` of your own.
+  ``PROPERTIES <name> <value>...`` are set on every test of the package after the
+  module's own (like :command:`gtest_discover_tests`): ``ENVIRONMENT``, ``PROCESSORS``,
+  ``COST``, ``DISABLED``...; a property the module sets (``LABELS``, ``TIMEOUT``) is
+  replaced, so add labels with ``LABELS`` instead.
 
   Example:
 
@@ -133,11 +147,27 @@ Commands
   directory) or a ``file://`` URL; a git work tree there is cloned, a plain directory is
   used in place.
 
-  The registry is parsed by the C++ tool ``labeille-ft-registry``. With
-  ``find_package(LabeilleFT)`` the tool already exists and runs at configure time. After
-  ``add_subdirectory()`` of labeille-ft it is not built yet at configure time, so (like
-  :command:`gtest_discover_tests`) the module only writes the test include file, and the
-  tool runs when CTest reads it (``ctest``, ``ctest -N``), once the build made it.
+  The registry is parsed by the C++ tool ``labeille-ft-registry``. When the tool
+  already exists (``find_package(LabeilleFT)``: an imported target) it runs at configure
+  time. After ``add_subdirectory()`` of labeille-ft it is not built yet at configure
+  time, so (like :command:`gtest_discover_tests`) the module only writes the test include
+  file, and the tool runs when CTest reads it (``ctest``, ``ctest -N``), once the build
+  made it. The same rule holds in both modes: a registry the tool cannot use (no
+  readable ``index.yaml``, tool missing) is an error where it is read (the configure
+  stops, or ``ctest`` stops before running anything); a malformed package file is a
+  warning naming file and line, and the other packages still get their tests.
+  ``TEST_LIST`` is refused here (it names one package's tests).
+
+.. command:: labeille_ft_check_python
+
+  ::
+
+    labeille_ft_check_python(<python> [<version_var>])
+
+  Stops the configure with a ``FATAL_ERROR`` saying how to get a free-threaded
+  interpreter unless ``<python>`` exists and is a free-threaded build;
+  ``<version_var>`` receives its ``X.Y``. The answer is cached per interpreter path.
+  Both commands call it on ``LABEILLE_FT_TARGET_PYTHON``; call it yourself to fail early.
 
 Sharding
 ^^^^^^^^
@@ -150,7 +180,13 @@ tests at all.
 #]=======================================================================]
 
 include_guard(GLOBAL)
-cmake_minimum_required(VERSION 3.25)
+if(CMAKE_VERSION VERSION_LESS 3.25)
+  message(FATAL_ERROR "LabeilleFT needs CMake 3.25 or newer (this is ${CMAKE_VERSION})")
+endif()
+# Our policies stay ours, like CMake's own modules: the including project's settings are
+# untouched after include(), and the commands defined below record 3.25's settings.
+cmake_policy(PUSH)
+cmake_policy(VERSION 3.25)
 
 # How tests get made. labeille_ft_add_package() never calls add_test(): it renders CTest
 # code (add_test(<name> <command>...) / set_tests_properties(), every value
@@ -165,7 +201,7 @@ set(_LABEILLE_FT_MODULE_FILE "${CMAKE_CURRENT_LIST_FILE}")
 set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_FIRST_PASS TSAN
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
-    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK SOURCE)
+    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX SOURCE)
 
 # <out> = <text> as a CMake bracket argument no content can close early.
 function(_labeille_ft_quote out text)
@@ -189,8 +225,8 @@ endfunction()
 set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK)
 set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION SOURCE IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
     TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT
-    DETECT_EXTENSIONS PARALLEL_THREADS TARGET_PYTHON)
-set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS)
+    DETECT_EXTENSIONS PARALLEL_THREADS TARGET_PYTHON TEST_PREFIX TEST_LIST)
+set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS PROPERTIES)
 
 # Appends one bracket-quoted argument to the code in <var>. One value per call, so a value
 # holding ';' (a shell command) stays one argument.
@@ -424,9 +460,75 @@ endblock()
 ")
 endfunction()
 
+# labeille_ft_add_package reads as its steps: parse, validate (with the run-wide
+# defaults), check the interpreter, then render the set-up, the probe, the iterations
+# and the caller's PROPERTIES into one block of CTest code. Each step is a macro so it
+# works on the function's own arg_* variables; a new keyword is added to the keyword
+# lists above, given a default and checked in _labeille_ft_validate_package, and used
+# in the render step it belongs to.
 function(labeille_ft_add_package name)
   set(_fn labeille_ft_add_package)
   cmake_parse_arguments(PARSE_ARGV 1 arg "${_LABEILLE_FT_OPTIONS}" "${_LABEILLE_FT_ONE}" "${_LABEILLE_FT_MULTI}")
+  _labeille_ft_validate_package()
+  _labeille_ft_check_run(${_fn})
+
+  # Shards: a stable hash of the name, so a package stays in its shard on every machine.
+  set(_shard_label "")
+  if(LABEILLE_FT_SHARD_COUNT GREATER 0)
+    string(SHA1 _h "${name}")
+    string(SUBSTRING "${_h}" 0 7 _h)
+    math(EXPR _shard "0x${_h} % ${LABEILLE_FT_SHARD_COUNT}")
+    if(LABEILLE_FT_ONLY_SHARD AND NOT _shard EQUAL LABEILLE_FT_SHARD_INDEX)
+      if(arg_TEST_LIST)
+        set(${arg_TEST_LIST} "" PARENT_SCOPE)
+      endif()
+      return()
+    endif()
+    set(_shard_label "ft.shard.${_shard}")
+  endif()
+
+  set(_records "${LABEILLE_FT_RECORDS_DIR}")
+  set(_repos "${LABEILLE_FT_REPOS_DIR}")
+  set(_venvs "${LABEILLE_FT_VENVS_DIR}")
+  set(_fixture "ft.${name}")
+  set(_prefix "${arg_TEST_PREFIX}ft.${name}")  # every test name of the package starts so
+  # The iterations share a checkout (pytest caches, __pycache__) and a venv: serialized by
+  # default; NO_RESOURCE_LOCK (or LABEILLE_FT_RESOURCE_LOCK OFF) lets `ctest -j` overlap them.
+  set(_lock " RESOURCE_LOCK [=[${_fixture}]=]")
+  if(arg_NO_RESOURCE_LOCK OR (DEFINED LABEILLE_FT_RESOURCE_LOCK AND NOT LABEILLE_FT_RESOURCE_LOCK))
+    set(_lock "")
+  endif()
+  list(JOIN arg_LABELS ";" _user_labels)
+  set(_labels "ft;ft.pkg.${name}")
+  if(_shard_label)
+    string(APPEND _labels ";${_shard_label}")
+  endif()
+  if(_user_labels)
+    string(APPEND _labels ";${_user_labels}")
+  endif()
+  set(_code "# ${name}\nset_property(GLOBAL APPEND PROPERTY _LFT_FIXTURES [=[${_fixture}]=])\n")
+  if(_shard_label)
+    string(APPEND _code "set_property(GLOBAL APPEND PROPERTY _LFT_SHARDS [=[${_shard_label}]=])\n")
+  endif()
+  set(_tests "")  # every generated test name, bracket-quoted
+
+  _labeille_ft_test_command()
+  _labeille_ft_render_setup()
+  _labeille_ft_render_probe()
+  _labeille_ft_render_iterations()
+  _labeille_ft_render_properties()
+  _labeille_ft_emit("${_code}")
+  if(arg_TEST_LIST)
+    string(REGEX REPLACE "\\[=\\[([^]]*)\\]=\\]" "\\1" _names "${_tests}")
+    string(STRIP "${_names}" _names)
+    string(REPLACE " " ";" _names "${_names}")
+    set(${arg_TEST_LIST} "${_names}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+# arg_* after the run-wide defaults, checked: a bad value stops the configure, naming
+# the package, the keyword and the value.
+macro(_labeille_ft_validate_package)
   if(arg_UNPARSED_ARGUMENTS)
     list(GET arg_UNPARSED_ARGUMENTS 0 _bad)
     message(FATAL_ERROR "${_fn}(${name}): unknown keyword \"${_bad}\"")
@@ -436,9 +538,9 @@ function(labeille_ft_add_package name)
     message(FATAL_ERROR "${_fn}(${name}): keyword ${_bad} needs a value")
   endif()
   # PEP 508 names only: they become paths and test names (no ../evil).
-  if(NOT name MATCHES "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+  if(NOT name MATCHES "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$" OR name MATCHES "\\.\\.")
     message(FATAL_ERROR "${_fn}(): \"${name}\" is not a valid package name (PEP 508: letters, "
-                        "digits, '.', '_', '-'; starting and ending with a letter or digit)")
+                        "digits, '.', '_', '-'; starting and ending with a letter or digit; no '..')")
   endif()
   set(_sources 0)
   foreach(_s IN ITEMS GIT PATH SDIST)
@@ -455,7 +557,7 @@ function(labeille_ft_add_package name)
     set(LABEILLE_FT_TARGET_PYTHON "${arg_TARGET_PYTHON}")
   endif()
   foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT GIL_MODES DETECT_EXTENSIONS PARALLEL_THREADS
-                      TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE)
+                      TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE TEST_PREFIX)
     if(NOT DEFINED arg_${_k} AND DEFINED LABEILLE_FT_${_k})
       set(arg_${_k} "${LABEILLE_FT_${_k}}")
     endif()
@@ -475,12 +577,6 @@ function(labeille_ft_add_package name)
   if(DEFINED arg_CLONE_DEPTH AND NOT arg_CLONE_DEPTH MATCHES "^[0-9]+$")
     message(FATAL_ERROR "${_fn}(${name}): CLONE_DEPTH must be a non-negative integer, got \"${arg_CLONE_DEPTH}\"")
   endif()
-  if(NOT DEFINED arg_SOURCE)
-    set(arg_SOURCE "${LABEILLE_FT_SOURCE}")
-  endif()
-  if(NOT arg_SOURCE MATCHES "^(repo|sdist|auto)$")
-    message(FATAL_ERROR "${_fn}(${name}): SOURCE takes repo, sdist or auto, got \"${arg_SOURCE}\"")
-  endif()
   foreach(_m IN LISTS arg_GIL_MODES)
     if(NOT _m MATCHES "^gil[01]$")
       message(FATAL_ERROR "${_fn}(${name}): GIL_MODES takes gil0 and/or gil1, got \"${_m}\"")
@@ -496,45 +592,27 @@ function(labeille_ft_add_package name)
       message(FATAL_ERROR "${_fn}(${name}): LABELS: \"${_l}\" may only use [A-Za-z0-9._-]")
     endif()
   endforeach()
+  if(NOT DEFINED arg_SOURCE)
+    set(arg_SOURCE "${LABEILLE_FT_SOURCE}")
+  endif()
+  if(NOT arg_SOURCE MATCHES "^(repo|sdist|auto)$")
+    message(FATAL_ERROR "${_fn}(${name}): SOURCE takes repo, sdist or auto, got \"${arg_SOURCE}\"")
+  endif()
+  # The prefix goes in front of test names, which CTest's regular expressions and
+  # [=[ ]=] quoting both take as they are.
+  if(NOT "${arg_TEST_PREFIX}" MATCHES "^[A-Za-z0-9._-]*$")
+    message(FATAL_ERROR "${_fn}(${name}): TEST_PREFIX \"${arg_TEST_PREFIX}\" may only use [A-Za-z0-9._-]")
+  endif()
+  list(LENGTH arg_PROPERTIES _n)
+  math(EXPR _odd "${_n} % 2")
+  if(_odd)
+    message(FATAL_ERROR "${_fn}(${name}): PROPERTIES takes <name> <value> pairs, got ${_n} items")
+  endif()
+endmacro()
 
-  _labeille_ft_check_run(${_fn})
-
-  # Shards: a stable hash of the name, so a package stays in its shard on every machine.
-  set(_shard_label "")
-  if(LABEILLE_FT_SHARD_COUNT GREATER 0)
-    string(SHA1 _h "${name}")
-    string(SUBSTRING "${_h}" 0 7 _h)
-    math(EXPR _shard "0x${_h} % ${LABEILLE_FT_SHARD_COUNT}")
-    if(LABEILLE_FT_ONLY_SHARD AND NOT _shard EQUAL LABEILLE_FT_SHARD_INDEX)
-      return()
-    endif()
-    set(_shard_label "ft.shard.${_shard}")
-  endif()
-
-  set(_records "${LABEILLE_FT_RECORDS_DIR}")
-  set(_repos "${LABEILLE_FT_REPOS_DIR}")
-  set(_venvs "${LABEILLE_FT_VENVS_DIR}")
-  set(_fixture "ft.${name}")
-  # The iterations share a checkout (pytest caches, __pycache__) and a venv: serialized by
-  # default; NO_RESOURCE_LOCK (or LABEILLE_FT_RESOURCE_LOCK OFF) lets `ctest -j` overlap them.
-  set(_lock " RESOURCE_LOCK [=[${_fixture}]=]")
-  if(arg_NO_RESOURCE_LOCK OR (DEFINED LABEILLE_FT_RESOURCE_LOCK AND NOT LABEILLE_FT_RESOURCE_LOCK))
-    set(_lock "")
-  endif()
-  list(JOIN arg_LABELS ";" _user_labels)
-  set(_labels "ft;ft.pkg.${name}")
-  if(_shard_label)
-    string(APPEND _labels ";${_shard_label}")
-  endif()
-  if(_user_labels)
-    string(APPEND _labels ";${_user_labels}")
-  endif()
-  set(_code "# ${name}\nset_property(GLOBAL APPEND PROPERTY _LFT_FIXTURES [=[${_fixture}]=])\n")
-  if(_shard_label)
-    string(APPEND _code "set_property(GLOBAL APPEND PROPERTY _LFT_SHARDS [=[${_shard_label}]=])\n")
-  endif()
-
-  # The test command: the override, or the command + -p no:xdist + pytest-run-parallel + suffix.
+# _test_cmd: the override, or the command + -p no:xdist + pytest-run-parallel + suffix.
+# The set-up gets it too (to check that its test paths are in the sources).
+macro(_labeille_ft_test_command)
   if(NOT "${arg_TEST_COMMAND_OVERRIDE}" STREQUAL "")
     set(_test_cmd "${arg_TEST_COMMAND_OVERRIDE}")
   else()
@@ -552,8 +630,10 @@ function(labeille_ft_add_package name)
       string(APPEND _test_cmd " ${arg_TEST_COMMAND_SUFFIX}")
     endif()
   endif()
+endmacro()
 
-  # Set-up: sources, venv, install, startup hook.
+# ft.<name>.setup: sources, venv, install, startup hook.
+macro(_labeille_ft_render_setup)
   set(_cmd "")
   foreach(_a IN ITEMS prepare --record-dir "${_records}" --package "${name}"
                       --python "${LABEILLE_FT_TARGET_PYTHON}" --repos-dir "${_repos}" --venvs-dir "${_venvs}"
@@ -606,11 +686,14 @@ function(labeille_ft_add_package name)
   # git and pip get several times the per-step timeout: a slow index is not the package's fault.
   math(EXPR _setup_timeout "${arg_TIMEOUT} * 3 + 60")
   string(APPEND _code
-    "add_test([=[ft.${name}.setup]=] \"\${_LFT_SETUP}\"${_cmd})\n"
-    "set_tests_properties([=[ft.${name}.setup]=] PROPERTIES FIXTURES_SETUP [=[${_fixture}]=] "
+    "add_test([=[${_prefix}.setup]=] \"\${_LFT_SETUP}\"${_cmd})\n"
+    "set_tests_properties([=[${_prefix}.setup]=] PROPERTIES FIXTURES_SETUP [=[${_fixture}]=] "
     "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_setup_timeout})\n")
+  string(APPEND _tests " [=[${_prefix}.setup]=]")
+endmacro()
 
-  # Import probe, PYTHON_GIL unset (the setup tool's own choice).
+# ft.<name>.probe: the import with PYTHON_GIL unset (the setup tool's own choice).
+macro(_labeille_ft_render_probe)
   set(_cmd "")
   foreach(_a IN ITEMS probe --record-dir "${_records}" --package "${name}"
                       --repos-dir "${_repos}" --venvs-dir "${_venvs}" --timeout "${arg_TIMEOUT}")
@@ -625,12 +708,16 @@ function(labeille_ft_add_package name)
   endif()
   math(EXPR _probe_timeout "${arg_TIMEOUT} + 60")
   string(APPEND _code
-    "add_test([=[ft.${name}.probe]=] \"\${_LFT_SETUP}\"${_cmd})\n"
-    "set_tests_properties([=[ft.${name}.probe]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
+    "add_test([=[${_prefix}.probe]=] \"\${_LFT_SETUP}\"${_cmd})\n"
+    "set_tests_properties([=[${_prefix}.probe]=] PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
     "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_probe_timeout})\n")
+  string(APPEND _tests " [=[${_prefix}.probe]=]")
+endmacro()
 
-  # Iterations. CTest 3.25 kills at TIMEOUT without a grace signal, so its limit sits
-  # above the runner's own: timeout + stack dump + SIGTERM grace + margin.
+# ft.<name>.<mode>.iter<NN>: one supervised run of the test command each.
+macro(_labeille_ft_render_iterations)
+  # CTest 3.25 kills at TIMEOUT without a grace signal, so its limit sits above the
+  # runner's own: timeout + stack dump + SIGTERM grace + margin.
   math(EXPR _ctest_timeout "${arg_TIMEOUT} + 60")
   string(LENGTH "${arg_ITERATIONS}" _width)
   if(_width LESS 2)
@@ -671,8 +758,8 @@ function(labeille_ft_add_package name)
         string(PREPEND _nn "0")
         math(EXPR _l "${_l} + 1")
       endwhile()
-      # Name, mode and number are [A-Za-z0-9._-] (checked above): safe in [=[ ]=].
-      set(_test "ft.${name}.${_mode}.iter${_nn}")
+      # Prefix, name, mode and number are [A-Za-z0-9._-] (checked): safe in [=[ ]=].
+      set(_test "${_prefix}.${_mode}.iter${_nn}")
       string(APPEND _code
         "add_test([=[${_test}]=] \"\${_LFT_RUNNER}\"${_head} [=[--mode]=] [=[${_mode}]=] [=[--gil]=] [=[${_gil}]=] "
         "[=[--iteration]=] [=[${_i}]=] [=[--test-name]=] [=[${_test}]=]${_tail})\n")
@@ -684,9 +771,21 @@ function(labeille_ft_add_package name)
       "set_tests_properties(${_names} PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
       "LABELS [=[${_labels};ft.${_mode}]=]${_lock} "
       "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE 77)\n")
+    string(APPEND _tests "${_names}")
   endforeach()
-  _labeille_ft_emit("${_code}")
-endfunction()
+endmacro()
+
+# PROPERTIES <name> <value>...: set on every test of the package after the module's own,
+# so a value given here replaces the module's (LABELS, TIMEOUT) — add labels with LABELS.
+macro(_labeille_ft_render_properties)
+  if(arg_PROPERTIES)
+    set(_props "")
+    foreach(_p IN LISTS arg_PROPERTIES)
+      _labeille_ft_arg(_props "${_p}")
+    endforeach()
+    string(APPEND _code "set_tests_properties(${_tests} PROPERTIES${_props})\n")
+  endif()
+endmacro()
 
 function(labeille_ft_add_registry)
   set(_fn labeille_ft_add_registry)
@@ -718,6 +817,9 @@ function(labeille_ft_add_registry)
   endif()
   if(NOT arg_DIR)
     message(FATAL_ERROR "${_fn}(): DIR <registry dir> is required")
+  endif()
+  if("TEST_LIST" IN_LIST arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "${_fn}(): TEST_LIST names one package's tests; give it to labeille_ft_add_package")
   endif()
   if(DEFINED arg_TOP AND NOT arg_TOP MATCHES "^[0-9]+$")
     message(FATAL_ERROR "${_fn}(): TOP must be a non-negative integer, got \"${arg_TOP}\"")
@@ -776,12 +878,14 @@ function(labeille_ft_add_registry)
     _labeille_ft_quote(_qout "${_out}")
     string(APPEND _stanza
       "  execute_process(COMMAND \"\${_LFT_REGISTRY}\"${_argv} RESULT_VARIABLE _rc ERROR_VARIABLE _err)\n"
-      "  if(_rc EQUAL 0)  # its warnings are in the file it wrote\n"
-      "    include(${_qout})\n"
-      "  else()\n"
-      "    message(WARNING \"labeille_ft_add_registry: labeille-ft-registry failed (exit \${_rc}; built yet?):\\n\${_err}\")\n"
+      "  if(NOT _rc EQUAL 0)  # one rule in both modes: an unreadable registry is an error\n"
+      "    message(FATAL_ERROR \"labeille_ft_add_registry(): labeille-ft-registry failed (exit \${_rc}; \"\n"
+      "                        \"built yet? run cmake --build first):\\n\${_err}\")\n"
       "  endif()\n"
+      "  include(${_qout})  # its warnings (malformed package files) are in the file it wrote\n"
       "endblock()\n")
     set_property(GLOBAL APPEND_STRING PROPERTY _LABEILLE_FT_STANZAS "${_stanza}")
   endif()
 endfunction()
+
+cmake_policy(POP)

@@ -457,6 +457,32 @@ TEST(Fold, EmptyAttemptDirOfATestCTestKilledIsALostTimeout) {
   EXPECT_EQ(r.category, "intermittent");
 }
 
+// TEST_PREFIX (docs/cmake.md): CTest knows the tests as "nightly.ft.<pkg>...", the runner
+// was told that name too; the fold matches them by their "ft." part.
+TEST(Fold, PrefixedTestNamesMatchRecordsAndAttemptDirectories) {
+  auto d = scratch();
+  auto dir = attempt(d / "rec", "p", "gil0", 1, Outcome::Pass);
+  auto rec = std::get<AttemptRecord>(parse_record(read_file(dir / "record.json"), "record.json"));
+  rec.test_name = "nightly.ft.p.gil0.iter01";
+  atomic_write_file(dir / "record.json", to_json(rec));
+  fs::create_directories(d / "rec/p/gil0.iter02.a001");  // the runner was killed: no record
+  std::ofstream(d / "ctest.xml")
+      << "<?xml version=\"1.0\"?><testsuite>"
+         "<testcase name=\"nightly.ft.p.gil0.iter01\" classname=\"x\" status=\"fail\"><failure message=\"\"/></testcase>"
+         "<testcase name=\"nightly.ft.p.gil0.iter02\" classname=\"x\" status=\"fail\"><failure message=\"\"/></testcase>"
+         "<testcase name=\"nightly.ft.q.setup\" classname=\"x\" status=\"fail\"><failure message=\"\"/></testcase>"
+         "</testsuite>";
+  FoldReport report;
+  auto run = fold({{d / "rec"}, {d / "ctest.xml"}, {}}, report);
+  EXPECT_EQ(report.lost, 1) << "iter01 has its record; iter02 left an empty attempt directory";
+  const auto& p = find(run, "p");
+  ASSERT_EQ(p.iterations_completed, 2);
+  EXPECT_EQ(p.iterations[0].status, "pass");
+  EXPECT_EQ(p.iterations[1].status, "fail");
+  EXPECT_EQ(p.iterations[1].attempt, 1);
+  EXPECT_EQ(find(run, "q").category, "install_failure");
+}
+
 TEST(Fold, WriteAndReadBackIsStableAndKeepsMetaKeys) {
   auto d = scratch();
   attempt(d / "rec", "a", "gil0", 1, Outcome::Pass);
