@@ -42,7 +42,7 @@ except ImportError:  # every venv has pip, which carries packaging
 
 LEVEL = re.compile(r"^Programming Language :: Python :: Free Threading :: (.+)$")
 DEFAULT_INDEX = "https://pypi.org/simple/"
-TIMEOUT = 30
+TIMEOUT = 120  # seconds for pip and for the index: loaded CI machines are slow
 
 
 def classifiers(dist, src):

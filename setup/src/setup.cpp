@@ -189,7 +189,7 @@ DeclaredInfo read_declared(const PrepareOptions& o, const std::string& py, const
                            const fs::path& dir, const std::vector<std::string>& env, std::string* sdist_url) {
   std::vector<std::string> argv = {py, o.declared_script.string(), dist, version, src.string()};
   if (!archive.empty()) argv.push_back(archive);
-  auto r = run_step(argv, dir, env, dir, "declared", 120);
+  auto r = run_step(argv, dir, env, dir, "declared", 600);
   std::string json;
   for (auto line : split_lines(r.out))
     if (line.rfind("LABEILLE_DECLARED_RESULT:", 0) == 0) json = std::string(line.substr(25));
