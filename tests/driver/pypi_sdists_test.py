@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 LABEILLE, PYTHON, REGISTRY, WORK = sys.argv[1:5]
-PINS = "six==1.16.0,markupsafe==3.0.2,packaging==24.2,certifi==2024.8.30"
+PINS = "six==1.17.0,markupsafe==3.0.2,packaging==24.2,certifi==2024.8.30"
 errors = []
 
 
