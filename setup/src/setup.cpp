@@ -1,5 +1,7 @@
 #include "labeille/setup/setup.hpp"
 
+#include "labeille/setup/adapt.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +27,8 @@ namespace fs = std::filesystem;
 namespace labeille::setup {
 
 namespace {
+
+constexpr const char* kDefaultInstall = "python -m pip install . pytest";
 
 // The environment of every set-up step: the venv first on PATH (so `pip` and `python`
 // in an install command mean the venv's), PYTHON_GIL unset, no PYTHONPATH/PYTHONHOME.
@@ -121,11 +125,119 @@ std::string install_stress_tools(const PrepareOptions& o, const fs::path& venv, 
   return ec ? fmt::format("cannot install {}: {}", o.stress_plugin.string(), ec.message()) : "";
 }
 
+// The sources' text of a failed step, or "".
+struct Fetched {
+  bool ok = false;
+  std::string error;
+};
+
+// git clone (or fetch + checkout in a reused --repos-dir) into src; the commit goes into rec.
+Fetched fetch_git(const PrepareOptions& o, const fs::path& src, const fs::path& dir, const std::vector<std::string>& env,
+                  SetupRecord& rec) {
+  StepResult s;
+  std::error_code ec;
+  if (fs::exists(src / ".git")) {  // --repos-dir reuse: fetch instead of cloning again
+    std::vector<std::string> fetch = {"git", "-C", src.string(), "fetch", "--quiet"};
+    if (o.depth > 0) fetch.push_back(fmt::format("--depth={}", o.depth));
+    fetch.push_back("origin");
+    if (!o.ref.empty()) fetch.push_back(o.ref);
+    s = run_step(fetch, src, env, dir, "git-fetch", o.timeout_s);
+    if (s.ok)
+      s = run_step({"git", "-C", src.string(), "checkout", "--quiet", "--force", "FETCH_HEAD"}, src, env, dir,
+                   "git-checkout", o.timeout_s);
+  } else {
+    fs::remove_all(src, ec);
+    std::vector<std::string> clone = {"git", "clone", "--quiet"};
+    if (o.depth > 0) clone.push_back(fmt::format("--depth={}", o.depth));
+    if (!o.ref.empty()) clone.insert(clone.end(), {"--branch", o.ref});
+    clone.insert(clone.end(), {o.git, src.string()});
+    s = run_step(clone, o.repos_dir, env, dir, "git-clone", o.timeout_s);
+  }
+  if (!s.ok) return {false, s.error};
+  auto head = run_step({"git", "-C", src.string(), "rev-parse", "HEAD"}, src, env, dir, "git-rev-parse", 60);
+  if (head.ok) rec.commit = trim(head.out);
+  return {true, ""};
+}
+
+// The package's sdist through pip (so the user's pip configuration, index and mirrors
+// apply), unpacked into src; its file name goes into *archive_name. --no-binary names
+// the package alone: with :all: pip would also build every build dependency (setuptools,
+// maturin, meson) from source.
+Fetched fetch_sdist(const PrepareOptions& o, const std::string& dist, const fs::path& src, const fs::path& dir,
+                    const std::vector<std::string>& env, SetupRecord& rec, std::string* archive_name) {
+  fs::path dl = dir / "sdist";
+  fs::create_directories(dl);
+  std::string spec = o.version.empty() ? dist : dist + "==" + o.version;
+  auto s = run_step({o.python, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", dist, "-d", dl.string(),
+                     spec},
+                    dl, env, dir, "pip-download", o.timeout_s);
+  if (!s.ok) return {false, s.error};
+  fs::path archive;
+  for (auto& e : fs::directory_iterator(dl))
+    if (e.path().string().ends_with(".tar.gz") || e.path().string().ends_with(".zip")) archive = e.path();
+  if (archive.empty()) return {false, "pip download produced no sdist archive (.tar.gz or .zip)"};
+  fs::path unpack = dir / "unpacked";
+  fs::create_directories(unpack);
+  std::vector<std::string> argv = archive.extension() == ".zip"
+                                      ? std::vector<std::string>{o.python, "-m", "zipfile", "-e", archive.string(),
+                                                                 unpack.string()}
+                                      : std::vector<std::string>{"tar", "-xf", archive.string(), "-C", unpack.string()};
+  auto u = run_step(argv, dl, env, dir, "unpack", 300);
+  if (!u.ok) return {false, u.error};
+  fs::path top;
+  for (auto& e : fs::directory_iterator(unpack))
+    if (e.is_directory()) top = e.path();
+  if (top.empty()) return {false, "the sdist holds no top-level directory"};
+  std::error_code ec;
+  fs::remove_all(src, ec);
+  fs::rename(top, src, ec);
+  if (ec) fs::copy(top, src, fs::copy_options::recursive, ec);
+  if (ec) return {false, fmt::format("cannot move the unpacked sdist to {}: {}", src.string(), ec.message())};
+  // <name>-<version>.tar.gz: names hold no '-' in modern sdists (PEP 625), versions never do.
+  const std::string name = archive.filename().string();
+  const std::string stem = name.substr(0, name.size() - (name.ends_with(".zip") ? 4 : 7));
+  rec.sdist_version = stem.substr(stem.rfind('-') + 1);
+  *archive_name = name;
+  return {true, ""};
+}
+
+// Runs labeille_ft_declared.py with the venv's python: classifier level, published
+// wheels for the target, the sdist's URL on the index. Never fails the set-up.
+DeclaredInfo read_declared(const PrepareOptions& o, const std::string& py, const std::string& dist,
+                           const std::string& version, const fs::path& src, const std::string& archive,
+                           const fs::path& dir, const std::vector<std::string>& env, std::string* sdist_url) {
+  std::vector<std::string> argv = {py, o.declared_script.string(), dist, version, src.string()};
+  if (!archive.empty()) argv.push_back(archive);
+  auto r = run_step(argv, dir, env, dir, "declared", 600);
+  std::string json;
+  for (auto line : split_lines(r.out))
+    if (line.rfind("LABEILLE_DECLARED_RESULT:", 0) == 0) json = std::string(line.substr(25));
+  DeclaredInfo d;
+  if (json.empty()) {
+    d.error = r.ok ? "labeille_ft_declared.py printed no result" : r.error;
+    return d;
+  }
+  try {
+    d = parse_declared_info(json, "labeille_ft_declared.py");
+    rapidjson::Document doc;
+    doc.Parse(json.c_str());
+    if (doc.HasMember("sdist_url") && doc["sdist_url"].IsString()) *sdist_url = doc["sdist_url"].GetString();
+  } catch (const Error& e) {
+    d.error = e.what();
+  }
+  return d;
+}
+
 }  // namespace
 
-std::string venv_stamp(const PrepareOptions& o) {
+std::string venv_stamp(const PrepareOptions& o, const std::string& install_command) {
   return fmt::format("python={}\ninstaller={}\ninstall={}\nextra={}\n", o.python, to_string(o.installer.kind),
-                     o.install_command, fmt::join(o.extra_deps, ","));
+                     install_command, fmt::join(o.extra_deps, ","));
+}
+
+std::string effective_source(const PrepareOptions& o) {
+  if (!o.source.empty()) return o.source;
+  return o.git.empty() && o.path.empty() && !o.sdist.empty() ? "sdist" : "repo";
 }
 
 SetupRecord prepare(const PrepareOptions& o) {
@@ -145,7 +257,18 @@ SetupRecord prepare(const PrepareOptions& o) {
   rec.host = host_name();
   auto plain_env = step_env("", o.package);
 
+  std::string archive;  // the sdist's file name, when the sources are one
   auto finish = [&](bool ok, const std::string& stage, const std::string& error) {
+    // What the package declares, once its venv exists (also when the install failed:
+    // the declaration of a package that does not install is worth showing).
+    if (stage != "source" && stage != "venv" && fs::exists(venv / "bin" / "python")) {
+      const double t = monotonic_s();
+      std::string url;
+      rec.declared = read_declared(o, (venv / "bin" / "python").string(), o.sdist.empty() ? o.package : o.sdist,
+                                   rec.version.empty() ? rec.sdist_version : rec.version, src, archive, dir, step_env(venv.string(), o.package), &url);
+      if (rec.source && rec.source->kind == "sdist" && !url.empty()) rec.source->url = url;
+      rec.steps.declared_s = monotonic_s() - t;
+    }
     rec.ok = ok;
     rec.stage = ok ? "" : stage;
     rec.error = error;
@@ -155,65 +278,53 @@ SetupRecord prepare(const PrepareOptions& o) {
     return rec;
   };
 
-  // 1. Sources.
+  // 1. Sources: the repository (or a local path), the sdist, or the repository with the
+  //    sdist as fallback when it cannot be fetched (--source auto).
   std::error_code ec;
   fs::create_directories(o.repos_dir, ec);
-  if (!o.path.empty()) {
-    rec.install_from = "path";
+  const std::string mode = effective_source(o);
+  const std::string dist = o.sdist.empty() ? o.package : o.sdist;
+  SourceInfo& source = rec.source.emplace();
+  double t = monotonic_s();
+  Fetched got;
+  if (mode != "sdist" && !o.path.empty()) {
+    rec.install_from = source.kind = "path";
+    source.url = o.path;
     fs::remove_all(src, ec);
     fs::copy(o.path, src, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
-    if (ec) return finish(false, "source", fmt::format("cannot copy {} to {}: {}", o.path, src.string(), ec.message()));
-  } else if (!o.git.empty()) {
+    got = {!ec, ec ? fmt::format("cannot copy {} to {}: {}", o.path, src.string(), ec.message()) : ""};
+  } else if (mode != "sdist" && !o.git.empty()) {
     rec.install_from = "git";
-    StepResult s;
-    if (fs::exists(src / ".git")) {  // --repos-dir reuse: fetch instead of cloning again
-      std::vector<std::string> fetch = {"git", "-C", src.string(), "fetch", "--quiet"};
-      if (o.depth > 0) fetch.push_back(fmt::format("--depth={}", o.depth));
-      fetch.push_back("origin");
-      if (!o.ref.empty()) fetch.push_back(o.ref);
-      s = run_step(fetch, src, plain_env, dir, "git-fetch", o.timeout_s);
-      if (s.ok) s = run_step({"git", "-C", src.string(), "checkout", "--quiet", "--force", "FETCH_HEAD"}, src, plain_env,
-                             dir, "git-checkout", o.timeout_s);
-    } else {
-      fs::remove_all(src, ec);
-      std::vector<std::string> clone = {"git", "clone", "--quiet"};
-      if (o.depth > 0) clone.push_back(fmt::format("--depth={}", o.depth));
-      if (!o.ref.empty()) clone.insert(clone.end(), {"--branch", o.ref});
-      clone.insert(clone.end(), {o.git, src.string()});
-      s = run_step(clone, o.repos_dir, plain_env, dir, "git-clone", o.timeout_s);
-    }
-    if (!s.ok) return finish(false, "source", s.error);
-    auto head = run_step({"git", "-C", src.string(), "rev-parse", "HEAD"}, src, plain_env, dir, "git-rev-parse", 60);
-    if (head.ok) rec.commit = trim(head.out);
-  } else if (!o.sdist.empty()) {
-    rec.install_from = "sdist";
-    fs::path dl = dir / "sdist";
-    fs::create_directories(dl);
-    std::string spec = o.version.empty() ? o.sdist : o.sdist + "==" + o.version;
-    auto s = run_step({o.python, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                       "-d", dl.string(), spec},
-                      dl, plain_env, dir, "pip-download", o.timeout_s);
-    if (!s.ok) return finish(false, "source", s.error);
-    fs::path archive;
-    for (auto& e : fs::directory_iterator(dl))
-      if (e.path().string().ends_with(".tar.gz") || e.path().string().ends_with(".zip")) archive = e.path();
-    if (archive.empty()) return finish(false, "source", "pip download produced no sdist archive");
-    fs::path unpack = dir / "unpacked";
-    fs::create_directories(unpack);
-    auto u = run_step({"tar", "-xf", archive.string(), "-C", unpack.string()}, dl, plain_env, dir, "unpack", 300);
-    if (!u.ok) return finish(false, "source", u.error);
-    fs::path top;
-    for (auto& e : fs::directory_iterator(unpack))
-      if (e.is_directory()) top = e.path();
-    if (top.empty()) return finish(false, "source", "the sdist holds no top-level directory");
-    fs::remove_all(src, ec);
-    fs::rename(top, src, ec);
-    if (ec) fs::copy(top, src, fs::copy_options::recursive, ec);
-    auto name = archive.filename().string();
-    auto dash = name.rfind('-');
-    rec.sdist_version = dash == std::string::npos ? "" : name.substr(dash + 1, name.find(".tar.gz") - dash - 1);
-  } else {
-    return finish(false, "source", "no source: give --git, --path or --sdist");
+    source.kind = "repo";
+    source.url = o.git;
+    got = fetch_git(o, src, dir, plain_env, rec);
+    if (!got.ok && mode == "auto") source.fallback_reason = got.error;
+  }
+  if (mode == "sdist" || source.fallback_reason || (mode == "auto" && source.kind.empty())) {
+    rec.install_from = source.kind = "sdist";
+    source.url.reset();
+    got = fetch_sdist(o, dist, src, dir, plain_env, rec, &archive);
+    if (got.ok) source.version = rec.sdist_version;
+  }
+  rec.steps.source_s = monotonic_s() - t;
+  if (source.kind.empty()) return finish(false, "source", "no source: give --git, --path or --sdist");
+  if (!got.ok) {
+    if (source.fallback_reason)
+      got.error = fmt::format("{} (after the repository failed: {})", got.error, *source.fallback_reason);
+    return finish(false, "source", got.error);
+  }
+
+  // The install command, made to work in an unpacked sdist; are the tests there?
+  std::string install = o.install_command.empty() ? kDefaultInstall : o.install_command;
+  if (source.kind == "sdist") {
+    auto adapted = adapt_for_sdist(install, src);
+    install = adapted.command;
+    source.adapted = adapted.notes;
+  }
+  if (!o.test_command.empty()) {
+    auto tests = check_tests(o.test_command, src, source.kind == "sdist" ? "sdist" : "sources");
+    source.tests_present = tests.present;
+    if (!tests.note.empty()) source.tests_note = tests.note;
   }
 
   // 2 and 3. The venv (rebuilt only when the interpreter, installer or install recipe
@@ -221,11 +332,11 @@ SetupRecord prepare(const PrepareOptions& o) {
   //    (a build that needs pip's behaviour); the record says so, and the logs of both
   //    attempts stay (pip's steps are named pip-*).
   const fs::path stamp_file = venv / ".labeille-ft-stamp";
-  const std::string stamp = venv_stamp(o);
+  const std::string stamp = venv_stamp(o, install);
+  t = monotonic_s();
   std::string old_stamp;
   if (fs::exists(stamp_file)) old_stamp = read_file(stamp_file);
   rec.reused_venv = old_stamp == stamp && fs::exists(venv / "bin" / "python");
-  const std::string install = o.install_command.empty() ? "python -m pip install . pytest" : o.install_command;
   struct Failure {
     std::string stage, error;
   };
@@ -254,6 +365,7 @@ SetupRecord prepare(const PrepareOptions& o) {
     rec.installer_fallback = failed->error;
     failed = install_with(Installer{}, false, "pip-");
   }
+  rec.steps.install_s = monotonic_s() - t;  // the venv, the install and the extra deps
   if (failed) return finish(false, failed->stage, failed->error);
   const auto env = step_env(venv.string(), o.package);
 
@@ -266,6 +378,7 @@ SetupRecord prepare(const PrepareOptions& o) {
   //    set (common in CI images) each iteration would compile every module again, long
   //    silent starts that look like stalls. uv installs without compiling; this compiles
   //    for both installers.
+  t = monotonic_s();
   const std::string py = (venv / "bin" / "python").string();
   auto site = run_step({py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"}, src, env, dir,
                        "site-packages", 120);
@@ -283,6 +396,8 @@ SetupRecord prepare(const PrepareOptions& o) {
   auto ver = run_step({py, "-c", "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))", o.package}, src,
                       env, dir, "version", 120);
   if (ver.ok) rec.version = trim(ver.out);
+  if (source.kind != "sdist" && !rec.version.empty()) source.version = rec.version;
+  rec.steps.hook_s = monotonic_s() - t;
   atomic_write_file(stamp_file, stamp);
   return finish(true, "", "");
 }

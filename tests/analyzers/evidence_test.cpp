@@ -82,8 +82,10 @@ void setup(const fs::path& rec, const std::string& pkg, const std::string& sourc
   s.install_from = "sdist";
   s.duration_s = 12.5;
   s.start_time = "2026-12-01T10:00:00.000Z";
+  // The writer puts "source": null and "declared": null; these exact texts go in their place.
   std::string json = to_json(s);
-  json = json.substr(0, json.rfind('}')) + ",\"source\":" + source + ",\"declared\":" + declared + "}\n";
+  json.replace(json.find("\"source\":null"), 13, "\"source\":" + source);
+  json.replace(json.find("\"declared\":null"), 15, "\"declared\":" + declared);
   fs::create_directories(rec / pkg / "setup.a001");
   atomic_write_file(rec / pkg / "setup.a001" / "record.json", json);
 }
