@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "labeille/analyzers/evidence.hpp"
+#include "labeille/analyzers/stress.hpp"
 #include "labeille/analyzers/views.hpp"
 #include "labeille/core/error.hpp"
 
@@ -52,6 +53,7 @@ std::string render_package(const RunResults& run, const std::string& package, co
     runs_table(o, p.gil_enabled_runs, "gil1", "");
     runs_table(o, p.unmeasured_runs, "", "  (not counted)");
   }
+  if (p.stress) o += "\nStress runs\n" + stress_lines(*p.stress);  // not in the counts above
   if (auto tests = failing_test_lines(p, 20); !tests.empty()) {
     o += "\nFailing tests (first JUnit message)\n";
     for (const auto& t : tests) o += "  " + t + "\n";
