@@ -91,7 +91,9 @@ void add_commands(CLI::App& ft) {
     auto dir = std::make_shared<std::string>();
     auto sort = std::make_shared<std::string>("category");
     auto limit = std::make_shared<int>(0);
+    auto pkg = std::make_shared<std::string>();
     cmd->add_option("result_dir", *dir, "Result directory")->required();
+    cmd->add_option("package,--package", *pkg, "One package's whole story: set-up, probe, every run, failing tests");
     cmd->add_option("--sort", *sort, "category, pass_rate or name")
         ->check(CLI::IsMember({"category", "pass_rate", "name"}))
         ->capture_default_str();
@@ -99,6 +101,14 @@ void add_commands(CLI::App& ft) {
         ->check(cli::whole_number(0, cli::kMaxCount, "a whole number of packages", "; 0 shows all"));
     cmd->callback([=] {
       SortBy by = *sort == "name" ? SortBy::Name : *sort == "pass_rate" ? SortBy::PassRate : SortBy::Category;
+      if (!pkg->empty()) {
+        auto keep = ReadOptions::summary();
+        keep.per_test = true;
+        keep.failing_tests_only = true;
+        keep.per_test_for = [pkg](const std::string& name, const std::string&) { return name == *pkg; };
+        std::cout << render_package(read_run(*dir, keep), *pkg, terminal_style());
+        return;
+      }
       std::cout << render_show(read_run(*dir, ReadOptions::summary()), by, *limit, terminal_style());
     });
   }
@@ -161,7 +171,9 @@ void add_commands(CLI::App& ft) {
     auto format = std::make_shared<std::string>("csv");
     auto out = std::make_shared<std::string>();
     cmd->add_option("result_dir", *dir, "Result directory")->required();
-    cmd->add_option("--format", *format, "csv or json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
+    cmd->add_option("--format", *format, "csv, json or junit (one testcase per package and GIL mode)")
+        ->check(CLI::IsMember({"csv", "json", "junit"}))
+        ->capture_default_str();
     cmd->add_option("-o,--output", *out, "Write to FILE (a regular file, replaced atomically; - is stdout)");
     cmd->callback([=] { emit(render_export(read_run(*dir, ReadOptions::everything()), *format), *out); });
   }

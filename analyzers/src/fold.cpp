@@ -16,6 +16,7 @@
 #include <pugixml.hpp>
 
 #include "labeille/analyzers/classify.hpp"
+#include "labeille/analyzers/evidence.hpp"
 #include "labeille/analyzers/parallel.hpp"
 #include "labeille/analyzers/stress.hpp"
 #include "labeille/analyzers/results_io.hpp"
@@ -52,6 +53,7 @@ using Recordless = std::map<std::string, std::map<int, std::optional<StartedMark
 struct PackageInputs {
   std::vector<Attempt> attempts;
   std::optional<SetupRecord> setup;
+  std::string source_json, declared_json;  // of that set-up record, verbatim
   std::optional<ProbeRecord> probe;
   // One result per CTest test name: the driver passes both the JUnit and Test.xml of
   // the same run, and a lost attempt must count once.
@@ -167,6 +169,8 @@ IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file
     else if (t.status == "error") ++it.tests_errored;
     else if (t.status == "skipped") ++it.tests_skipped;
   }
+  it.mode = r.mode;
+  it.first_error = first_error(r, it);
   return it;
 }
 
@@ -282,6 +286,8 @@ void take_setup(PackageResult& p, const PackageInputs& inp) {
     p.commit = inp.setup->commit;
     p.install_from = inp.setup->install_from;
     p.sdist_version = inp.setup->sdist_version;
+    p.source_json = std::move(inp.source_json);
+    p.declared_json = std::move(inp.declared_json);
   }
 }
 
@@ -319,6 +325,8 @@ Attempt lost_attempt(const CTestResult& c, const TestName& tn, int n, const std:
   a.it.status = std::string(to_string(a.outcome));
   a.it.iteration = a.iteration;
   a.it.attempt = n;
+  a.it.mode = a.mode;
+  a.it.first_error = why;
   a.it.last_output_line = std::move(why);
   if (started) {
     a.attempt_id = a.it.attempt_id = started->attempt_id;
@@ -390,6 +398,15 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
   std::sort(inp.attempts.begin(), inp.attempts.end(), [](const Attempt& a, const Attempt& b) {
     return std::tie(a.iteration, a.attempt, a.start_time) < std::tie(b.iteration, b.attempt, b.start_time);
   });
+  // A run whose tests did not run (pytest exit 2-5) is no measurement of the package
+  // unless its suite is known to run here: when some other run ran it, such a run
+  // failed in its own way (e.g. collects with the GIL and not without: a true finding);
+  // when none did (a missing test dependency, no tests in the sdist), nothing counts and
+  // the package is unknown, with the reason.
+  const bool suite_ran = std::any_of(inp.attempts.begin(), inp.attempts.end(), [](const Attempt& a) {
+    return counts_as_iteration(a.outcome) && a.outcome != Outcome::TestsNotRun && a.outcome != Outcome::Error;
+  });
+  NotRunTally not_run;
   std::vector<IterationResult> gil1;
   std::vector<StressRun> stress0, stress1;
   std::set<std::string> tsan_types;
@@ -404,6 +421,13 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
       continue;
     }
     auto it = std::move(a.it);
+    not_run.add(is_gil1(a), a.outcome == Outcome::TestsNotRun, it);
+    if (a.outcome == Outcome::TestsNotRun && !suite_ran) {
+      ++counts.uncounted;
+      it.index = static_cast<int>(p.unmeasured_runs.size()) + 1;
+      p.unmeasured_runs.push_back(std::move(it));
+      continue;
+    }
     for (const auto& t : a.tsan) tsan_types.insert(t.type);
     add_tsan_run(p.tsan_races, a.tsan);
     if (is_stress(a)) {
@@ -412,12 +436,16 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
     }
     if (is_gil1(a)) {
       it.index = static_cast<int>(gil1.size()) + 1;
+      it.test_results.clear();  // GIL=1 runs are the control: counts and first error suffice
       gil1.push_back(std::move(it));
       continue;
     }
     for (const auto& t : it.test_results) {
       if (t.status == "passed") ++per_test[t.id].first;
-      if (t.status == "failed" || t.status == "error") ++per_test[t.id].second;
+      if (t.status == "failed" || t.status == "error") {
+        ++per_test[t.id].second;
+        if (!t.message.empty()) p.failing_test_messages.emplace(t.id, t.message);
+      }
     }
     it.index = static_cast<int>(p.iterations.size()) + 1;
     p.iterations.push_back(std::move(it));
@@ -431,7 +459,9 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
   std::vector<Attempt>().swap(inp.attempts);  // moved into p; free the husks now
   if (!p.stop_reason.empty()) p.iterations_allowed = last_gil0_iteration;
   if (!stress0.empty() || !stress1.empty()) p.stress = fold_stress(std::move(stress0), std::move(stress1));
+  p.tests_not_run = not_run.text(!suite_ran);
   summarize(p, gil1, gil_fallback);
+  p.gil_enabled_runs = std::move(gil1);
   return p;
 }
 
@@ -441,6 +471,7 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
 // stat'ed (d_type says which entries are directories).
 struct Parsed {
   std::string attempt_dir, package, id, problem;
+  std::string source_json, declared_json;  // a set-up record's, verbatim
   bool missing = false;                 // no record.json (yet)
   std::optional<StartedMarker> started;  // when missing: the runner's started.json
   std::variant<std::monostate, Attempt, SetupRecord, ProbeRecord> item;
@@ -468,6 +499,11 @@ void parse_into(Parsed& out, std::string_view text, const fs::path& attempt_dir)
           a.tsan = std::move(r.tsan);
           out.item = std::move(a);
         } else {
+          if constexpr (std::is_same_v<T, SetupRecord>) {
+            // Written by setup/ for the views; fold copies them unchanged.
+            out.source_json = raw_member(text, "source");
+            out.declared_json = raw_member(text, "declared");
+          }
           out.item = std::move(r);
         }
       },
@@ -672,7 +708,11 @@ PackageResult fold_one(PackageWork& w, PackageReport& rep, std::string& buf) {
         inp.attempts.push_back(std::move(*a));
       } else if (auto* s = std::get_if<SetupRecord>(&pr.item)) {
         // The newest set-up decides (a re-run after a fix).
-        if (!inp.setup || inp.setup->start_time < s->start_time) inp.setup = std::move(*s);
+        if (!inp.setup || inp.setup->start_time < s->start_time) {
+          inp.setup = std::move(*s);
+          inp.source_json = std::move(pr.source_json);
+          inp.declared_json = std::move(pr.declared_json);
+        }
       } else if (auto* r = std::get_if<ProbeRecord>(&pr.item)) {
         if (!inp.probe || inp.probe->start_time < r->start_time) inp.probe = std::move(*r);
       }

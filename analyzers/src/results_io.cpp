@@ -12,6 +12,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "labeille/analyzers/evidence.hpp"
 #include "labeille/analyzers/stats.hpp"
 #include "stress_json.hpp"
 #include "labeille/core/error.hpp"
@@ -55,6 +56,97 @@ void counts(W& w, const std::map<std::string, int>& m) {
   json::Out<W>(w).counts(m);
 }
 
+// One run, as in the Python tool's "iterations" (plus our keys).
+template <class W>
+void write_iteration(W& w, const IterationResult& it) {
+  w.StartObject();
+  key(w, "index"); w.Int(it.index);
+  key(w, "status"); str(w, it.status);
+  key(w, "exit_code"); it.exit_code ? w.Int(*it.exit_code) : w.Null();
+  key(w, "duration_s"); w.Double(std::round(it.duration_s * 1000) / 1000);
+  key(w, "crash_signal"); it.crash_signal ? w.Int(it.crash_signal) : w.Null();
+  key(w, "crash_signature"); str_or_null(w, it.crash_signature);
+  key(w, "tsan_warnings"); w.Int(it.tsan_warnings);
+  key(w, "output_stalled"); w.Bool(it.output_stalled);
+  key(w, "last_output_line"); str(w, it.last_output_line);
+  key(w, "stderr_tail"); str(w, it.stderr_tail);
+  key(w, "test_results");
+  w.StartObject();
+  for (const auto& t : it.test_results) {
+    key(w, t.id);
+    str(w, t.status);
+  }
+  w.EndObject();
+  key(w, "tests_passed"); w.Int(it.tests_passed);
+  key(w, "tests_failed"); w.Int(it.tests_failed);
+  key(w, "tests_errored"); w.Int(it.tests_errored);
+  key(w, "tests_skipped"); w.Int(it.tests_skipped);
+  key(w, "iteration"); w.Int(it.iteration);
+  key(w, "attempt"); w.Int(it.attempt);
+  key(w, "stall_cpu_state"); str(w, it.stall_cpu_state);
+  key(w, "stall_signature"); str(w, it.stall_signature);
+  key(w, "gil_enabled"); opt_bool(w, it.gil_enabled);
+  key(w, "attempt_id"); str(w, it.attempt_id);
+  key(w, "mode"); str(w, it.mode);
+  key(w, "first_error"); str(w, it.first_error);
+  key(w, "test_messages");
+  w.StartObject();
+  for (const auto& t : it.test_results)
+    if (!t.message.empty()) {
+      key(w, t.id);
+      str(w, t.message);
+    }
+  w.EndObject();
+  w.EndObject();
+}
+
+template <class W>
+void write_iterations(W& w, std::string_view name, const std::vector<IterationResult>& runs) {
+  key(w, name);
+  w.StartArray();
+  for (const auto& it : runs) write_iteration(w, it);
+  w.EndArray();
+}
+
+// The JSON text of an object member, verbatim ("" when absent or null; anything else
+// than an object is a broken line).
+std::string raw_object(const json::Reader& in, std::string_view k) {
+  const auto* v = in.find(k);
+  if (!v) return {};
+  if (!v->IsObject()) in.bad(k, "an object");
+  rj::StringBuffer sb;
+  rj::Writer<rj::StringBuffer> w(sb);
+  v->Accept(w);
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+// Our evidence keys (docs/analyzers.md): runs of the other mode, runs whose tests never
+// ran, failing tests' messages, and the set-up's source and declared support.
+template <class W>
+void write_evidence(W& w, const PackageResult& p) {
+  key(w, "failing_test_messages");
+  w.StartObject();
+  for (const auto& [id, msg] : p.failing_test_messages) {
+    key(w, id);
+    str(w, msg);
+  }
+  w.EndObject();
+  if (!p.gil_enabled_runs.empty()) write_iterations(w, "gil_enabled_runs", p.gil_enabled_runs);
+  if (!p.unmeasured_runs.empty()) write_iterations(w, "unmeasured_runs", p.unmeasured_runs);
+  if (!p.tests_not_run.empty()) {
+    key(w, "tests_not_run");
+    str(w, p.tests_not_run);
+  }
+  // Copied from the set-up record as they are: already JSON, validated when fold read it.
+  auto raw = [&](const char* name, const std::string& json) {
+    if (json.empty()) return;
+    key(w, name);
+    w.RawValue(json.data(), json.size(), rj::kObjectType);
+  };
+  raw("source", p.source_json);
+  raw("declared", p.declared_json);
+}
+
 }  // namespace
 
 std::string package_to_json_line(const PackageResult& p) {
@@ -84,50 +176,10 @@ std::string package_to_json_line(const PackageResult& p) {
   key(w, "install_from"); str(w, p.install_from);
   key(w, "sdist_version"); str_or_null(w, p.sdist_version);
   key(w, "sdist_tag_matched"); w.Null();
-  key(w, "ft_wheel_found"); w.Bool(false);
+  // The Python tool's key, from the set-up's look-up of the package index (declared.ft_wheel).
+  key(w, "ft_wheel_found"); w.Bool(p.declared_json.empty() ? false : declared_support(p).value_or(DeclaredSupport{}).ft_wheel.value_or(false));
   key(w, "ft_wheel_version"); w.Null();
-  key(w, "iterations");
-  w.StartArray();
-  for (const auto& it : p.iterations) {
-    w.StartObject();
-    key(w, "index"); w.Int(it.index);
-    key(w, "status"); str(w, it.status);
-    key(w, "exit_code"); it.exit_code ? w.Int(*it.exit_code) : w.Null();
-    key(w, "duration_s"); w.Double(std::round(it.duration_s * 1000) / 1000);
-    key(w, "crash_signal"); it.crash_signal ? w.Int(it.crash_signal) : w.Null();
-    key(w, "crash_signature"); str_or_null(w, it.crash_signature);
-    key(w, "tsan_warnings"); w.Int(it.tsan_warnings);
-    key(w, "output_stalled"); w.Bool(it.output_stalled);
-    key(w, "last_output_line"); str(w, it.last_output_line);
-    key(w, "stderr_tail"); str(w, it.stderr_tail);
-    key(w, "test_results");
-    w.StartObject();
-    for (const auto& t : it.test_results) {
-      key(w, t.id);
-      str(w, t.status);
-    }
-    w.EndObject();
-    key(w, "tests_passed"); w.Int(it.tests_passed);
-    key(w, "tests_failed"); w.Int(it.tests_failed);
-    key(w, "tests_errored"); w.Int(it.tests_errored);
-    key(w, "tests_skipped"); w.Int(it.tests_skipped);
-    key(w, "iteration"); w.Int(it.iteration);
-    key(w, "attempt"); w.Int(it.attempt);
-    key(w, "stall_cpu_state"); str(w, it.stall_cpu_state);
-    key(w, "stall_signature"); str(w, it.stall_signature);
-    key(w, "gil_enabled"); opt_bool(w, it.gil_enabled);
-    key(w, "attempt_id"); str(w, it.attempt_id);
-    key(w, "test_messages");
-    w.StartObject();
-    for (const auto& t : it.test_results)
-      if (!t.message.empty()) {
-        key(w, t.id);
-        str(w, t.message);
-      }
-    w.EndObject();
-    w.EndObject();
-  }
-  w.EndArray();
+  write_iterations(w, "iterations", p.iterations);
   if (p.extension_compat) {
     const auto& e = *p.extension_compat;
     key(w, "extension_compat");
@@ -189,9 +241,66 @@ std::string package_to_json_line(const PackageResult& p) {
     }
     w.EndArray();
   }
+  write_evidence(w, p);
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize());
 }
+
+namespace {
+
+// One element of "iterations" (or of our other run arrays); per-test results as `keep` says.
+IterationResult read_iteration(const json::Reader& e, const ReadOptions& keep, bool per_test, bool derive_messages,
+                               PackageResult& p) {
+  IterationResult it;
+  it.index = e.count("index");
+  it.status = e.str("status");
+  it.exit_code = e.opt_int("exit_code");
+  it.duration_s = e.num("duration_s");
+  it.crash_signal = e.count("crash_signal");
+  it.crash_signature = e.str("crash_signature");
+  it.tsan_warnings = e.count("tsan_warnings");
+  it.output_stalled = e.boolean("output_stalled");
+  it.last_output_line = e.str("last_output_line");
+  // Checked even when not kept: a broken line is broken whatever the view.
+  auto tail = e.str("stderr_tail");
+  if (keep.stderr_tails) it.stderr_tail = std::move(tail);
+  const auto results = e.string_map("test_results");
+  std::map<std::string, std::string> messages;
+  for (auto& [id, m] : e.string_map("test_messages")) messages[id] = std::move(m);
+  // Results without failing_test_messages (the Python tool's, older folds): the messages the runs hold.
+  if (derive_messages)
+    for (const auto& [id, m] : messages)
+      if (p.failing_tests.count(id) || p.flaky_tests.count(id)) p.failing_test_messages.emplace(id, m);
+  if (per_test) {
+    for (const auto& [id, status] : results) {
+      if (keep.failing_tests_only && !p.failing_tests.count(id) && !p.flaky_tests.count(id)) continue;
+      auto m = messages.find(id);
+      it.test_results.push_back({id, status, m == messages.end() ? "" : m->second});
+    }
+  }
+  it.tests_passed = e.count("tests_passed");
+  it.tests_failed = e.count("tests_failed");
+  it.tests_errored = e.count("tests_errored");
+  it.tests_skipped = e.count("tests_skipped");
+  it.iteration = e.count("iteration");
+  it.attempt = e.count("attempt");
+  it.stall_cpu_state = e.str("stall_cpu_state");
+  it.stall_signature = e.str("stall_signature");
+  it.gil_enabled = e.opt_bool("gil_enabled");
+  it.attempt_id = e.str("attempt_id");
+  it.mode = e.str("mode");
+  it.first_error = e.str("first_error");
+  return it;
+}
+
+std::vector<IterationResult> read_iterations(const json::Reader& in, std::string_view name, const ReadOptions& keep,
+                                             bool per_test, bool derive_messages, PackageResult& p) {
+  std::vector<IterationResult> out;
+  in.each(name, [&](const json::Reader& e) { out.push_back(read_iteration(e, keep, per_test, derive_messages, p)); });
+  return out;
+}
+
+}  // namespace
 
 PackageResult package_from_json(std::string_view text, std::string_view source, ReadOptions keep) {
   const rj::Document d = json::parse_object(text, source);
@@ -224,42 +333,14 @@ PackageResult package_from_json(std::string_view text, std::string_view source, 
   p.commit = in.str("commit");
   p.install_from = in.str("install_from");
   p.sdist_version = in.str("sdist_version");
-  in.each("iterations", [&](const json::Reader& e) {
-    IterationResult it;
-    it.index = e.count("index");
-    it.status = e.str("status");
-    it.exit_code = e.opt_int("exit_code");
-    it.duration_s = e.num("duration_s");
-    it.crash_signal = e.count("crash_signal");
-    it.crash_signature = e.str("crash_signature");
-    it.tsan_warnings = e.count("tsan_warnings");
-    it.output_stalled = e.boolean("output_stalled");
-    it.last_output_line = e.str("last_output_line");
-    // Checked even when not kept: a broken line is broken whatever the view.
-    auto tail = e.str("stderr_tail");
-    if (keep.stderr_tails) it.stderr_tail = std::move(tail);
-    const auto results = e.string_map("test_results");
-    std::map<std::string, std::string> messages;
-    for (auto& [id, m] : e.string_map("test_messages")) messages[id] = std::move(m);
-    if (per_test) {
-      for (const auto& [id, status] : results) {
-        if (keep.failing_tests_only && !p.failing_tests.count(id) && !p.flaky_tests.count(id)) continue;
-        auto m = messages.find(id);
-        it.test_results.push_back({id, status, m == messages.end() ? "" : m->second});
-      }
-    }
-    it.tests_passed = e.count("tests_passed");
-    it.tests_failed = e.count("tests_failed");
-    it.tests_errored = e.count("tests_errored");
-    it.tests_skipped = e.count("tests_skipped");
-    it.iteration = e.count("iteration");
-    it.attempt = e.count("attempt");
-    it.stall_cpu_state = e.str("stall_cpu_state");
-    it.stall_signature = e.str("stall_signature");
-    it.gil_enabled = e.opt_bool("gil_enabled");
-    it.attempt_id = e.str("attempt_id");
-    p.iterations.push_back(std::move(it));
-  });
+  const bool derive_messages = !in.has("failing_test_messages");
+  for (auto& [id, m] : in.string_map("failing_test_messages")) p.failing_test_messages.emplace(id, std::move(m));
+  p.iterations = read_iterations(in, "iterations", keep, per_test, derive_messages, p);
+  p.gil_enabled_runs = read_iterations(in, "gil_enabled_runs", keep, false, false, p);
+  p.unmeasured_runs = read_iterations(in, "unmeasured_runs", keep, false, false, p);
+  p.tests_not_run = in.str("tests_not_run");
+  p.source_json = raw_object(in, "source");
+  p.declared_json = raw_object(in, "declared");
   if (auto ec = in.object("extension_compat")) {
     ExtensionCompat e;
     e.probed = true;

@@ -10,6 +10,7 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include "labeille/analyzers/evidence.hpp"
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/stress.hpp"
 #include "labeille/analyzers/stats.hpp"
@@ -101,6 +102,11 @@ std::string details(const PackageResult& p) {
   std::vector<std::string> parts;
   if (!p.install_ok) parts.push_back("install: " + p.install_error);
   if (!p.import_ok) parts.push_back("import: " + p.import_error);
+  if (auto src = source_summary(p); src && src->tests_present == false)
+    parts.push_back("no tests in the " + std::string(src->kind == "sdist" ? "sdist" : "sources") +
+                    (src->tests_note.empty() ? "" : ": " + src->tests_note));
+  if (!p.tests_not_run.empty()) parts.push_back(p.tests_not_run);
+  for (auto& c : contradictions(p)) parts.push_back(std::move(c));
   if (p.deadlock_count > 0) {
     std::set<std::string> kinds;
     for (const auto& it : p.iterations)
@@ -116,6 +122,11 @@ std::string details(const PackageResult& p) {
   if (!p.flaky_tests.empty()) parts.push_back(fmt::format("{} flaky test(s)", p.flaky_tests.size()));
   if (auto g = gil_text(p); !g.empty()) parts.push_back(g);
   if (p.stress && !p.stress->evidence.empty()) parts.push_back(p.stress->evidence);
+  if (auto t = failing_test_lines(p, 1); !t.empty()) {
+    std::string first = "failing: " + t[0];
+    if (t.size() > 1) first += " " + t[1];
+    parts.push_back(std::move(first));
+  }
   std::string out;
   for (const auto& s : parts) out += (out.empty() ? "" : "; ") + s;
   return out;
@@ -143,7 +154,13 @@ std::string render_show(const RunResults& run, SortBy sort, int limit, const Sty
 #undef LABEILLE_X
   for (const auto& [c, n] : counts)
     if (!category_from_string(c)) o += fmt::format("  {} {:>5}\n", pad(c, 24), n);
-  o += fmt::format("\n{} {} {} {} {} {}\n", pad("Package", 24), pad("Category", 24), pad("Passed", 8),
+  // Declared support next to the category, when the set-up looked it up.
+  const bool declared = std::any_of(run.packages.begin(), run.packages.end(),
+                                    [](const PackageResult& p) { return !p.declared_json.empty(); });
+  auto with_declared = [&](std::string cell, const PackageResult* p) {
+    return declared ? cell + " " + pad(p ? declared_short(*p) : "Declared", 18) : cell;
+  };
+  o += fmt::format("\n{} {} {} {} {} {}\n", pad("Package", 24), with_declared(pad("Category", 24), nullptr), pad("Passed", 8),
                    pad("Failure rate (95%)", 19), pad("Crash/Dl", 9), "Details");
   int shown = 0;
   for (const auto* p : sorted(run, sort)) {
@@ -155,8 +172,8 @@ std::string render_show(const RunResults& run, SortBy sort, int limit, const Sty
       else rate = percent(p->failure_rate_low) + "-" + percent(p->failure_rate_high);
     }
     o += fmt::format("{} {} {} {} {} {}\n", pad(truncate(p->package, 24), 24),
-                     paint(style, p->category, pad(p->category, 24)), pad(passed_of(*p), 8), pad(rate, 19),
-                     pad(fmt::format("{}/{}", p->crash_count, p->deadlock_count), 9), truncate(details(*p), 120));
+                     with_declared(paint(style, p->category, pad(p->category, 24)), p), pad(passed_of(*p), 8), pad(rate, 19),
+                     pad(fmt::format("{}/{}", p->crash_count, p->deadlock_count), 9), truncate(details(*p), 180));
   }
   if (limit > 0 && static_cast<int>(run.packages.size()) > limit)
     o += fmt::format("... {} more (--limit)\n", run.packages.size() - static_cast<std::size_t>(limit));
@@ -172,8 +189,11 @@ std::string render_flaky(const RunResults& run, const std::string& package, cons
     ++found;
     o += fmt::format("{} — {} ({})\n", p->package, paint(style, p->category, p->category), p->verdict);
     std::string seq;
-    for (const auto& it : p->iterations) seq += it.status == "pass" ? '.' : it.status == "crash" ? 'C' : it.status == "deadlock" ? 'D' : it.status == "timeout" ? 'T' : 'F';
-    o += fmt::format("  iterations: {}   (. pass, F fail, C crash, D deadlock, T timeout)\n", seq);
+    for (const auto& it : p->iterations)
+      seq += it.status == "pass" ? '.' : it.status == "crash" ? 'C' : it.status == "deadlock" ? 'D' : it.status == "timeout" ? 'T'
+           : it.status == "tests_not_run" ? 'N' : 'F';
+    o += fmt::format("  iterations: {}   (. pass, F fail, C crash, D deadlock, T timeout, N tests did not run)\n", seq);
+    if (!p->tests_not_run.empty()) o += "  " + p->tests_not_run + "\n";
     if (p->stress) o += stress_lines(*p->stress);
     std::set<std::string> sigs(p->failure_signatures.begin(), p->failure_signatures.end());
     if (p->crash_count > 0)
@@ -357,37 +377,33 @@ std::string md_escape(const std::string& s) {
   return o;
 }
 
-const char* outcome_color(const std::string& status) {
-  if (status == "pass") return "#2e7d32";
-  if (status == "crash") return "#b71c1c";
-  if (status == "deadlock") return "#6a1b9a";
-  if (status == "timeout") return "#ef6c00";
-  return "#f9a825";  // fail / error
-}
+}  // namespace
 
-std::string heatmap_svg(const RunResults& run) {
-  constexpr int kCell = 14, kLabel = 200, kTop = 20;
-  std::size_t cols = 1;
-  for (const auto& p : run.packages) cols = std::max(cols, p.iterations.size());
-  int w = kLabel + static_cast<int>(cols) * kCell + 10;
-  int h = kTop + static_cast<int>(run.packages.size()) * kCell + 10;
-  std::string s = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" "
-      "aria-label=\"package x iteration outcomes\">\n",
-      w, h);
-  for (std::size_t c = 0; c < cols; ++c)
-    s += fmt::format("<text x=\"{}\" y=\"14\" font-size=\"9\">{}</text>", kLabel + static_cast<int>(c) * kCell + 2, c + 1);
-  int row = 0;
-  for (const auto* p : sorted(run, SortBy::Category)) {
-    int y = kTop + row++ * kCell;
-    s += fmt::format("<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text>\n", y + 11, xml_escape(truncate(p->package, 30)));
-    int col = 0;
-    for (const auto& it : p->iterations)
-      s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{} iteration {}: {}</title></rect>\n",
-                       kLabel + col++ * kCell, y, kCell - 2, kCell - 2, outcome_color(it.status), xml_escape(p->package),
-                       it.index, it.status);
+namespace {
+
+// Per package with something to show, a collapsed section (GitHub and GitLab render
+// <details> in markdown): failing tests with their first JUnit message, every run's first error.
+std::string markdown_evidence(const std::vector<const PackageResult*>& packages) {
+  std::string o;
+  for (const auto* p : packages) {
+    auto tests = failing_test_lines(*p, 10);
+    std::vector<std::string> runs;
+    auto add = [&](const std::vector<IterationResult>& its, const char* mode) {
+      for (const auto& it : its)
+        if (!it.first_error.empty())
+          runs.push_back(fmt::format("{} run {}: {} — `{}`", it.mode.empty() ? mode : it.mode, it.index, it.status,
+                                     md_escape(it.first_error)));
+    };
+    add(p->iterations, "gil0");
+    add(p->gil_enabled_runs, "gil1");
+    add(p->unmeasured_runs, "");
+    if (tests.empty() && runs.empty()) continue;
+    o += fmt::format("<details><summary>{} — {}</summary>\n\n", md_escape(p->package), p->category);
+    for (const auto& t : tests) o += "- failing: `" + md_escape(t) + "`\n";
+    for (const auto& r : runs) o += "- " + r + "\n";
+    o += "\n</details>\n";
   }
-  return s + "</svg>\n";
+  return o.empty() ? "" : "\n## Evidence\n\n" + o;
 }
 
 }  // namespace
@@ -405,10 +421,15 @@ std::string render_report(const RunResults& run, const std::string& format) {
   if (counts.count(name)) o += fmt::format("| {} | {} |\n", name, counts[name]);
     LABEILLE_FT_CATEGORIES(LABEILLE_X)
 #undef LABEILLE_X
-    o += "\n## Packages\n\n| Package | Category | Passed | Verdict | Details |\n|---|---|---:|---|---|\n";
+    const bool declared = std::any_of(run.packages.begin(), run.packages.end(),
+                                      [](const PackageResult& p) { return !p.declared_json.empty(); });
+    o += declared ? "\n## Packages\n\n| Package | Category | Declared | Passed | Verdict | Details |\n|---|---|---|---:|---|---|\n"
+                  : "\n## Packages\n\n| Package | Category | Passed | Verdict | Details |\n|---|---|---:|---|---|\n";
     for (const auto* p : packages)
-      o += fmt::format("| {} | {} | {} | {} | {} |\n", md_escape(p->package), md_escape(p->category), passed_of(*p),
-                       md_escape(p->verdict), md_escape(details(*p)));
+      o += fmt::format("| {} | {} |{} {} | {} | {} |\n", md_escape(p->package), md_escape(p->category),
+                       declared ? " " + md_escape(declared_short(*p)) + " |" : "", passed_of(*p), md_escape(p->verdict),
+                       md_escape(details(*p)));
+    o += markdown_evidence(packages);
     if (!groups.empty()) {
       o += "\n## Crash and failure signatures\n\n| Signature | Packages |\n|---|---|\n";
       for (const auto& [sig, pk] : groups) {
@@ -427,23 +448,11 @@ std::string render_report(const RunResults& run, const std::string& format) {
     return o;
   }
   if (format == "html") {
-    std::string o =
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>Free-threading compatibility report</title>\n<style>body{font-family:sans-serif;margin:2em}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}"
-        "th{background:#eee}</style></head><body>\n<h1>Free-threading compatibility report</h1>\n";
-    o += fmt::format("<p>Run <code>{}</code>: {} packages.</p>\n", xml_escape(meta_string(run.meta_json, "run_id")),
-                     run.packages.size());
-    o += "<h2>Outcomes by iteration</h2>\n" + heatmap_svg(run);
-    o += "<p><span style=\"color:#2e7d32\">&#9632; pass</span> <span style=\"color:#f9a825\">&#9632; fail</span> "
-         "<span style=\"color:#ef6c00\">&#9632; timeout</span> <span style=\"color:#6a1b9a\">&#9632; deadlock</span> "
-         "<span style=\"color:#b71c1c\">&#9632; crash</span></p>\n";
-    o += "<h2>Packages</h2>\n<table><tr><th>Package</th><th>Category</th><th>Passed</th><th>Verdict</th><th>Details</th></tr>\n";
-    for (const auto* p : packages)
-      o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", xml_escape(p->package),
-                       xml_escape(p->category), passed_of(*p), xml_escape(p->verdict), xml_escape(details(*p)));
-    o += "</table>\n" + render_tsan_races_html(run) + "</body></html>\n";
-    return o;
+    // The TSAN section goes in before the page closes (it is its own renderer).
+    auto html = render_html_report(run);
+    const auto end = html.rfind("</body>");
+    if (end != std::string::npos) html.insert(end, render_tsan_races_html(run));
+    return html;
   }
   throw Error(fmt::format("--format \"{}\": use markdown, text or html", format), kExitUsage);
 }
@@ -464,13 +473,16 @@ std::string render_export(const RunResults& run, const std::string& format) {
     std::string o =
         "package,category,iterations_completed,pass_count,fail_count,crash_count,timeout_count,deadlock_count,"
         "tsan_warning_iterations,pass_rate,failure_rate_low,failure_rate_high,install_ok,import_ok,gil_comparison,details,"
+        "tests_not_run,declared,contradictions,source,"
         "stress_runs,stress_pass_count,stress_gil_enabled_runs,stress_gil_enabled_pass_count,stress_comparison,"
         "stress_finding\n";
     for (const auto* p : sorted(run, SortBy::Name)) {
-      o += fmt::format("{},{},{},{},{},{},{},{},{},{:.4f},{:.4f},{:.4f},{},{},{},{}", q(p->package), p->category,
+      const std::string contra = fmt::format("{}", fmt::join(contradictions(*p), "; "));
+      o += fmt::format("{},{},{},{},{},{},{},{},{},{:.4f},{:.4f},{:.4f},{},{},{},{},{},{},{},{}", q(p->package), p->category,
                        p->iterations_completed, p->pass_count, p->fail_count, p->crash_count, p->timeout_count,
                        p->deadlock_count, p->tsan_warning_iterations, p->pass_rate, p->failure_rate_low,
-                       p->failure_rate_high, p->install_ok, p->import_ok, p->gil_comparison, q(details(*p)));
+                       p->failure_rate_high, p->install_ok, p->import_ok, p->gil_comparison, q(details(*p)),
+                       q(p->tests_not_run), q(declared_text(*p)), q(contra), q(source_text(*p)));
       // Stress columns last (empty without stress runs): readers of the older columns keep working.
       if (const auto& s = p->stress)
         o += fmt::format(",{},{},{},{},{},{}\n", s->iterations.size(), s->pass_count, s->gil_enabled_iterations.size(),
@@ -480,7 +492,8 @@ std::string render_export(const RunResults& run, const std::string& format) {
     }
     return o;
   }
-  throw Error(fmt::format("--format \"{}\": use csv or json", format), kExitUsage);
+  if (format == "junit") return render_junit(run);
+  throw Error(fmt::format("--format \"{}\": use csv, json or junit", format), kExitUsage);
 }
 
 }  // namespace labeille::analyzers

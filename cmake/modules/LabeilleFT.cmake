@@ -32,6 +32,7 @@ dependencies; also the import probe's limit),
 ``LABEILLE_FT_TSAN_SLOWDOWN`` (10), ``LABEILLE_FT_DETECT_EXTENSIONS`` (ON),
 ``LABEILLE_FT_EXTRA_DEPS`` (list), ``LABEILLE_FT_ENV`` (list of ``KEY=VALUE``),
 ``LABEILLE_FT_TEST_COMMAND_SUFFIX``, ``LABEILLE_FT_TEST_COMMAND_OVERRIDE``,
+``LABEILLE_FT_SOURCE`` (``repo``; see ``SOURCE``),
 ``LABEILLE_FT_PARALLEL_THREADS`` (0: off; else pytest-run-parallel's
 ``--parallel-threads``, installed as an extra dependency).
 ``LABEILLE_FT_STRESS`` (OFF), ``LABEILLE_FT_STRESS_THREADS`` (2) and
@@ -68,7 +69,8 @@ Commands
   ::
 
     labeille_ft_add_package(<name>
-        {GIT <url> [REF <ref>] [CLONE_DEPTH <n>] | PATH <dir> | SDIST [VERSION <v>]}
+        {GIT <url> [REF <ref>] [CLONE_DEPTH <n>] | PATH <dir> | SDIST}
+        [SOURCE repo|sdist|auto] [VERSION <v>]
         [IMPORT_NAME <module>]
         [INSTALL_COMMAND <shell command>]      # default: python -m pip install . pytest
         [TEST_COMMAND <shell command>]         # default: python -m pytest
@@ -116,6 +118,15 @@ Commands
   CPython's known races never fail an install. A TSAN interpreter is slow: unless
   ``TIMEOUT``/``SETUP_TIMEOUT``/``STALL_THRESHOLD`` (or their variables) are set, their defaults are
   multiplied by ``LABEILLE_FT_TSAN_SLOWDOWN``.
+
+  ``SOURCE`` (default ``LABEILLE_FT_SOURCE``, ``repo``) says where a ``GIT`` package's
+  sources come from: ``repo`` clones it; ``sdist`` takes its source distribution from the
+  package index through pip (the user's pip configuration and mirrors apply), unpacked,
+  with the install command adapted to it (``git`` steps dropped, missing ``-e DIR`` and
+  ``-r FILE`` arguments fixed; the setup record lists every change); ``auto`` clones and
+  falls back to the sdist when the clone fails (the record says why). ``VERSION`` pins the
+  sdist's version (``SDIST`` packages and ``SOURCE sdist|auto``). ``PATH`` packages always
+  use their directory.
 
   All carry the labels ``ft``, ``ft.pkg.<name>``, the mode's ``ft.gil0``/``ft.gil1``,
   ``ft.shard.<k>`` when sharded, and ``LABELS``; tests of one package share a
@@ -232,7 +243,7 @@ set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_F
     TSAN_SUPPRESSIONS TSAN_SLOWDOWN STRESS STRESS_THREADS STRESS_REPEAT
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
-    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX FOLD SETUP_TIMEOUT INSTALLER UV)
+    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX FOLD SETUP_TIMEOUT INSTALLER UV SOURCE)
 
 # <out> = <text> as a CMake bracket argument no content can close early.
 function(_labeille_ft_quote out text)
@@ -254,7 +265,7 @@ endfunction()
 
 # labeille_ft_add_package's keywords (labeille_ft_add_registry passes them through).
 set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK STRESS)
-set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
+set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION SOURCE IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
     TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT
     DETECT_EXTENSIONS PARALLEL_THREADS UNTIL_BOUND STRESS_THREADS STRESS_REPEAT TARGET_PYTHON TEST_PREFIX
     TEST_LIST)
@@ -296,6 +307,7 @@ macro(_labeille_ft_defaults)
   _labeille_ft_default(LABEILLE_FT_RUN_ID ft_ctest)
   _labeille_ft_default(LABEILLE_FT_FOLD ON)
   _labeille_ft_default(LABEILLE_FT_SETUP_TIMEOUT 1800)
+  _labeille_ft_default(LABEILLE_FT_SOURCE repo)
   _labeille_ft_default(LABEILLE_FT_WORK_DIR "${CMAKE_BINARY_DIR}/labeille-ft")
   foreach(_lft_d IN ITEMS RECORDS REPOS VENVS RESULTS)
     string(TOLOWER "${_lft_d}" _lft_sub)
@@ -543,6 +555,7 @@ function(_labeille_ft_write_meta file)
   endif()
   _labeille_ft_json_str(_m "${_m}" config install_from "${LABEILLE_FT_INSTALL_FROM}")
   _labeille_ft_json_str(_m "${_m}" config installer "${LABEILLE_FT_INSTALLER}")
+  _labeille_ft_json_str(_m "${_m}" config source "${LABEILLE_FT_SOURCE}")
   string(JSON _m SET "${_m}" cli_args "[]")
   set(_i 0)
   foreach(_a IN LISTS LABEILLE_FT_CLI_ARGS)
@@ -664,6 +677,7 @@ function(labeille_ft_add_package name)
   endif()
   set(_tests "")  # every generated test name, bracket-quoted
 
+  _labeille_ft_test_command()
   _labeille_ft_render_setup()
   _labeille_ft_render_probe()
   _labeille_ft_render_iterations()
@@ -776,6 +790,12 @@ macro(_labeille_ft_validate_package)
       message(FATAL_ERROR "${_fn}(${name}): LABELS: \"${_l}\" may only use [A-Za-z0-9._-]")
     endif()
   endforeach()
+  if(NOT DEFINED arg_SOURCE)
+    set(arg_SOURCE "${LABEILLE_FT_SOURCE}")
+  endif()
+  if(NOT arg_SOURCE MATCHES "^(repo|sdist|auto)$")
+    message(FATAL_ERROR "${_fn}(${name}): SOURCE takes repo, sdist or auto, got \"${arg_SOURCE}\"")
+  endif()
   # The prefix goes in front of test names, which CTest's regular expressions and
   # [=[ ]=] quoting both take as they are.
   if(NOT "${arg_TEST_PREFIX}" MATCHES "^[A-Za-z0-9._-]*$")
@@ -785,6 +805,28 @@ macro(_labeille_ft_validate_package)
   math(EXPR _odd "${_n} % 2")
   if(_odd)
     message(FATAL_ERROR "${_fn}(${name}): PROPERTIES takes <name> <value> pairs, got ${_n} items")
+  endif()
+endmacro()
+
+# _test_cmd: the override, or the command + -p no:xdist + pytest-run-parallel + suffix.
+# The set-up gets it too (to check that its test paths are in the sources).
+macro(_labeille_ft_test_command)
+  if(NOT "${arg_TEST_COMMAND_OVERRIDE}" STREQUAL "")
+    set(_test_cmd "${arg_TEST_COMMAND_OVERRIDE}")
+  else()
+    set(_test_cmd "python -m pytest")
+    if(DEFINED arg_TEST_COMMAND)
+      set(_test_cmd "${arg_TEST_COMMAND}")
+    endif()
+    if(arg_USES_XDIST)
+      string(APPEND _test_cmd " -p no:xdist")
+    endif()
+    if(arg_PARALLEL_THREADS GREATER 0)
+      string(APPEND _test_cmd " --parallel-threads=${arg_PARALLEL_THREADS}")
+    endif()
+    if(NOT "${arg_TEST_COMMAND_SUFFIX}" STREQUAL "")
+      string(APPEND _test_cmd " ${arg_TEST_COMMAND_SUFFIX}")
+    endif()
   endif()
 endmacro()
 
@@ -806,6 +848,12 @@ macro(_labeille_ft_render_setup)
     if(DEFINED arg_CLONE_DEPTH)
       _labeille_ft_arg(_cmd --depth)
       _labeille_ft_arg(_cmd "${arg_CLONE_DEPTH}")
+    endif()
+    _labeille_ft_arg(_cmd --source)
+    _labeille_ft_arg(_cmd "${arg_SOURCE}")
+    if(DEFINED arg_VERSION AND NOT arg_SOURCE STREQUAL "repo")
+      _labeille_ft_arg(_cmd --version)
+      _labeille_ft_arg(_cmd "${arg_VERSION}")
     endif()
   elseif(arg_PATH)
     get_filename_component(_path "${arg_PATH}" ABSOLUTE)
@@ -829,6 +877,8 @@ macro(_labeille_ft_render_setup)
     _labeille_ft_arg(_cmd --uv)
     _labeille_ft_arg(_cmd "${LABEILLE_FT_UV}")
   endif()
+  _labeille_ft_arg(_cmd --test-command)  # only checked: are its test paths in the sources?
+  _labeille_ft_arg(_cmd "${_test_cmd}")
   if(arg_PARALLEL_THREADS GREATER 0)
     list(APPEND arg_EXTRA_DEPS pytest-run-parallel)
   endif()
@@ -875,25 +925,6 @@ endmacro()
 
 # ft.<name>.<mode>.iter<NN>: one supervised run of the test command each.
 macro(_labeille_ft_render_iterations)
-  # The test command: the override, or the command + -p no:xdist + pytest-run-parallel + suffix.
-  if(NOT "${arg_TEST_COMMAND_OVERRIDE}" STREQUAL "")
-    set(_test_cmd "${arg_TEST_COMMAND_OVERRIDE}")
-  else()
-    set(_test_cmd "python -m pytest")
-    if(DEFINED arg_TEST_COMMAND)
-      set(_test_cmd "${arg_TEST_COMMAND}")
-    endif()
-    if(arg_USES_XDIST)
-      string(APPEND _test_cmd " -p no:xdist")
-    endif()
-    if(arg_PARALLEL_THREADS GREATER 0)
-      string(APPEND _test_cmd " --parallel-threads=${arg_PARALLEL_THREADS}")
-    endif()
-    if(NOT "${arg_TEST_COMMAND_SUFFIX}" STREQUAL "")
-      string(APPEND _test_cmd " ${arg_TEST_COMMAND_SUFFIX}")
-    endif()
-  endif()
-
   # CTest 3.25 kills at TIMEOUT without a grace signal, so its limit sits above the
   # runner's own: timeout + stack dump + SIGTERM grace + margin.
   math(EXPR _ctest_timeout "${arg_TIMEOUT} + 60")

@@ -66,6 +66,27 @@ void write_stream(Out& o, const StreamInfo& s) {
   o.raw().EndObject();
 }
 
+void write_source(Out& o, const SourceInfo& s) {
+  o.raw().StartObject();
+  o.key("kind").str(s.kind);
+  o.key("version").opt_str(s.version);
+  o.key("url").opt_str(s.url);
+  o.key("fallback_reason").opt_str(s.fallback_reason);
+  o.key("adapted").strings(s.adapted);
+  o.key("tests_present").opt_bool(s.tests_present);
+  o.key("tests_note").opt_str(s.tests_note);
+  o.raw().EndObject();
+}
+
+void write_declared(Out& o, const DeclaredInfo& d) {
+  o.raw().StartObject();
+  o.key("classifier_level").opt_str(d.classifier_level);
+  o.key("ft_wheel").opt_bool(d.ft_wheel);
+  o.key("ft_wheel_tags").strings(d.ft_wheel_tags);
+  o.key("error").opt_str(d.error);
+  o.raw().EndObject();
+}
+
 template <class F>
 std::string write_object(std::string_view kind, F&& body) {
   rapidjson::StringBuffer sb;
@@ -223,7 +244,35 @@ std::string to_json(const SetupRecord& r) {
     o.key("installer").str(r.installer);
     o.key("installer_fallback").str(r.installer_fallback);
     o.key("host").str(r.host);
+    o.key("source");
+    r.source ? write_source(o, *r.source) : o.null();
+    o.key("declared");
+    r.declared ? write_declared(o, *r.declared) : o.null();
+    o.key("steps_s").raw().StartObject();
+    o.key("source").num(r.steps.source_s);
+    o.key("venv").num(r.steps.venv_s);
+    o.key("install").num(r.steps.install_s);
+    o.key("hook").num(r.steps.hook_s);
+    o.key("declared").num(r.steps.declared_s);
+    o.raw().EndObject();
   });
+}
+
+template <class F>
+std::string write_value(F&& body) {
+  rapidjson::StringBuffer sb;
+  json::LineWriter w(sb);
+  Out o(w);
+  body(o);
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+std::string to_json(const SourceInfo& s) {
+  return write_value([&](Out& o) { write_source(o, s); });
+}
+
+std::string to_json(const DeclaredInfo& d) {
+  return write_value([&](Out& o) { write_declared(o, d); });
 }
 
 std::string to_json(const ProbeRecord& r) {
@@ -301,6 +350,47 @@ StartedMarker parse_started(std::string_view json, std::string_view source) {
   m.pid = in.integer("pid");
   m.host = in.str("host");
   return m;
+}
+
+namespace {
+SourceInfo read_source(const In& in) {
+  SourceInfo s;
+  s.kind = in.str("kind");
+  s.version = in.opt_str("version");
+  s.url = in.opt_str("url");
+  s.fallback_reason = in.opt_str("fallback_reason");
+  s.adapted = in.strings("adapted");
+  s.tests_present = in.opt_bool("tests_present");
+  s.tests_note = in.opt_str("tests_note");
+  return s;
+}
+
+DeclaredInfo read_declared(const In& in) {
+  DeclaredInfo d;
+  d.classifier_level = in.opt_str("classifier_level");
+  d.ft_wheel = in.opt_bool("ft_wheel");
+  d.ft_wheel_tags = in.strings("ft_wheel_tags");
+  d.error = in.opt_str("error");
+  return d;
+}
+
+// A standalone "source" or "declared" object.
+template <class Read>
+auto parse_value(std::string_view json, std::string_view where, Read&& read) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    throw Error(fmt::format("{}: not a JSON object at byte {}", where, doc.GetErrorOffset()));
+  return read(In(doc, where, ""));
+}
+}  // namespace
+
+SourceInfo parse_source_info(std::string_view json, std::string_view where) {
+  return parse_value(json, where, read_source);
+}
+
+DeclaredInfo parse_declared_info(std::string_view json, std::string_view where) {
+  return parse_value(json, where, read_declared);
 }
 
 Record parse_record(std::string_view json, std::string_view source) {
@@ -395,6 +485,10 @@ Record parse_record(std::string_view json, std::string_view source) {
     r.installer = in.str("installer");
     r.installer_fallback = in.str("installer_fallback");
     r.host = in.str("host");
+    if (auto x = in.object("source")) r.source = read_source(*x);
+    if (auto x = in.object("declared")) r.declared = read_declared(*x);
+    if (auto st = in.object("steps_s"))
+      r.steps = {st->num("source"), st->num("venv"), st->num("install"), st->num("hook"), st->num("declared")};
     return r;
   }
   if (kind == "probe") {

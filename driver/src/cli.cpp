@@ -57,9 +57,12 @@ void add_commands(CLI::App& ft) {
                     ->check(cli::whole_number(0, cli::kMaxSeconds, "a whole number of seconds",
                                               "; 0 turns stall detection off"))
                     ->capture_default_str();
-  cmd->add_option("--packages", *packages, "Comma-separated package filter");
+  cmd->add_option("--packages", *packages, "Comma-separated package filter (name==version pins the sdist)");
   cmd->add_option("--top", o->top, "Top N packages by downloads")
       ->check(cli::whole_number(0, cli::kMaxCount, "a whole number of packages", "; 0 means all"));
+  cmd->add_option("--source", o->source, "Sources: repo (clone), sdist (package index, through pip), auto (repo, else sdist)")
+      ->check(CLI::IsMember({"repo", "sdist", "auto"}))
+      ->capture_default_str();
   cmd->add_flag("--compare-with-gil", o->compare_with_gil, "Also run with PYTHON_GIL=1");
   cmd->add_flag("--stop-on-first-pass", o->stop_on_first_pass, "Skip the remaining iterations after a pass");
   cmd->add_flag("--detect-extensions", o->detect_extensions, "Probe extensions for GIL fallback (default)");

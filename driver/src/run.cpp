@@ -190,6 +190,7 @@ std::string meta_base(const RunOptions& o, const std::string& run_id, const Pyth
   out.key("test_command_suffix").str(o.test_command_suffix);
   out.key("test_command_override").str(o.test_command_override);
   out.key("install_from").str("registry");
+  out.key("source").str(o.source);
   out.key("installer").str(o.installer.empty() ? "auto" : o.installer);
   out.key("registry_dir").str(o.registry_dir.string());
   out.key("packages").strings(o.packages);
@@ -287,6 +288,7 @@ std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& 
       fmt::format("-DLABEILLE_FT_PARALLEL_THREADS={}", o.parallel_threads),
       fmt::format("-DLABEILLE_FT_UNTIL_BOUND={:g}", o.until_bound),
       std::string("-DLABEILLE_FT_STRESS=") + onoff(o.stress),
+      "-DLABEILLE_FT_SOURCE=" + o.source,
       "-DLABEILLE_FT_RECORDS_DIR=" + (run_dir / "records").string(),
       "-DLABEILLE_FT_REPOS_DIR=" + fs::absolute(o.repos_dir).string(),
       "-DLABEILLE_FT_VENVS_DIR=" + fs::absolute(o.venvs_dir).string(),
@@ -352,7 +354,7 @@ void start_run(RunOptions& o, const RunPaths& p) {
                             o.registry_dir.string()));
   registry::Selection sel;
   if (o.top > 0) sel.top = static_cast<std::size_t>(o.top);
-  sel.names = o.packages;
+  registry::add_packages(sel, o.packages);  // name==version pins the sdist
   sel.python_version = py.version_xy;
   const auto reg = registry::load(o.registry_dir);
   const auto chosen = registry::choose(reg, sel);

@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   app.add_option("--dir", dir, "Registry directory (index.yaml, packages/)")->required();
   app.add_option("--output", output, "CMake file to write")->required();
   app.add_option("--top", top, "Keep the n most downloaded packages (0: all)");
-  app.add_option("--package", sel.names, "Only these packages (repeatable)");
+  std::vector<std::string> packages;
+  app.add_option("--package", packages, "Only these packages (repeatable; name==version pins the sdist)");
   app.add_option("--python-version", sel.python_version, "Target X.Y, for skip_versions");
   try {
     app.parse(argc, argv);
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 64;
   }
   if (top > 0) sel.top = top;
+  registry::add_packages(sel, packages);
   try {
     const registry::Registry reg = registry::load(dir);
     const registry::Chosen chosen = registry::choose(reg, sel);

@@ -169,6 +169,20 @@ Registry load(const fs::path& dir, const FileReader& files) {
   return reg;
 }
 
+std::pair<std::string, std::string> split_pin(const std::string& item) {
+  auto at = item.find("==");
+  if (at == std::string::npos) return {item, ""};
+  return {item.substr(0, at), item.substr(at + 2)};
+}
+
+void add_packages(Selection& selection, const std::vector<std::string>& items) {
+  for (const auto& item : items) {
+    auto [name, version] = split_pin(item);
+    selection.names.push_back(name);
+    if (!version.empty()) selection.versions[name] = version;
+  }
+}
+
 Chosen choose(const Registry& registry, const Selection& selection) {
   Chosen out;
   std::vector<const Package*> ranked;
@@ -203,6 +217,7 @@ Chosen choose(const Registry& registry, const Selection& selection) {
       continue;
     }
     out.run.push_back(*p);
+    if (auto v = selection.versions.find(p->name); v != selection.versions.end()) out.run.back().version = v->second;
   }
   return out;
 }

@@ -36,6 +36,7 @@ std::string render_cmake(const Registry& registry, const Chosen& chosen) {
       case Source::Kind::path: line("  PATH " + bracket_quote(src.location)); break;
       case Source::Kind::sdist: line("  SDIST"); break;
     }
+    if (!p.version.empty()) line("  VERSION " + bracket_quote(p.version));
     if (!p.import_name.empty()) line("  IMPORT_NAME " + bracket_quote(p.import_name));
     if (!p.install_command.empty()) line("  INSTALL_COMMAND " + bracket_quote(p.install_command));
     if (!p.test_command.empty()) line("  TEST_COMMAND " + bracket_quote(p.test_command));

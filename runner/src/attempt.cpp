@@ -12,6 +12,7 @@
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/names.hpp"
+#include "labeille/core/pytest_output.hpp"
 #include "labeille/core/stopping_rule.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/core/time.hpp"
@@ -295,8 +296,14 @@ int run_attempt(const Options& o, std::ostream& out) {
   r.last_output_line = res.last_output_line;
   if (fs::exists(in.junit_path)) r.junit_path = in.junit_path;
   r.peak_rss_kb = res.peak_rss_kb;
+  auto v = classify(res.termination, res.fatal_error, res.crash_frames, is_pytest_command(r.command));
+  if (v.outcome == Outcome::TestsNotRun) {
+    // CTest's details and the record say why at once: "tests did not run: pytest exit 2
+    // (...): tests/test_x.py: ModuleNotFoundError: No module named 'hypothesis'".
+    auto why = pytest_not_run_reason(r.exit_code.value_or(0), r.out.tail, r.err.tail);
+    if (!why.empty()) v.detail += ": " + why;
+  }
   if (o.stress_threads > 0) r.stress = read_stress_output(dir / kStressOutFile, o.stress_threads, o.stress_repeat);
-  auto v = classify(res.termination, res.fatal_error, res.crash_frames);
   if (o.tsan) apply_tsan_logs(read_tsan_logs(tsan_dir), r, v);
   if (v.outcome == Outcome::Deadlock)
     v.detail = fmt::format("stalled: no output for {:.1f} s, {}", r.stall.last_output_age_s,

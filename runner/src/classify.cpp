@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "labeille/core/pytest_output.hpp"
+
 namespace labeille::runner {
 
 bool is_crash_signal(int sig) {
@@ -38,7 +40,7 @@ std::string crash_signature(const std::string& sig, const std::string& fatal_err
 }
 
 Verdict classify(const Termination& t, const std::string& fatal_error,
-                 const std::vector<std::string>& frames) {
+                 const std::vector<std::string>& frames, bool pytest) {
   if (!t.started) return {Outcome::Error, "could not start: " + t.start_error, std::nullopt};
   if (t.interrupted) return {Outcome::Interrupted, "interrupted: the runner was told to stop", std::nullopt};
   if (t.stalled) return {Outcome::Deadlock, "stalled: no output for the stall threshold", std::nullopt};
@@ -62,7 +64,9 @@ Verdict classify(const Termination& t, const std::string& fatal_error,
   if (t.signal != 0) return {Outcome::Fail, "killed by " + signal_name(t.signal), std::nullopt};
   int code = t.exit_code.value_or(-1);
   if (code == 0) return {Outcome::Pass, "passed", std::nullopt};
-  if (code == 5) return {Outcome::Fail, "exit 5: no tests collected (pytest)", std::nullopt};
+  if (pytest && pytest_suite_did_not_run(code))
+    return {Outcome::TestsNotRun, fmt::format("tests did not run: pytest exit {} ({})", code, pytest_exit_meaning(code)),
+            std::nullopt};
   return {Outcome::Fail, fmt::format("exit {}", code), std::nullopt};
 }
 

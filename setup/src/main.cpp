@@ -33,13 +33,16 @@ int main(int argc, char** argv) {
   prep->add_option("--ref", po.ref, "Branch or tag");
   prep->add_option("--depth", po.depth, "Clone depth (0: full)");
   prep->add_option("--path", po.path, "Local source directory (copied)");
-  prep->add_option("--sdist", po.sdist, "PyPI distribution (its sdist)");
-  prep->add_option("--version", po.version, "sdist version");
+  prep->add_option("--sdist", po.sdist, "Distribution whose sdist to use (default: the package)");
+  prep->add_option("--version", po.version, "sdist version (pinned)");
+  prep->add_option("--source", po.source, "repo: --git/--path; sdist: the package index; auto: repo, else sdist")
+      ->check(CLI::IsMember({"repo", "sdist", "auto"}));
   prep->add_option("--install-command", po.install_command, "Default: python -m pip install . pytest");
   std::string installer = "pip";
   prep->add_option("--installer", installer, "pip, or uv (pip install runs as uv pip install; pip when uv fails)")
       ->check(CLI::IsMember({"pip", "uv"}));
   prep->add_option("--uv", po.installer.uv, "The uv executable (with --installer uv)");
+  prep->add_option("--test-command", po.test_command, "Checked for its test paths in the sources (not run)");
   prep->add_option("--extra-deps", extra, "Comma-separated extra requirements");
   prep->add_option("--hook-dir", po.hook_dir, "Directory of labeille_ft_hook.{py,pth}");
   prep->add_option("--timeout", po.timeout_s, "Seconds per step");
@@ -75,6 +78,11 @@ int main(int argc, char** argv) {
     if (*prep) {
       if (po.hook_dir.empty()) po.hook_dir = share / "hook";
       po.stress_plugin = share / "labeille_ft_stress.py";
+      if (po.declared_script.empty()) po.declared_script = share / "labeille_ft_declared.py";
+      if (po.source == "repo" && po.git.empty() && po.path.empty()) {
+        std::cerr << "labeille-ft-setup: error: --source repo needs --git URL or --path DIR\n";
+        return kUsageExitCode;
+      }
       po.extra_deps = split_list(extra);
       po.installer.kind = *setup::parse_installer(installer);
       if (po.installer.kind == setup::InstallerKind::Uv && access(po.installer.uv.c_str(), X_OK) != 0) {

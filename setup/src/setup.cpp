@@ -1,5 +1,7 @@
 #include "labeille/setup/setup.hpp"
 
+#include "labeille/setup/adapt.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +27,8 @@ namespace fs = std::filesystem;
 namespace labeille::setup {
 
 namespace {
+
+constexpr const char* kDefaultInstall = "python -m pip install . pytest";
 
 // The environment of every set-up step: the venv first on PATH (so `pip` and `python`
 // in an install command mean the venv's), PYTHON_GIL unset, no PYTHONPATH/PYTHONHOME.
@@ -121,214 +125,281 @@ std::string install_stress_tools(const PrepareOptions& o, const fs::path& venv, 
   return ec ? fmt::format("cannot install {}: {}", o.stress_plugin.string(), ec.message()) : "";
 }
 
-// What the steps of prepare() share: options, paths, environments, the record.
-struct Prep {
-  const PrepareOptions& o;
-  fs::path dir, src, venv;               // the record's directory (also the logs'), sources, venv
-  std::vector<std::string> env, plain_env;  // with the venv first on PATH / without it
-  SetupRecord& rec;
+// The sources' text of a failed step, or "".
+struct Fetched {
+  bool ok = false;
+  std::string error;
 };
 
-// A step that failed: the record's stage and error. No value: the step succeeded.
-struct Failure {
-  std::string stage, error;
-};
-using StepOutcome = std::optional<Failure>;
-
-StepOutcome source_failed(std::string error) { return Failure{"source", std::move(error)}; }
-
-// Sources, PATH: a copy of a local directory.
-StepOutcome copy_path(Prep& p) {
-  std::error_code ec;
-  p.rec.install_from = "path";
-  fs::remove_all(p.src, ec);
-  fs::copy(p.o.path, p.src, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
-  if (ec) return source_failed(fmt::format("cannot copy {} to {}: {}", p.o.path, p.src.string(), ec.message()));
-  return {};
-}
-
-// Sources, GIT: a clone, or a fetch + checkout of one kept from an earlier run.
-StepOutcome git_sources(Prep& p) {
-  const auto& o = p.o;
-  std::error_code ec;
-  p.rec.install_from = "git";
+// git clone (or fetch + checkout in a reused --repos-dir) into src; the commit goes into rec.
+Fetched fetch_git(const PrepareOptions& o, const fs::path& src, const fs::path& dir, const std::vector<std::string>& env,
+                  SetupRecord& rec) {
   StepResult s;
-  if (fs::exists(p.src / ".git")) {  // --repos-dir reuse: fetch instead of cloning again
-    std::vector<std::string> fetch = {"git", "-C", p.src.string(), "fetch", "--quiet"};
+  std::error_code ec;
+  if (fs::exists(src / ".git")) {  // --repos-dir reuse: fetch instead of cloning again
+    std::vector<std::string> fetch = {"git", "-C", src.string(), "fetch", "--quiet"};
     if (o.depth > 0) fetch.push_back(fmt::format("--depth={}", o.depth));
     fetch.push_back("origin");
     if (!o.ref.empty()) fetch.push_back(o.ref);
-    s = run_step(fetch, p.src, p.plain_env, p.dir, "git-fetch", o.timeout_s);
-    if (s.ok) s = run_step({"git", "-C", p.src.string(), "checkout", "--quiet", "--force", "FETCH_HEAD"}, p.src,
-                           p.plain_env, p.dir, "git-checkout", o.timeout_s);
+    s = run_step(fetch, src, env, dir, "git-fetch", o.timeout_s);
+    if (s.ok)
+      s = run_step({"git", "-C", src.string(), "checkout", "--quiet", "--force", "FETCH_HEAD"}, src, env, dir,
+                   "git-checkout", o.timeout_s);
   } else {
-    fs::remove_all(p.src, ec);
+    fs::remove_all(src, ec);
     std::vector<std::string> clone = {"git", "clone", "--quiet"};
     if (o.depth > 0) clone.push_back(fmt::format("--depth={}", o.depth));
     if (!o.ref.empty()) clone.insert(clone.end(), {"--branch", o.ref});
-    clone.insert(clone.end(), {o.git, p.src.string()});
-    s = run_step(clone, o.repos_dir, p.plain_env, p.dir, "git-clone", o.timeout_s);
+    clone.insert(clone.end(), {o.git, src.string()});
+    s = run_step(clone, o.repos_dir, env, dir, "git-clone", o.timeout_s);
   }
-  if (!s.ok) return source_failed(s.error);
-  auto head = run_step({"git", "-C", p.src.string(), "rev-parse", "HEAD"}, p.src, p.plain_env, p.dir, "git-rev-parse", 60);
-  if (head.ok) p.rec.commit = trim(head.out);
-  return {};
+  if (!s.ok) return {false, s.error};
+  auto head = run_step({"git", "-C", src.string(), "rev-parse", "HEAD"}, src, env, dir, "git-rev-parse", 60);
+  if (head.ok) rec.commit = trim(head.out);
+  return {true, ""};
 }
 
-// Sources, SDIST: pip downloads the sdist, tar unpacks it, its top directory becomes src.
-StepOutcome sdist_sources(Prep& p) {
-  const auto& o = p.o;
-  std::error_code ec;
-  p.rec.install_from = "sdist";
-  fs::path dl = p.dir / "sdist";
+// The package's sdist through pip (so the user's pip configuration, index and mirrors
+// apply), unpacked into src; its file name goes into *archive_name. --no-binary names
+// the package alone: with :all: pip would also build every build dependency (setuptools,
+// maturin, meson) from source.
+Fetched fetch_sdist(const PrepareOptions& o, const std::string& dist, const fs::path& src, const fs::path& dir,
+                    const std::vector<std::string>& env, SetupRecord& rec, std::string* archive_name) {
+  fs::path dl = dir / "sdist";
   fs::create_directories(dl);
-  std::string spec = o.version.empty() ? o.sdist : o.sdist + "==" + o.version;
-  auto s = run_step({o.python, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                     "-d", dl.string(), spec},
-                    dl, p.plain_env, p.dir, "pip-download", o.timeout_s);
-  if (!s.ok) return source_failed(s.error);
+  std::string spec = o.version.empty() ? dist : dist + "==" + o.version;
+  auto s = run_step({o.python, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", dist, "-d", dl.string(),
+                     spec},
+                    dl, env, dir, "pip-download", o.timeout_s);
+  if (!s.ok) return {false, s.error};
   fs::path archive;
   for (auto& e : fs::directory_iterator(dl))
     if (e.path().string().ends_with(".tar.gz") || e.path().string().ends_with(".zip")) archive = e.path();
-  if (archive.empty()) return source_failed("pip download produced no sdist archive");
-  fs::path unpack = p.dir / "unpacked";
+  if (archive.empty()) return {false, "pip download produced no sdist archive (.tar.gz or .zip)"};
+  fs::path unpack = dir / "unpacked";
   fs::create_directories(unpack);
-  auto u = run_step({"tar", "-xf", archive.string(), "-C", unpack.string()}, dl, p.plain_env, p.dir, "unpack", 300);
-  if (!u.ok) return source_failed(u.error);
+  std::vector<std::string> argv = archive.extension() == ".zip"
+                                      ? std::vector<std::string>{o.python, "-m", "zipfile", "-e", archive.string(),
+                                                                 unpack.string()}
+                                      : std::vector<std::string>{"tar", "-xf", archive.string(), "-C", unpack.string()};
+  auto u = run_step(argv, dl, env, dir, "unpack", 300);
+  if (!u.ok) return {false, u.error};
   fs::path top;
   for (auto& e : fs::directory_iterator(unpack))
     if (e.is_directory()) top = e.path();
-  if (top.empty()) return source_failed("the sdist holds no top-level directory");
-  fs::remove_all(p.src, ec);
-  fs::rename(top, p.src, ec);
-  if (ec) fs::copy(top, p.src, fs::copy_options::recursive, ec);
-  auto name = archive.filename().string();
-  auto dash = name.rfind('-');
-  p.rec.sdist_version = dash == std::string::npos ? "" : name.substr(dash + 1, name.find(".tar.gz") - dash - 1);
-  return {};
-}
-
-// 1. Sources, from the one place the options name.
-StepOutcome get_sources(Prep& p) {
+  if (top.empty()) return {false, "the sdist holds no top-level directory"};
   std::error_code ec;
-  fs::create_directories(p.o.repos_dir, ec);
-  if (!p.o.path.empty()) return copy_path(p);
-  if (!p.o.git.empty()) return git_sources(p);
-  if (!p.o.sdist.empty()) return sdist_sources(p);
-  return source_failed("no source: give --git, --path or --sdist");
+  fs::remove_all(src, ec);
+  fs::rename(top, src, ec);
+  if (ec) fs::copy(top, src, fs::copy_options::recursive, ec);
+  if (ec) return {false, fmt::format("cannot move the unpacked sdist to {}: {}", src.string(), ec.message())};
+  // <name>-<version>.tar.gz: names hold no '-' in modern sdists (PEP 625), versions never do.
+  const std::string name = archive.filename().string();
+  const std::string stem = name.substr(0, name.size() - (name.ends_with(".zip") ? 4 : 7));
+  rec.sdist_version = stem.substr(stem.rfind('-') + 1);
+  *archive_name = name;
+  return {true, ""};
 }
 
-// 2. The venv (rebuilt only when the interpreter, installer or install recipe changed;
-//    the stamp is written once the whole set-up succeeded) and the install, then the
-//    extra deps. When uv fails, pip gets the package from a fresh venv (a build that
-//    needs pip's behaviour); the record says so, and the logs of both attempts stay
-//    (pip's steps are named pip-*).
-StepOutcome install_with(Prep& p, const Installer& in, bool reuse, const std::string& prefix) {
-  const auto& o = p.o;
-  std::error_code ec;
-  if (!reuse) {
-    fs::remove_all(p.venv, ec);
-    fs::create_directories(p.venv.parent_path(), ec);
-    auto v = run_step(venv_argv(in, o.python, p.venv.string()), p.venv.parent_path(), step_env("", o.package, in), p.dir,
-                      prefix + "venv", 600);
-    if (!v.ok) return Failure{"venv", v.error};
+// Runs labeille_ft_declared.py with the venv's python: classifier level, published
+// wheels for the target, the sdist's URL on the index. Never fails the set-up.
+DeclaredInfo read_declared(const PrepareOptions& o, const std::string& py, const std::string& dist,
+                           const std::string& version, const fs::path& src, const std::string& archive,
+                           const fs::path& dir, const std::vector<std::string>& env, std::string* sdist_url) {
+  std::vector<std::string> argv = {py, o.declared_script.string(), dist, version, src.string()};
+  if (!archive.empty()) argv.push_back(archive);
+  auto r = run_step(argv, dir, env, dir, "declared", 600);
+  std::string json;
+  for (auto line : split_lines(r.out))
+    if (line.rfind("LABEILLE_DECLARED_RESULT:", 0) == 0) json = std::string(line.substr(25));
+  DeclaredInfo d;
+  if (json.empty()) {
+    d.error = r.ok ? "labeille_ft_declared.py printed no result" : r.error;
+    return d;
   }
-  const std::string install = o.install_command.empty() ? "python -m pip install . pytest" : o.install_command;
-  auto env = step_env(p.venv.string(), o.package, in);
-  auto s = run_step(install_argv(in, install), p.src, env, p.dir, prefix + "install", o.timeout_s);
-  if (!s.ok) return Failure{"install", s.error};
-  if (!o.extra_deps.empty()) {
-    auto x = run_step(requirements_argv(in, (p.venv / "bin" / "python").string(), o.extra_deps), p.src, env, p.dir,
-                      prefix + "extra-deps", o.timeout_s);
-    if (!x.ok) return Failure{"extra_deps", x.error};
+  try {
+    d = parse_declared_info(json, "labeille_ft_declared.py");
+    rapidjson::Document doc;
+    doc.Parse(json.c_str());
+    if (doc.HasMember("sdist_url") && doc["sdist_url"].IsString()) *sdist_url = doc["sdist_url"].GetString();
+  } catch (const Error& e) {
+    d.error = e.what();
   }
-  return {};
-}
-
-StepOutcome venv_and_install(Prep& p) {
-  const fs::path stamp_file = p.venv / ".labeille-ft-stamp";
-  std::string old_stamp;
-  if (fs::exists(stamp_file)) old_stamp = read_file(stamp_file);
-  p.rec.reused_venv = old_stamp == venv_stamp(p.o) && fs::exists(p.venv / "bin" / "python");
-  p.rec.installer = std::string(to_string(p.o.installer.kind));
-  auto failed = install_with(p, p.o.installer, p.rec.reused_venv, "");
-  if (failed && p.o.installer.kind == InstallerKind::Uv) {
-    p.rec.installer = "pip";
-    p.rec.installer_fallback = failed->error;
-    failed = install_with(p, Installer{}, false, "pip-");
-  }
-  return failed;
-}
-
-// 3. Stress mode only: the stress tools (install_stress_tools above).
-StepOutcome stress_tools(Prep& p) {
-  if (!p.o.stress) return {};
-  auto why = install_stress_tools(p.o, p.venv, p.src, p.plain_env, p.dir);
-  if (!why.empty()) return Failure{"stress_tools", why};
-  return {};
-}
-
-// 4. The startup hook, and byte-compiled site-packages: with PYTHONDONTWRITEBYTECODE
-//    set (common in CI images) each iteration would compile every module again, long
-//    silent starts that look like stalls. uv installs without compiling; this compiles
-//    for both installers. Then the installed version.
-StepOutcome install_hook(Prep& p) {
-  std::error_code ec;
-  const std::string py = (p.venv / "bin" / "python").string();
-  auto site = run_step({py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"}, p.src, p.env, p.dir,
-                       "site-packages", 120);
-  if (!site.ok) return Failure{"hook", site.error};
-  fs::path purelib = trim(site.out);
-  for (const char* f : {"labeille_ft_hook.py", "labeille_ft_hook.pth"}) {
-    fs::copy_file(p.o.hook_dir / f, purelib / f, fs::copy_options::overwrite_existing, ec);
-    if (ec) return Failure{"hook", fmt::format("cannot install {}: {}", (p.o.hook_dir / f).string(), ec.message())};
-  }
-  // pip itself is left out: iterations do not import it (a suite that runs pip compiles
-  // it as it would anywhere with PYTHONDONTWRITEBYTECODE), and with uv, which installs
-  // without compiling, pip's ~800 modules would be most of this step.
-  run_step({py, "-m", "compileall", "-q", "-j", "0", "-x", "/site-packages/pip/", purelib.string()}, p.src, p.env, p.dir,
-           "compileall", 600);
-  auto ver = run_step({py, "-c", "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))", p.o.package},
-                      p.src, p.env, p.dir, "version", 120);
-  if (ver.ok) p.rec.version = trim(ver.out);
-  return {};
+  return d;
 }
 
 }  // namespace
 
-std::string venv_stamp(const PrepareOptions& o) {
+std::string venv_stamp(const PrepareOptions& o, const std::string& install_command) {
   return fmt::format("python={}\ninstaller={}\ninstall={}\nextra={}\n", o.python, to_string(o.installer.kind),
-                     o.install_command, fmt::join(o.extra_deps, ","));
+                     install_command, fmt::join(o.extra_deps, ","));
+}
+
+std::string effective_source(const PrepareOptions& o) {
+  if (!o.source.empty()) return o.source;
+  return o.git.empty() && o.path.empty() && !o.sdist.empty() ? "sdist" : "repo";
 }
 
 SetupRecord prepare(const PrepareOptions& o) {
   auto claimed = claim_attempt_dir(o.record_dir / o.package, "setup");
+  const fs::path dir = fs::absolute(claimed.dir);
+  const fs::path src = fs::absolute(o.repos_dir / o.package);
+  const fs::path venv = fs::absolute(o.venvs_dir / o.package);
   const double t0 = monotonic_s();
   SetupRecord rec;
-  Prep p{o, fs::absolute(claimed.dir), fs::absolute(o.repos_dir / o.package), fs::absolute(o.venvs_dir / o.package),
-         {}, {}, rec};
-  p.env = step_env(p.venv.string(), o.package);
-  p.plain_env = step_env("", o.package);
-  rec.attempt_id = fmt::format("{}:{}:{}", host_name(), ::getpid(), p.dir.filename().string());
+  rec.attempt_id = fmt::format("{}:{}:{}", host_name(), ::getpid(), dir.filename().string());
   rec.package = o.package;
   rec.start_time = iso8601_utc_now();
-  rec.source_dir = p.src.string();
-  rec.venv = p.venv.string();
+  rec.source_dir = src.string();
+  rec.venv = venv.string();
   rec.python = o.python;
-  rec.log_path = p.dir.string();
+  rec.log_path = dir.string();
   rec.host = host_name();
+  auto plain_env = step_env("", o.package);
 
-  StepOutcome failed;
-  for (auto step : {get_sources, venv_and_install, stress_tools, install_hook})
-    if ((failed = step(p))) break;
-  if (!failed) atomic_write_file(p.venv / ".labeille-ft-stamp", venv_stamp(o));
-  rec.ok = !failed;
-  rec.stage = failed ? failed->stage : "";
-  rec.error = failed ? failed->error : "";
-  rec.duration_s = monotonic_s() - t0;
-  rec.end_time = iso8601_utc_now();
-  atomic_write_file(p.dir / attempt_files::kRecord, to_json(rec));
-  return rec;
+  std::string archive;  // the sdist's file name, when the sources are one
+  auto finish = [&](bool ok, const std::string& stage, const std::string& error) {
+    // What the package declares, once its venv exists (also when the install failed:
+    // the declaration of a package that does not install is worth showing).
+    if (stage != "source" && stage != "venv" && fs::exists(venv / "bin" / "python")) {
+      const double t = monotonic_s();
+      std::string url;
+      rec.declared = read_declared(o, (venv / "bin" / "python").string(), o.sdist.empty() ? o.package : o.sdist,
+                                   rec.version.empty() ? rec.sdist_version : rec.version, src, archive, dir, step_env(venv.string(), o.package), &url);
+      if (rec.source && rec.source->kind == "sdist" && !url.empty()) rec.source->url = url;
+      rec.steps.declared_s = monotonic_s() - t;
+    }
+    rec.ok = ok;
+    rec.stage = ok ? "" : stage;
+    rec.error = error;
+    rec.duration_s = monotonic_s() - t0;
+    rec.end_time = iso8601_utc_now();
+    atomic_write_file(dir / attempt_files::kRecord, to_json(rec));
+    return rec;
+  };
+
+  // 1. Sources: the repository (or a local path), the sdist, or the repository with the
+  //    sdist as fallback when it cannot be fetched (--source auto).
+  std::error_code ec;
+  fs::create_directories(o.repos_dir, ec);
+  const std::string mode = effective_source(o);
+  const std::string dist = o.sdist.empty() ? o.package : o.sdist;
+  SourceInfo& source = rec.source.emplace();
+  double t = monotonic_s();
+  Fetched got;
+  if (mode != "sdist" && !o.path.empty()) {
+    rec.install_from = source.kind = "path";
+    source.url = o.path;
+    fs::remove_all(src, ec);
+    fs::copy(o.path, src, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+    got = {!ec, ec ? fmt::format("cannot copy {} to {}: {}", o.path, src.string(), ec.message()) : ""};
+  } else if (mode != "sdist" && !o.git.empty()) {
+    rec.install_from = "git";
+    source.kind = "repo";
+    source.url = o.git;
+    got = fetch_git(o, src, dir, plain_env, rec);
+    if (!got.ok && mode == "auto") source.fallback_reason = got.error;
+  }
+  if (mode == "sdist" || source.fallback_reason || (mode == "auto" && source.kind.empty())) {
+    rec.install_from = source.kind = "sdist";
+    source.url.reset();
+    got = fetch_sdist(o, dist, src, dir, plain_env, rec, &archive);
+    if (got.ok) source.version = rec.sdist_version;
+  }
+  rec.steps.source_s = monotonic_s() - t;
+  if (source.kind.empty()) return finish(false, "source", "no source: give --git, --path or --sdist");
+  if (!got.ok) {
+    if (source.fallback_reason)
+      got.error = fmt::format("{} (after the repository failed: {})", got.error, *source.fallback_reason);
+    return finish(false, "source", got.error);
+  }
+
+  // The install command, made to work in an unpacked sdist; are the tests there?
+  std::string install = o.install_command.empty() ? kDefaultInstall : o.install_command;
+  if (source.kind == "sdist") {
+    auto adapted = adapt_for_sdist(install, src);
+    install = adapted.command;
+    source.adapted = adapted.notes;
+  }
+  if (!o.test_command.empty()) {
+    auto tests = check_tests(o.test_command, src, source.kind == "sdist" ? "sdist" : "sources");
+    source.tests_present = tests.present;
+    if (!tests.note.empty()) source.tests_note = tests.note;
+  }
+
+  // 2 and 3. The venv (rebuilt only when the interpreter, installer or install recipe
+  //    changed) and the install. When uv fails, pip gets the package from a fresh venv
+  //    (a build that needs pip's behaviour); the record says so, and the logs of both
+  //    attempts stay (pip's steps are named pip-*).
+  const fs::path stamp_file = venv / ".labeille-ft-stamp";
+  const std::string stamp = venv_stamp(o, install);
+  t = monotonic_s();
+  std::string old_stamp;
+  if (fs::exists(stamp_file)) old_stamp = read_file(stamp_file);
+  rec.reused_venv = old_stamp == stamp && fs::exists(venv / "bin" / "python");
+  struct Failure {
+    std::string stage, error;
+  };
+  auto install_with = [&](const Installer& in, bool reuse, const std::string& prefix) -> std::optional<Failure> {
+    if (!reuse) {
+      fs::remove_all(venv, ec);
+      fs::create_directories(venv.parent_path(), ec);
+      auto v = run_step(venv_argv(in, o.python, venv.string()), venv.parent_path(), step_env("", o.package, in), dir,
+                        prefix + "venv", 600);
+      if (!v.ok) return Failure{"venv", v.error};
+    }
+    auto env = step_env(venv.string(), o.package, in);
+    auto s = run_step(install_argv(in, install), src, env, dir, prefix + "install", o.timeout_s);
+    if (!s.ok) return Failure{"install", s.error};
+    if (!o.extra_deps.empty()) {
+      auto x = run_step(requirements_argv(in, (venv / "bin" / "python").string(), o.extra_deps), src, env, dir,
+                        prefix + "extra-deps", o.timeout_s);
+      if (!x.ok) return Failure{"extra_deps", x.error};
+    }
+    return std::nullopt;
+  };
+  rec.installer = std::string(to_string(o.installer.kind));
+  auto failed = install_with(o.installer, rec.reused_venv, "");
+  if (failed && o.installer.kind == InstallerKind::Uv) {
+    rec.installer = "pip";
+    rec.installer_fallback = failed->error;
+    failed = install_with(Installer{}, false, "pip-");
+  }
+  rec.steps.install_s = monotonic_s() - t;  // the venv, the install and the extra deps
+  if (failed) return finish(false, failed->stage, failed->error);
+  const auto env = step_env(venv.string(), o.package);
+
+  if (o.stress) {
+    auto why = install_stress_tools(o, venv, src, plain_env, dir);
+    if (!why.empty()) return finish(false, "stress_tools", why);
+  }
+
+  // 4. The startup hook, and byte-compiled site-packages: with PYTHONDONTWRITEBYTECODE
+  //    set (common in CI images) each iteration would compile every module again, long
+  //    silent starts that look like stalls. uv installs without compiling; this compiles
+  //    for both installers.
+  t = monotonic_s();
+  const std::string py = (venv / "bin" / "python").string();
+  auto site = run_step({py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"}, src, env, dir,
+                       "site-packages", 120);
+  if (!site.ok) return finish(false, "hook", site.error);
+  fs::path purelib = trim(site.out);
+  for (const char* f : {"labeille_ft_hook.py", "labeille_ft_hook.pth"}) {
+    fs::copy_file(o.hook_dir / f, purelib / f, fs::copy_options::overwrite_existing, ec);
+    if (ec) return finish(false, "hook", fmt::format("cannot install {}: {}", (o.hook_dir / f).string(), ec.message()));
+  }
+  // pip itself is left out: iterations do not import it (a suite that runs pip compiles
+  // it as it would anywhere with PYTHONDONTWRITEBYTECODE), and with uv, which installs
+  // without compiling, pip's ~800 modules would be most of this step.
+  run_step({py, "-m", "compileall", "-q", "-j", "0", "-x", "/site-packages/pip/", purelib.string()}, src, env, dir,
+           "compileall", 600);
+  auto ver = run_step({py, "-c", "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))", o.package}, src,
+                      env, dir, "version", 120);
+  if (ver.ok) rec.version = trim(ver.out);
+  if (source.kind != "sdist" && !rec.version.empty()) source.version = rec.version;
+  rec.steps.hook_s = monotonic_s() - t;
+  atomic_write_file(stamp_file, stamp);
+  return finish(true, "", "");
 }
 
 std::string ctest_details(std::string_view text) {

@@ -1,8 +1,12 @@
 """Renders `labeille ft report --format html` in a real headless Chromium and checks the
-screenshot: the page must show the heatmap's pass (green) and crash (red) cells, and
-must load nothing from the network (the page is self-contained).
+screenshots: the top of the page must show the totals chart and the heatmap's pass
+(green) and crash (red) cells; with every package's section expanded, the evidence
+(a run whose tests did not run, grey) is drawn too. The page must load nothing from the
+network (it is self-contained: no script, no external resource).
 
 usage: html_screenshot_test.py LABEILLE RESULT_DIR CHROMIUM WORK_DIR
+The expanded page's screenshot is left in WORK_DIR/report-expanded.png (docs/report-html.png
+is one, for the demo corpus).
 """
 import os
 import shutil
@@ -50,6 +54,18 @@ def png_pixels(path):
     return rows
 
 
+def screenshot(chromium, html, png, size):
+    profile = tempfile.mkdtemp(prefix="labeille-chromium-")
+    try:
+        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--user-data-dir=" + profile, "--window-size=" + size, "--screenshot=" + png,
+                        "file://" + html], check=True, timeout=90, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    return png_pixels(png)
+
+
 def main():
     labeille, result_dir, chromium, work = sys.argv[1:5]
     if not chromium or not os.path.exists(chromium):
@@ -62,15 +78,11 @@ def main():
         if os.path.exists(f):
             os.remove(f)
     subprocess.run([labeille, "ft", "report", result_dir, "--format", "html", "-o", html], check=True)
-    profile = tempfile.mkdtemp(prefix="labeille-chromium-")
-    try:
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        "--user-data-dir=" + profile, "--window-size=900,500", "--screenshot=" + png,
-                        "file://" + html], check=True, timeout=90, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    rows = png_pixels(png)
+    page = open(html, encoding="utf-8").read()
+    assert "<script" not in page and " src=" not in page and "<link" not in page, "the page loads something"
+    assert "PYTHON_GIL=1" in page, "no GIL=1 block in the heatmap"
+    assert page.count('<details class="pkg">') >= 5, "no expandable section per package"
+    rows = screenshot(chromium, html, png, "900,500")
     colors = {px for row in rows for px in row}
     green = (0x2e, 0x7d, 0x32)
     red = (0xb7, 0x1c, 0x1c)
@@ -79,6 +91,15 @@ def main():
     assert len(colors) > 20, "blank page"
     assert green in colors, "no pass cell drawn"
     assert red in colors, "no crash cell drawn"
+
+    # Every section expanded, as a reader who clicks through: the evidence is drawn.
+    expanded = os.path.join(work, "report-expanded.html")
+    with open(expanded, "w", encoding="utf-8") as f:
+        f.write(page.replace('<details class="pkg">', '<details class="pkg" open>'))
+    rows = screenshot(chromium, expanded, os.path.join(work, "report-expanded.png"), "1100,2400")
+    colors = {px for row in rows for px in row}
+    grey = (0x9e, 0x9e, 0x9e)
+    assert grey in colors, "no run whose tests did not run drawn"
     print("ok")
     return 0
 

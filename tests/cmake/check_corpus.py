@@ -21,6 +21,8 @@ EXPECTED = {
     "ft-deadlock": "deadlock",
     "ft-install-failure": "install_failure",
     "ft-import-failure": "import_failure",
+    "ft-missing-test-dep": "unknown",
+    "ft-collect-needs-gil": "incompatible",
 }
 
 
@@ -53,6 +55,17 @@ def main():
            "ft-deadlock: the stall signature does not name both threads")
     expect(any(s.startswith("SIGSEGV") for s in rows.get("ft-crash", {}).get("failure_signatures", [])),
            "ft-crash: no SIGSEGV signature")
+    # Its tests never ran (a test dependency is missing): unknown with pytest's reason, never incompatible.
+    missing = rows.get("ft-missing-test-dep", {})
+    expect("No module named 'labeille_ft_fixture_absent_test_dependency'" in missing.get("tests_not_run", ""),
+           f"ft-missing-test-dep: tests_not_run is {missing.get('tests_not_run')!r}")
+    expect(missing.get("iterations_completed") == 0, "ft-missing-test-dep: runs whose tests never ran were counted")
+    # Collects with the GIL and not without: the free-threading finding, said so.
+    needs_gil = rows.get("ft-collect-needs-gil", {})
+    expect(needs_gil.get("gil_comparison") == "free_threading_specific", "ft-collect-needs-gil is not free_threading_specific")
+    expect(needs_gil.get("tests_not_run", "").startswith(f"tests did not run in {iterations} of {iterations} GIL=0 runs")
+           and "helpers need the GIL" in needs_gil.get("tests_not_run", ""),
+           f"ft-collect-needs-gil: tests_not_run is {needs_gil.get('tests_not_run')!r}")
     if len(sys.argv) > 4:
         records, installer = sys.argv[3], sys.argv[4]
         for path in sorted(glob.glob(f"{records}/*/setup.a*/record.json")):

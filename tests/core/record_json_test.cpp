@@ -95,6 +95,40 @@ TEST(RecordJson, SetupAndProbeRoundTrip) {
   EXPECT_EQ(pb.gil_reenabled_by, "bar._speedups");
 }
 
+TEST(RecordJson, SetupSourceAndDeclaredRoundTrip) {
+  SetupRecord s;
+  s.package = "idna";
+  s.ok = true;
+  s.source = SourceInfo{"sdist", "3.10", "https://files.example/idna-3.10.tar.gz", "git-clone failed: no host",
+                        {"dropped `git fetch --tags --depth 1`"}, false, "tests/ is not in the sdist"};
+  s.declared = DeclaredInfo{"2 - Beta", false, {}, std::nullopt};
+  s.steps.install_s = 4.5;
+  auto b = std::get<SetupRecord>(parse_record(to_json(s), "mem"));
+  ASSERT_TRUE(b.source && b.declared);
+  EXPECT_EQ(b.source->kind, "sdist");
+  EXPECT_EQ(b.source->version, "3.10");
+  EXPECT_EQ(b.source->fallback_reason, "git-clone failed: no host");
+  EXPECT_EQ(b.source->adapted.at(0), "dropped `git fetch --tags --depth 1`");
+  EXPECT_EQ(b.source->tests_present, false);
+  EXPECT_EQ(b.declared->classifier_level, "2 - Beta");
+  EXPECT_EQ(b.declared->ft_wheel, false);
+  EXPECT_FALSE(b.declared->error.has_value());
+  EXPECT_DOUBLE_EQ(b.steps.install_s, 4.5);
+  // Standalone objects (what fold copies) round-trip too, nulls included.
+  SourceInfo repo{"repo", std::nullopt, "https://github.com/kjd/idna", std::nullopt, {}, std::nullopt, std::nullopt};
+  auto r = parse_source_info(to_json(repo), "mem");
+  EXPECT_EQ(r.kind, "repo");
+  EXPECT_FALSE(r.version.has_value());
+  EXPECT_FALSE(r.tests_present.has_value());
+  EXPECT_NE(to_json(repo).find("\"version\":null"), std::string::npos);
+  auto d = parse_declared_info(to_json(*s.declared), "mem");
+  EXPECT_EQ(d.classifier_level, "2 - Beta");
+  EXPECT_THROW(parse_declared_info("{\"ft_wheel\":\"yes\"}", "mem"), Error);
+  // A setup record written before these fields existed reads as null.
+  auto old = std::get<SetupRecord>(parse_record(R"({"schema":1,"kind":"setup","ok":true})", "mem"));
+  EXPECT_FALSE(old.source || old.declared);
+}
+
 TEST(RecordJson, ErrorsNameSourceFieldAndValue) {
   auto expect_error = [](std::string_view json, std::string_view needle) {
     try {

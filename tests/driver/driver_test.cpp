@@ -43,10 +43,12 @@ TEST(Driver, EveryRunOptionReachesTheModule) {
   o.repos_dir = "/w/repos";
   o.venvs_dir = "/w/venvs";
   o.setup_timeout = 300;
+  o.source = "sdist";
   auto d = cmake_definitions(o, "/r/ft_1");
   auto has = [&](const std::string& s) { return std::find(d.begin(), d.end(), s) != d.end(); };
   EXPECT_TRUE(has("-DLABEILLE_FT_TARGET_PYTHON=/py/python3.13t"));
   EXPECT_TRUE(has("-DLABEILLE_FT_ITERATIONS=7"));
+  EXPECT_TRUE(has("-DLABEILLE_FT_SOURCE=sdist"));
   EXPECT_TRUE(has("-DLABEILLE_FT_TIMEOUT=90"));
   EXPECT_TRUE(has("-DLABEILLE_FT_STALL_THRESHOLD=12.5"));
   EXPECT_TRUE(has("-DLABEILLE_FT_GIL_MODES=gil0;gil1"));

@@ -187,6 +187,18 @@ TEST(RegistryRender, OneCallPerPackageEveryValueQuoted) {
   EXPECT_THAT(code, HasSubstr("labeille_ft_add_package([=[unknown-count]=]\n  SDIST\n"));
 }
 
+TEST(RegistryRender, PinnedVersionsBecomeVersion) {
+  EXPECT_EQ(reg::split_pin("idna==3.10"), (std::pair<std::string, std::string>{"idna", "3.10"}));
+  EXPECT_EQ(reg::split_pin("idna"), (std::pair<std::string, std::string>{"idna", ""}));
+  const reg::Registry r = reg::load(fixture("basic"));
+  reg::Selection s;
+  reg::add_packages(s, {"big==2.0.1", "unknown-count"});
+  EXPECT_EQ(s.names, (std::vector<std::string>{"big", "unknown-count"}));
+  const std::string code = reg::render_cmake(r, reg::choose(r, s));
+  EXPECT_THAT(code, HasSubstr("  CLONE_DEPTH 50\n  VERSION [=[2.0.1]=]\n"));
+  EXPECT_THAT(code, HasSubstr("labeille_ft_add_package([=[unknown-count]=]\n  SDIST\n  ${"));
+}
+
 TEST(RegistryRender, ProblemsBecomeWarnings) {
   const reg::Registry r = reg::load(fixture("malformed"));
   const std::string code = reg::render_cmake(r, reg::choose(r, {}));

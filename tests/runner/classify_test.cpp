@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace labeille::runner {
@@ -22,9 +23,20 @@ Termination killed(int sig) {
 TEST(Classify, ExitStatuses) {
   EXPECT_EQ(classify(exited(0), "", {}).outcome, Outcome::Pass);
   EXPECT_EQ(classify(exited(1), "", {}).outcome, Outcome::Fail);
-  auto no_tests = classify(exited(5), "", {});
-  EXPECT_EQ(no_tests.outcome, Outcome::Fail);
-  EXPECT_NE(no_tests.detail.find("no tests"), std::string::npos);
+  // Without pytest, every non-zero exit is the command's own failure.
+  for (int code : {2, 3, 4, 5}) EXPECT_EQ(classify(exited(code), "", {}).outcome, Outcome::Fail) << code;
+}
+
+TEST(Classify, PytestExitTwoToFiveMeansTheTestsDidNotRun) {
+  for (int code : {2, 3, 4, 5}) {
+    auto v = classify(exited(code), "", {}, /*pytest=*/true);
+    EXPECT_EQ(v.outcome, Outcome::TestsNotRun) << code;
+    EXPECT_NE(v.detail.find(fmt::format("tests did not run: pytest exit {}", code)), std::string::npos) << v.detail;
+  }
+  EXPECT_NE(classify(exited(5), "", {}, true).detail.find("no tests collected"), std::string::npos);
+  EXPECT_EQ(classify(exited(1), "", {}, true).outcome, Outcome::Fail);
+  EXPECT_EQ(classify(exited(6), "", {}, true).outcome, Outcome::Fail);
+  EXPECT_EQ(exit_code(Outcome::TestsNotRun), 6);
 }
 
 TEST(Classify, CrashSignalsDirectAndShellStyle) {

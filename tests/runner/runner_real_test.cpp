@@ -128,12 +128,30 @@ TEST(RunnerReal, PytestPassFailAndNoTestsCollected) {
   EXPECT_EQ(fail.exit_code, 1);
   EXPECT_EQ(only_record(d, "fail").outcome, Outcome::Fail);
 
+  // pytest's 5: the suite did not run, which is not a failure of the package.
   auto empty = run_runner(with(base_args(d, "empty"), {"--venv", venv(), "--cwd", suite("empty"), "--shell", "python -m pytest -p no:cacheprovider"}));
-  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_EQ(empty.exit_code, 6);
   auto e = only_record(d, "empty");
-  EXPECT_EQ(e.outcome, Outcome::Fail);
+  EXPECT_EQ(e.outcome, Outcome::TestsNotRun);
   EXPECT_EQ(e.exit_code, 5);
   EXPECT_NE(e.detail.find("no tests collected"), std::string::npos);
+}
+
+TEST(RunnerReal, PytestCollectionErrorIsTestsNotRunWithTheFirstError) {
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto cwd = fixture("pytest_suites/missing_dependency").string();
+  auto res = run_runner(with(base_args(d, "demo"), {"--venv", venv(), "--cwd", cwd, "--", "python", "-m", "pytest", "-p", "no:cacheprovider"}));
+  EXPECT_EQ(res.exit_code, 6) << res.out;
+  auto r = only_record(d, "demo");
+  EXPECT_EQ(r.outcome, Outcome::TestsNotRun);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.detail.find("tests/test_needs_dep.py: ModuleNotFoundError: No module named 'labeille_ft_absent_dependency'"),
+            std::string::npos) << r.detail;
+  // The same exit status from a command that is not pytest keeps its own meaning.
+  auto sh = run_runner(with(base_args(d, "shell"), {"--cwd", cwd, "--shell", "exit 2"}));
+  EXPECT_EQ(sh.exit_code, 1);
+  EXPECT_EQ(only_record(d, "shell").outcome, Outcome::Fail);
 }
 
 TEST(RunnerReal, SegfaultViaCtypesIsACrashWithSignature) {

@@ -96,12 +96,43 @@ def main():
                         "labeille-no-such-distribution-xyz")
     if code != 1 or rec["stage"] != "extra_deps":
         fail(f"a missing extra dep must be an install failure: exit {code}, {rec}")
-    # A PyPI sdist, unpacked (tests run from it when it ships them).
-    code, rec = prepare("six", "--sdist", "six", "--version", "1.16.0")
-    if code != 0 or rec["install_from"] != "sdist" or rec["sdist_version"] != "1.16.0":
+    # A PyPI sdist, unpacked (tests run from it when it ships them); what six declares.
+    checkout_install = "git fetch --tags --depth 1 && pip install -e . && pip install pytest"
+    code, rec = prepare("six", "--sdist", "six", "--version", "1.16.0", "--install-command", checkout_install,
+                        "--test-command", "python -m pytest test_six.py")
+    src = rec["source"]
+    if code != 0 or rec["install_from"] != "sdist" or rec["sdist_version"] != "1.16.0" or src["kind"] != "sdist":
         fail(f"sdist source: exit {code}, {rec}")
     if not os.path.exists(f"{WORK}/repos/six/test_six.py"):
         fail("the sdist was not unpacked into the repos dir")
+    if src["version"] != "1.16.0" or not (src["url"] or "").endswith("/six-1.16.0.tar.gz") or src["fallback_reason"]:
+        fail(f"sdist source object: {src}")
+    if len(src["adapted"]) != 1 or not src["adapted"][0].startswith("dropped `git fetch --tags --depth 1`"):
+        fail(f"the checkout's git step must be dropped and said so: {src['adapted']}")
+    if src["tests_present"] is not True:
+        fail(f"test_six.py is in the sdist: {src}")
+    declared = rec["declared"]
+    if declared["ft_wheel"] is not True or declared["ft_wheel_tags"] != ["py3-none-any"] or declared["error"]:
+        fail(f"six 1.16.0 publishes a pure wheel, read from the index: {declared}")
+    if declared["classifier_level"] is not None:
+        fail(f"six 1.16.0 declares no free-threading level: {declared}")
+    if set(rec["steps_s"]) != {"source", "venv", "install", "hook", "declared"} or rec["steps_s"]["install"] <= 0:
+        fail(f"per-step seconds: {rec['steps_s']}")
+    # --source auto: a repository that cannot be reached falls back to the sdist, and says why;
+    # a test path the sdist lacks is named.
+    code, rec = prepare("six", "--source", "auto", "--git", "https://host.invalid/six.git", "--version", "1.16.0",
+                        "--install-command", checkout_install, "--test-command", "python -m pytest tests/ -k 'not slow'")
+    src = rec["source"]
+    if code != 0 or src["kind"] != "sdist" or "git-clone failed" not in (src["fallback_reason"] or ""):
+        fail(f"auto fallback: exit {code}, {src}")
+    if src["tests_present"] is not False or src["tests_note"] != "tests/ (named by the test command) is not in the sdist":
+        fail(f"a missing test path must be named: {src}")
+    # A checkout is left as it is: nothing adapted, its version recorded.
+    code, rec = prepare("ft-compatible", "--git", f"file://{repo}", "--ref", "v1", "--install-command",
+                        "python -m pip install . pytest --no-cache-dir", "--test-command", "python -m pytest tests")
+    src = rec["source"]
+    if code != 0 or src["kind"] != "repo" or src["adapted"] or src["version"] != "1.0" or src["tests_present"] is not True:
+        fail(f"repo source object: {src}")
     # Names outside PEP 508 never become paths.
     r = subprocess.run([SETUP, "prepare", "--record-dir", f"{WORK}/rec", "--package", "../evil", "--python", PYTHON,
                         "--repos-dir", f"{WORK}/repos", "--venvs-dir", f"{WORK}/venvs", "--path", "."],

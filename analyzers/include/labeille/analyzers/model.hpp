@@ -35,6 +35,11 @@ struct IterationResult {
   std::string stall_signature;   // "stall (idle) | a.py:3 f ; b.py:9 g": top frame of every thread
   std::optional<bool> gil_enabled;
   std::string attempt_id;
+  std::string mode;         // gil0 | gil1 | ... (the runner's --mode)
+  // One line that says why this run did not pass (evidence.hpp): pytest's reason when the
+  // tests did not run, the first failing test and its JUnit message, the crash or stall
+  // signature, the timeout. "" for a pass.
+  std::string first_error;
 };
 
 struct ExtensionResult {
@@ -126,6 +131,19 @@ struct PackageResult {
   std::string stop_reason;          // why the rest were skipped (--until-bound, stop-on-first-pass)
   std::optional<StressResult> stress;
   std::vector<TsanRace> tsan_races;          // distinct races, most runs first
+  // First JUnit message line of each failing test (the first run it failed in).
+  std::map<std::string, std::string> failing_test_messages;
+  // The counted GIL=1 runs (compare-with-gil), in order, without per-test results.
+  std::vector<IterationResult> gil_enabled_runs;
+  // Runs whose tests never ran, when no run of the package ran them (then none counts
+  // and the package is unknown); both modes.
+  std::vector<IterationResult> unmeasured_runs;
+  // Why the tests did not run, when some run's did not: "tests did not run in 3 of 3
+  // GIL=0 runs (pytest exit 2): tests/test_x.py: ModuleNotFoundError: ..."; "" otherwise.
+  std::string tests_not_run;
+  // The set-up record's "source" and "declared" objects, copied verbatim as JSON text
+  // ("" when the set-up did not write them: older runs, the Python tool's results).
+  std::string source_json, declared_json;
 };
 
 struct RunMeta {

@@ -59,6 +59,9 @@ class Reader {
   // A count: an integer from 0 to INT_MAX.
   int count(std::string_view key) const;
   std::optional<int> opt_int(std::string_view key) const;
+  std::optional<std::string> opt_str(std::string_view key) const {  // nullopt when absent or null
+    return has(key) ? std::optional<std::string>(str(key)) : std::nullopt;
+  }
   bool boolean(std::string_view key, bool dflt = false) const;
   std::optional<bool> opt_bool(std::string_view key) const;
   std::vector<std::string> strings(std::string_view key) const;
@@ -109,6 +112,7 @@ class Out {
   void boolean(bool b) { w_.Bool(b); }
   void null() { w_.Null(); }
   void opt_bool(const std::optional<bool>& b) { b ? boolean(*b) : null(); }
+  void opt_str(const std::optional<std::string>& s) { s ? str(*s) : null(); }
   void strings(const std::vector<std::string>& v) {
     w_.StartArray();
     for (const auto& s : v) str(s);

@@ -17,11 +17,12 @@ namespace labeille {
 //   id           json name      exit  counts  description
 #define LABEILLE_FT_OUTCOMES(X)                                                                   \
   X(Pass,        "pass",         0,   true,  "the command exited 0")                              \
-  X(Fail,        "fail",         1,   true,  "non-zero exit, or pytest collected no tests (5)")    \
+  X(Fail,        "fail",         1,   true,  "non-zero exit")                                     \
   X(Crash,       "crash",        2,   true,  "killed by SEGV/ABRT/BUS/ILL/FPE, or a Fatal Python error") \
   X(Deadlock,    "deadlock",     3,   true,  "no output on stdout or stderr for the stall threshold") \
   X(Timeout,     "timeout",      4,   true,  "the hard timeout was reached while output still flowed") \
   X(Error,       "error",        5,   true,  "the command could not be started")                  \
+  X(TestsNotRun, "tests_not_run", 6,  true,  "pytest exited 2-5 (collection error, interrupted, internal or usage error, no tests collected): the suite did not run") \
   X(Interrupted, "interrupted",  130, false, "the runner got SIGINT/SIGTERM/SIGHUP; the tree was killed") \
   X(Skipped,     "skipped",      77,  false, "not run: the verdict was settled (stop-on-first-pass, --until-bound)")
 // clang-format on
@@ -42,7 +43,9 @@ inline constexpr int kRecordExitCode = 70;
 std::string_view to_string(Outcome o);
 int exit_code(Outcome o);
 // True when the attempt is one measured iteration (it enters k/n); interrupted and
-// skipped attempts are kept on disk but never counted.
+// skipped attempts are kept on disk but never counted. tests_not_run counts only once
+// the package's suite is known to run here: when no attempt of the package ran its
+// tests, fold counts none of them and the package is unknown (docs/analyzers.md).
 bool counts_as_iteration(Outcome o);
 std::string_view describe(Outcome o);
 std::optional<Outcome> outcome_from_string(std::string_view s);

@@ -148,6 +148,34 @@ struct ExtensionInfo {
                             // "nanobind", "cython", or "none" when a scan found nothing
 };
 
+// Where a package's sources came from (the setup record's "source" object; fold copies it
+// unchanged into the package's line of ft_results.jsonl).
+struct SourceInfo {
+  std::string kind;                             // "repo" | "sdist" | "path"
+  std::optional<std::string> version;           // sdist version, or the checked-out commit
+  std::optional<std::string> url;               // repository URL, sdist archive URL, or the path
+  std::optional<std::string> fallback_reason;   // --source auto fell back to the sdist: why
+  std::vector<std::string> adapted;             // install-command changes for an sdist, one line each
+  std::optional<bool> tests_present;            // the test command's paths are there (null: unknown)
+  std::optional<std::string> tests_note;        // why tests_present is false, exactly
+};
+
+// What the maintainers declare about free-threading (the setup record's "declared"
+// object; fold copies it into ft_results.jsonl): the trove classifier
+// "Programming Language :: Python :: Free Threading :: <level>" of the tested version, and
+// whether the index publishes a wheel of that version the target interpreter installs.
+struct DeclaredInfo {
+  std::optional<std::string> classifier_level;  // "3 - Stable", ...; null: none declared or unknown
+  std::optional<bool> ft_wheel;                 // null: the index could not be asked (see error)
+  std::vector<std::string> ft_wheel_tags;       // tags of those wheels ("cp313-cp313t-manylinux_2_17_x86_64")
+  std::optional<std::string> error;             // why a field is unknown
+};
+
+// Seconds spent in each set-up step (the figures behind "seconds per package").
+struct SetupSteps {
+  double source_s = 0, venv_s = 0, install_s = 0, hook_s = 0, declared_s = 0;
+};
+
 struct SetupRecord {
   std::string attempt_id;
   std::string package;
@@ -166,6 +194,9 @@ struct SetupRecord {
   std::string installer;           // what installed the package: "uv" | "pip"
   std::string installer_fallback;  // why uv was given up for pip ("" = no fallback)
   std::string host;
+  std::optional<SourceInfo> source;      // null in records written before it existed
+  std::optional<DeclaredInfo> declared;
+  SetupSteps steps;
 };
 
 struct ProbeRecord {
@@ -207,6 +238,12 @@ std::string to_json(const AttemptRecord& r);
 std::string to_json(const SetupRecord& r);
 std::string to_json(const ProbeRecord& r);
 Record parse_record(std::string_view json, std::string_view source);
+// The "source" and "declared" objects alone (fold copies them into ft_results.jsonl):
+// JSON object text, and back (throws labeille::Error naming `where` on a bad field).
+std::string to_json(const SourceInfo& s);
+std::string to_json(const DeclaredInfo& d);
+SourceInfo parse_source_info(std::string_view json, std::string_view where);
+DeclaredInfo parse_declared_info(std::string_view json, std::string_view where);
 std::string to_json(const StartedMarker& m);
 StartedMarker parse_started(std::string_view json, std::string_view source);
 

@@ -30,7 +30,7 @@ struct RunOptions {
   double timeout = 600;
   double setup_timeout = 1800;  // per set-up step (clone, download, install); the probe's too
   double stall_threshold = 60;
-  std::vector<std::string> packages;  // --packages a,b
+  std::vector<std::string> packages;  // --packages a,b (b==1.2 pins b's sdist)
   int top = 0;
   bool compare_with_gil = false;
   bool stop_on_first_pass = false;
@@ -52,6 +52,7 @@ struct RunOptions {
   int stress_threads = 2;        // the module's defaults too (docs/detection.md says why)
   int stress_repeat = 20;
   bool verbose = false;
+  std::string source = "repo";  // repo | sdist | auto
   std::vector<std::string> cli_args;
 };
 

@@ -28,6 +28,7 @@ struct Package {
   bool skip = false;  // the package file's skip
   std::string skip_reason;
   std::map<std::string, std::string> skip_versions;  // "3.13" -> reason
+  std::string version;  // pinned by the selection (name==version): the sdist's version
 };
 
 struct Problem {
@@ -64,6 +65,7 @@ Registry load(const std::filesystem::path& dir);  // from disk
 struct Selection {
   std::optional<std::size_t> top;   // TOP n after ranking and skips
   std::vector<std::string> names;   // PACKAGES: only these (must be in the index)
+  std::map<std::string, std::string> versions;  // name -> pinned sdist version
   std::string python_version;       // target X.Y, for skip_versions
 };
 
@@ -72,6 +74,13 @@ struct Chosen {
   std::vector<std::pair<std::string, std::string>> skipped;  // name, reason
   std::vector<Problem> problems;                          // e.g. unknown PACKAGES name
 };
+
+// "idna==3.10" -> {"idna", "3.10"}; "idna" -> {"idna", ""}. The PACKAGES / --packages
+// form that pins a package's sdist version.
+std::pair<std::string, std::string> split_pin(const std::string& item);
+
+// Names and pins of a package list into the selection.
+void add_packages(Selection& selection, const std::vector<std::string>& items);
 
 // Ranks by download_count descending (nulls last, then name), drops skipped packages
 // (index skip, file skip, skip_versions[python_version]), then keeps the first `top`.

@@ -27,10 +27,11 @@ std::string signal_name(int sig);  // "SIGSEGV", or "signal 42"
 // Rules, first match wins: not started -> error; interrupted -> interrupted; stalled ->
 // deadlock; timed out -> timeout; killed by a crash signal, or exit 128+N for a crash
 // signal N (a shell reporting its child's death) -> crash; "Fatal Python error" seen and
-// a non-zero exit -> crash; exit 0 -> pass; anything else -> fail (exit 5 is pytest's
-// "no tests collected": a fail, said so in the detail).
+// a non-zero exit -> crash; exit 0 -> pass; when the command is pytest (`pytest`),
+// exit 2-5 -> tests_not_run (collection errors, interrupted, internal error, usage
+// error, no tests collected: the suite did not run); anything else -> fail.
 Verdict classify(const Termination& t, const std::string& fatal_error,
-                 const std::vector<std::string>& frames);
+                 const std::vector<std::string>& frames, bool pytest = false);
 
 // Stable crash signature: "SIGSEGV | Fatal Python error: Segmentation fault | a.py:3 f < ..."
 std::string crash_signature(const std::string& signal_name, const std::string& fatal_error,

@@ -22,11 +22,14 @@ struct PrepareOptions {
   std::string git, ref;              // source: git URL (+ ref)
   int depth = 1;                     // clone depth (0 = full)
   std::string path;                  // or a local directory (copied)
-  std::string sdist, version;        // or a PyPI sdist
+  std::string sdist, version;        // or a PyPI sdist (name, default the package; pinned version)
+  std::string source;                // "repo" | "sdist" | "auto" | "" (sdist when only --sdist is given)
   std::string install_command;       // default: python -m pip install . pytest
+  std::string test_command;          // only to check that its test paths are in the sources
   Installer installer;               // pip, or uv (falls back to pip for this package when uv fails)
   std::vector<std::string> extra_deps;
   std::filesystem::path hook_dir;    // labeille_ft_hook.{py,pth}
+  std::filesystem::path declared_script;  // labeille_ft_declared.py
   bool stress = false;               // also the stress tools (kStressRequirement + plugin)
   std::filesystem::path stress_plugin;  // labeille_ft_stress.py
   double timeout_s = 1800;
@@ -56,9 +59,12 @@ SetupRecord prepare(const PrepareOptions& o);
 std::string ctest_details(std::string_view text);
 ProbeRecord probe(const ProbeOptions& o);
 
-// The venv is rebuilt when this stamp (interpreter, installer, install command, extra
-// deps) differs from the one stored in it.
-std::string venv_stamp(const PrepareOptions& o);
+// The venv is rebuilt when this stamp (interpreter, installer, the install command run,
+// extra deps) differs from the one stored in it.
+std::string venv_stamp(const PrepareOptions& o, const std::string& install_command);
+
+// "repo", "sdist" or "auto": o.source, or "sdist" when only --sdist names a source.
+std::string effective_source(const PrepareOptions& o);
 
 // How a scanned file writes comments: C, C++ and Rust (// and /* */), build files
 // (#: CMake, setup.py, pyproject.toml, meson.build), or Keep for Cython, whose

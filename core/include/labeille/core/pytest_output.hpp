@@ -1,0 +1,38 @@
+// What pytest says when its suite did not run, read from the command and its output.
+//
+// pytest's exit statuses 2 (interrupted: collection errors, KeyboardInterrupt,
+// pytest.exit), 3 (internal error), 4 (usage error) and 5 (no tests collected) mean the
+// suite never ran: such an attempt is not a measurement of the package (outcome
+// tests_not_run, docs/records.md). Other test runners (unittest, a shell script) keep
+// plain exit-status semantics, so the runner first asks whether the command is pytest.
+// Shared by the runner (which classifies) and fold (which explains every run).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace labeille {
+
+// True when the command runs pytest: an argv word whose file name is `pytest` or
+// `py.test`, or `-m pytest`; for a shell command (`/bin/sh -c TEXT`) the same words in
+// TEXT. A script that calls pytest itself is not recognised (its exit status is the
+// script's to define).
+bool is_pytest_command(const std::vector<std::string>& argv);
+
+// True for pytest's exit statuses that mean the suite did not run (2, 3, 4, 5).
+bool pytest_suite_did_not_run(int exit_code);
+
+// "collection errors or interrupted" | "internal error" | "usage error" | "no tests collected".
+std::string_view pytest_exit_meaning(int exit_code);
+
+// The first line that explains why the suite did not run, from pytest's output tails:
+//   "tests/test_x.py: ModuleNotFoundError: No module named 'hypothesis' (+2 more collection errors)"
+//   "tests/conftest.py: ModuleNotFoundError: No module named 'hypothesis'"  (a conftest, exit 4)
+//   "ERROR: file or directory not found: tests/"   (usage error, on stderr)
+//   "INTERNALERROR> ValueError: ..."                (internal error)
+//   "no tests collected"                            (exit 5)
+// Falls back on the last non-empty output line; "" when there is no output at all.
+std::string pytest_not_run_reason(int exit_code, std::string_view stdout_tail, std::string_view stderr_tail);
+
+}  // namespace labeille
