@@ -1,4 +1,4 @@
-// Package classification: the first rule that fires (DESIGN.md "Records, results"):
+// Package classification: the first rule that fires:
 // install_failure, import_failure, unknown (no iterations), deadlock, crash; then all
 // pass -> tsan_warnings / compatible_gil_fallback / compatible; all fail -> incompatible;
 // otherwise intermittent. A timeout is a failure, never a crash.

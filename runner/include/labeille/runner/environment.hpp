@@ -1,4 +1,4 @@
-// The child's environment, built from the runner's own (DESIGN.md "The runner"):
+// The child's environment, built from the runner's own:
 // venv bin first on PATH and VIRTUAL_ENV; PYTHON_GIL = 0 | 1 | removed;
 // PYTHONFAULTHANDLER=1; PYTHONHOME and PYTHONPATH removed (they would point the venv's
 // interpreter at another installation); LABEILLE_FT_* identifiers and the hook dir;
