@@ -370,7 +370,7 @@ PackageResult package_from_json(std::string_view text, std::string_view source, 
   if (!in.has("failing_tests")) p.failing_tests = p.flaky_tests;
   p.iterations_allowed = in.count("iterations_allowed");
   p.stop_reason = in.str("stop_reason");
-  if (const auto* st = in.find("stress"); st && st->IsObject()) p.stress = stress_from_json(*st);
+  if (auto st = in.object("stress")) p.stress = stress_from_json(*st);
   in.each("tsan_races", [&](const json::Reader& e) {
     p.tsan_races.push_back({e.str("signature"), e.str("kind"), e.str("location"),
                             e.string_lists("stacks"), e.count("runs"), e.count("reports")});

@@ -217,29 +217,21 @@ void runs(W& w, const std::vector<IterationResult>& its) {
   w.EndArray();
 }
 
-std::string get_str(const rapidjson::Value& v, const char* k) {
-  return v.IsObject() && v.HasMember(k) && v[k].IsString() ? v[k].GetString() : "";
-}
-int get_int(const rapidjson::Value& v, const char* k) {
-  return v.IsObject() && v.HasMember(k) && v[k].IsNumber() ? static_cast<int>(v[k].GetDouble()) : 0;
-}
-
-std::vector<IterationResult> read_runs(const rapidjson::Value& v, const char* k) {
+std::vector<IterationResult> read_runs(const json::Reader& in, std::string_view k) {
   std::vector<IterationResult> out;
-  if (!v.HasMember(k) || !v[k].IsArray()) return out;
-  for (auto& e : v[k].GetArray()) {
+  in.each(k, [&](const json::Reader& e) {
     IterationResult it;
-    it.index = get_int(e, "index");
-    it.iteration = get_int(e, "iteration");
-    it.attempt = get_int(e, "attempt");
-    it.status = get_str(e, "status");
-    if (e.IsObject() && e.HasMember("duration_s") && e["duration_s"].IsNumber()) it.duration_s = e["duration_s"].GetDouble();
-    it.crash_signature = get_str(e, "crash_signature");
-    it.stall_signature = get_str(e, "stall_signature");
-    it.last_output_line = get_str(e, "last_output_line");
-    it.attempt_id = get_str(e, "attempt_id");
+    it.index = e.count("index");
+    it.iteration = e.count("iteration");
+    it.attempt = e.count("attempt");
+    it.status = e.str("status");
+    it.duration_s = e.num("duration_s");
+    it.crash_signature = e.str("crash_signature");
+    it.stall_signature = e.str("stall_signature");
+    it.last_output_line = e.str("last_output_line");
+    it.attempt_id = e.str("attempt_id");
     out.push_back(std::move(it));
-  }
+  });
   return out;
 }
 
@@ -289,28 +281,25 @@ std::string stress_to_json(const StressResult& s) {
   return std::string(sb.GetString(), sb.GetSize());
 }
 
-StressResult stress_from_json(const rapidjson::Value& v) {
+StressResult stress_from_json(const json::Reader& in) {
   StressResult s;
-  if (!v.IsObject()) return s;
-  s.threads = get_int(v, "threads");
-  s.repeat = get_int(v, "repeat");
-  s.pass_count = get_int(v, "pass_count");
-  s.gil_enabled_pass_count = get_int(v, "gil_enabled_pass_count");
-  s.verdict = get_str(v, "verdict");
-  s.comparison = get_str(v, "comparison");
-  if (v.HasMember("fisher_p") && v["fisher_p"].IsNumber()) s.fisher_p = v["fisher_p"].GetDouble();
-  s.finding = v.HasMember("finding") && v["finding"].IsBool() && v["finding"].GetBool();
-  s.evidence = get_str(v, "evidence");
-  if (v.HasMember("tests") && v["tests"].IsArray())
-    for (auto& e : v["tests"].GetArray())
-      s.tests.push_back({get_str(e, "id"), get_int(e, "calls"), get_int(e, "failures"), get_int(e, "runs_failed"),
-                         get_int(e, "gil_enabled_calls"), get_int(e, "gil_enabled_failures"),
-                         get_int(e, "gil_enabled_runs_failed"), get_str(e, "message"), get_str(e, "kind")});
-  if (v.HasMember("single_threaded") && v["single_threaded"].IsObject())
-    for (auto& m : v["single_threaded"].GetObject())
-      s.single_threaded[m.name.GetString()] = m.value.IsString() ? m.value.GetString() : "";
-  s.iterations = read_runs(v, "runs");
-  s.gil_enabled_iterations = read_runs(v, "gil_enabled_runs");
+  s.threads = in.count("threads");
+  s.repeat = in.count("repeat");
+  s.pass_count = in.count("pass_count");
+  s.gil_enabled_pass_count = in.count("gil_enabled_pass_count");
+  s.verdict = in.str("verdict");
+  s.comparison = in.str("comparison");
+  if (in.has("fisher_p")) s.fisher_p = in.num("fisher_p");
+  s.finding = in.boolean("finding");
+  s.evidence = in.str("evidence");
+  in.each("tests", [&](const json::Reader& e) {
+    s.tests.push_back({e.str("id"), e.count("calls"), e.count("failures"), e.count("runs_failed"),
+                       e.count("gil_enabled_calls"), e.count("gil_enabled_failures"),
+                       e.count("gil_enabled_runs_failed"), e.str("message"), e.str("kind")});
+  });
+  for (auto& [id, why] : in.string_map("single_threaded")) s.single_threaded[id] = std::move(why);
+  s.iterations = read_runs(in, "runs");
+  s.gil_enabled_iterations = read_runs(in, "gil_enabled_runs");
   return s;
 }
 

@@ -6,11 +6,13 @@
 #include <rapidjson/document.h>
 
 #include "labeille/analyzers/model.hpp"
+#include "labeille/core/json.hpp"
 
 namespace labeille::analyzers {
 
 std::string stress_to_json(const StressResult& s);
-// Lenient like the rest of the reader: missing keys take defaults.
-StressResult stress_from_json(const rapidjson::Value& v);
+// Strict like the rest of the reader: missing keys take defaults, a wrong type is an
+// error naming the field ("stress.tests[0].calls: expected ...").
+StressResult stress_from_json(const json::Reader& in);
 
 }  // namespace labeille::analyzers
