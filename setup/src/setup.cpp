@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -384,8 +383,7 @@ class Preparation {
     return std::nullopt;
   }
 
-  // The startup hook; byte-compiled site-packages when iterations cannot write their own
-  // bytecode; the installed version.
+  // The startup hook, and the installed version.
   Step install_hook() {
     const auto env = step_env(venv_.string(), o_.package);
     const std::string py = python_path().string();
@@ -398,17 +396,11 @@ class Preparation {
       fs::copy_file(o_.hook_dir / f, purelib / f, fs::copy_options::overwrite_existing, ec);
       if (ec) return Failure{"hook", fmt::format("cannot install {}: {}", (o_.hook_dir / f).string(), ec.message())};
     }
-    // With PYTHONDONTWRITEBYTECODE set (common in CI images; iterations inherit it) each
-    // iteration would compile every module it imports again: long silent starts that
-    // look like stalls. So then site-packages is compiled here, for both installers (uv
-    // installs without compiling), pip's own ~800 modules left out: iterations do not
-    // import pip. Without the variable the first iteration writes the bytecode of what it
-    // imports, as any Python run does; compiling all of site-packages here would cost
-    // every set-up more than the whole uv install (pygments alone is 9 MiB of sources, and
-    // most suites never import it).
-    if (never_writes_bytecode())
-      run_step({py, "-m", "compileall", "-q", "-j", "0", "-x", "/site-packages/pip/", purelib.string()}, src_, env,
-               dir_, "compileall", 600);
+    // No byte-compiling here: iterations run without PYTHONDONTWRITEBYTECODE (the
+    // runner's environment), so the first one writes the bytecode of what it imports, as
+    // any Python run does. Compiling all of site-packages instead (uv installs without
+    // compiling) cost more than the whole uv install, mostly for modules no suite imports
+    // (pygments alone is 9 MiB of sources).
     auto ver = run_step({py, "-c", "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))", o_.package},
                         src_, env, dir_, "version", 120);
     if (ver.ok) rec_.version = trim(ver.out);
@@ -442,10 +434,6 @@ class Preparation {
     return rec_;
   }
 
-  static bool never_writes_bytecode() {
-    const char* v = std::getenv("PYTHONDONTWRITEBYTECODE");
-    return v && *v;  // Python: any non-empty value
-  }
   std::string distribution() const { return o_.sdist.empty() ? o_.package : o_.sdist; }
   fs::path python_path() const { return venv_ / "bin" / "python"; }
 
