@@ -28,11 +28,11 @@
 
 namespace labeille::json {
 
-// Deeper than this is refused before parsing: nothing we write nests more than a few
+// Deeper than this is refused while parsing: nothing we write nests more than a few
 // levels, and a recursive walk of a hostile document must not overflow the stack.
 inline constexpr int kMaxDepth = 64;
 
-// Parses `text` (iteratively) into a document that must be a JSON object; throws
+// Parses `text` into a document that must be a JSON object; throws
 // labeille::Error "<source>: ..." (exit 3) naming what is wrong.
 rapidjson::Document parse_object(std::string_view text, std::string_view source);
 
