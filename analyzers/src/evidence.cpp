@@ -128,7 +128,8 @@ std::optional<SourceSummary> source_summary(const PackageResult& p) {
 std::optional<DeclaredSupport> declared_support(const PackageResult& p) {
   auto d = parse_object(p.declared_json);
   if (!d) return std::nullopt;
-  return DeclaredSupport{str(*d, "classifier_level"), opt_bool(*d, "ft_wheel"), strs(*d, "ft_wheel_tags"), str(*d, "error")};
+  return DeclaredSupport{str(*d, "classifier_level"), opt_bool(*d, "ft_wheel"), strs(*d, "ft_wheel_tags"),
+                         str(*d, "error"), opt_bool(*d, "on_index")};
 }
 
 std::string source_text(const PackageResult& p) {
@@ -165,6 +166,7 @@ std::string declared_text(const PackageResult& p) {
   std::string o = parts.empty() ? "declares nothing" : "declares " + join(parts, ", ");
   if (d->ft_wheel == true && abis.empty()) o += ", pure wheel";
   if (d->ft_wheel == false) o += ", no wheel for this interpreter";
+  if (d->on_index == false) o += ", tested version not on the package index";
   if (!d->error.empty()) o += " (look-up failed: " + d->error + ")";
   return o;
 }
@@ -172,6 +174,9 @@ std::string declared_text(const PackageResult& p) {
 std::string declared_short(const PackageResult& p) {
   auto d = declared_support(p);
   if (!d) return "-";
+  // A package the index does not have (a local fixture, a private package) can only
+  // declare through its classifiers; "none" would read as a missing declaration.
+  if (d->on_index == false) return d->classifier_level;
   if (!d->error.empty() && d->classifier_level.empty() && !d->ft_wheel) return "? (look-up failed)";
   std::string o = d->classifier_level.empty() ? "none" : d->classifier_level;
   if (!d->ft_abis().empty()) o += ", wheel";

@@ -83,6 +83,7 @@ void write_declared(Out& o, const DeclaredInfo& d) {
   o.key("classifier_level").opt_str(d.classifier_level);
   o.key("ft_wheel").opt_bool(d.ft_wheel);
   o.key("ft_wheel_tags").strings(d.ft_wheel_tags);
+  o.key("on_index").opt_bool(d.on_index);
   o.key("error").opt_str(d.error);
   o.raw().EndObject();
 }
@@ -370,6 +371,7 @@ DeclaredInfo read_declared(const In& in) {
   d.classifier_level = in.opt_str("classifier_level");
   d.ft_wheel = in.opt_bool("ft_wheel");
   d.ft_wheel_tags = in.strings("ft_wheel_tags");
+  d.on_index = in.opt_bool("on_index");
   d.error = in.opt_str("error");
   return d;
 }

@@ -16,6 +16,9 @@ Prints one line "LABEILLE_DECLARED_RESULT:<json>" with:
   list (PEP 691 JSON, or the PEP 503 HTML page), never by downloading a wheel. The index is
   pip's: `pip config list` (PIP_INDEX_URL, the download/install/global sections), else
   https://pypi.org/simple/; pip's `cert` is honoured;
+- on_index: the tested version is published on that index (false for a local or private
+  package the index does not have, or a version it does not list: then there is no wheel
+  to look for, and that is not an error); null when the index could not be asked;
 - sdist_url: the URL of SDIST_FILENAME on that index, when given;
 - error: why a field is null when it should not be (no metadata, index unreachable).
 """
@@ -28,6 +31,7 @@ import re
 import ssl
 import subprocess
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -128,7 +132,8 @@ def index_files(index, dist, cafile):
 def main():
     dist, version, src = sys.argv[1:4]
     sdist_file = sys.argv[4] if len(sys.argv) > 4 else ""
-    out = {"classifier_level": None, "ft_wheel": None, "ft_wheel_tags": [], "sdist_url": None, "error": None}
+    out = {"classifier_level": None, "ft_wheel": None, "ft_wheel_tags": [], "sdist_url": None, "on_index": None,
+           "error": None}
     errors = []
     found, where = classifiers(dist, src)
     if found is None:
@@ -160,11 +165,15 @@ def main():
                 if v == wanted:
                     listed = True
                     matching |= {str(t) for t in tags} & supported
+            out["on_index"] = listed
             if listed:
                 out["ft_wheel"] = bool(matching)
                 out["ft_wheel_tags"] = sorted(matching)
-            else:
-                errors.append("wheel: version %s is not on %s" % (version, index))
+    except urllib.error.HTTPError as e:
+        if e.code == 404:  # the index does not have the project at all
+            out["on_index"] = False
+        else:
+            errors.append("wheel: index %s: HTTP %d: %s" % (index, e.code, e.reason))
     except InvalidVersion:
         errors.append("wheel: %r is not a PEP 440 version" % version)
     except Exception as e:  # network, TLS, HTTP status, malformed page: say which

@@ -111,21 +111,7 @@ StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, c
   return s;
 }
 
-// The stress tools: pytest-run-parallel (with the target interpreter's own pip, however
-// the venv was made) and our plugin, into <venv>/labeille-ft-stress/. "" when done.
-std::string install_stress_tools(const PrepareOptions& o, const fs::path& venv, const fs::path& src,
-                                 const std::vector<std::string>& env, const fs::path& dir) {
-  const fs::path tools = venv / runner::kStressToolsDir;
-  auto s = run_step({o.python, "-m", "pip", "install", "--quiet", "--upgrade", "--no-deps", "--target", tools.string(),
-                     kStressRequirement},
-                    src, env, dir, "stress-tools", o.timeout_s);
-  if (!s.ok) return s.error;
-  std::error_code ec;
-  fs::copy_file(o.stress_plugin, tools / o.stress_plugin.filename(), fs::copy_options::overwrite_existing, ec);
-  return ec ? fmt::format("cannot install {}: {}", o.stress_plugin.string(), ec.message()) : "";
-}
-
-// The sources' text of a failed step, or "".
+// Whether the sources were fetched, and the reason when not.
 struct Fetched {
   bool ok = false;
   std::string error;
@@ -240,167 +226,233 @@ std::string effective_source(const PrepareOptions& o) {
   return o.git.empty() && o.path.empty() && !o.sdist.empty() ? "sdist" : "repo";
 }
 
-SetupRecord prepare(const PrepareOptions& o) {
-  auto claimed = claim_attempt_dir(o.record_dir / o.package, "setup");
-  const fs::path dir = fs::absolute(claimed.dir);
-  const fs::path src = fs::absolute(o.repos_dir / o.package);
-  const fs::path venv = fs::absolute(o.venvs_dir / o.package);
-  const double t0 = monotonic_s();
-  SetupRecord rec;
-  rec.attempt_id = fmt::format("{}:{}:{}", host_name(), ::getpid(), dir.filename().string());
-  rec.package = o.package;
-  rec.start_time = iso8601_utc_now();
-  rec.source_dir = src.string();
-  rec.venv = venv.string();
-  rec.python = o.python;
-  rec.log_path = dir.string();
-  rec.host = host_name();
-  auto plain_env = step_env("", o.package);
+namespace {
 
-  std::string archive;  // the sdist's file name, when the sources are one
-  auto finish = [&](bool ok, const std::string& stage, const std::string& error) {
-    // What the package declares, once its venv exists (also when the install failed:
-    // the declaration of a package that does not install is worth showing).
-    if (stage != "source" && stage != "venv" && fs::exists(venv / "bin" / "python")) {
-      const double t = monotonic_s();
-      std::string url;
-      rec.declared = read_declared(o, (venv / "bin" / "python").string(), o.sdist.empty() ? o.package : o.sdist,
-                                   rec.version.empty() ? rec.sdist_version : rec.version, src, archive, dir, step_env(venv.string(), o.package), &url);
-      if (rec.source && rec.source->kind == "sdist" && !url.empty()) rec.source->url = url;
-      rec.steps.declared_s = monotonic_s() - t;
-    }
-    rec.ok = ok;
-    rec.stage = ok ? "" : stage;
-    rec.error = error;
-    rec.duration_s = monotonic_s() - t0;
-    rec.end_time = iso8601_utc_now();
-    atomic_write_file(dir / attempt_files::kRecord, to_json(rec));
-    return rec;
-  };
-
-  // 1. Sources: the repository (or a local path), the sdist, or the repository with the
-  //    sdist as fallback when it cannot be fetched (--source auto).
-  std::error_code ec;
-  fs::create_directories(o.repos_dir, ec);
-  const std::string mode = effective_source(o);
-  const std::string dist = o.sdist.empty() ? o.package : o.sdist;
-  SourceInfo& source = rec.source.emplace();
-  double t = monotonic_s();
-  Fetched got;
-  if (mode != "sdist" && !o.path.empty()) {
-    rec.install_from = source.kind = "path";
-    source.url = o.path;
-    fs::remove_all(src, ec);
-    fs::copy(o.path, src, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
-    got = {!ec, ec ? fmt::format("cannot copy {} to {}: {}", o.path, src.string(), ec.message()) : ""};
-  } else if (mode != "sdist" && !o.git.empty()) {
-    rec.install_from = "git";
-    source.kind = "repo";
-    source.url = o.git;
-    got = fetch_git(o, src, dir, plain_env, rec);
-    if (!got.ok && mode == "auto") source.fallback_reason = got.error;
-  }
-  if (mode == "sdist" || source.fallback_reason || (mode == "auto" && source.kind.empty())) {
-    rec.install_from = source.kind = "sdist";
-    source.url.reset();
-    got = fetch_sdist(o, dist, src, dir, plain_env, rec, &archive);
-    if (got.ok) source.version = rec.sdist_version;
-  }
-  rec.steps.source_s = monotonic_s() - t;
-  if (source.kind.empty()) return finish(false, "source", "no source: give --git, --path or --sdist");
-  if (!got.ok) {
-    if (source.fallback_reason)
-      got.error = fmt::format("{} (after the repository failed: {})", got.error, *source.fallback_reason);
-    return finish(false, "source", got.error);
+// One package's set-up, as the steps it takes: sources, install (venv included), stress
+// tools, hook. Each step returns the failure that ends the set-up, or nothing; run()
+// reads in the order the steps happen, and finish() writes the one record whatever
+// happened (with what the package declares, once a venv exists to ask from).
+class Preparation {
+ public:
+  explicit Preparation(const PrepareOptions& o)
+      : o_(o),
+        dir_(fs::absolute(claim_attempt_dir(o.record_dir / o.package, "setup").dir)),
+        src_(fs::absolute(o.repos_dir / o.package)),
+        venv_(fs::absolute(o.venvs_dir / o.package)),
+        plain_env_(step_env("", o.package)) {
+    rec_.attempt_id = fmt::format("{}:{}:{}", host_name(), ::getpid(), dir_.filename().string());
+    rec_.package = o.package;
+    rec_.start_time = iso8601_utc_now();
+    rec_.source_dir = src_.string();
+    rec_.venv = venv_.string();
+    rec_.python = o.python;
+    rec_.log_path = dir_.string();
+    rec_.host = host_name();
   }
 
-  // The install command, made to work in an unpacked sdist; are the tests there?
-  std::string install = o.install_command.empty() ? kDefaultInstall : o.install_command;
-  if (source.kind == "sdist") {
-    auto adapted = adapt_for_sdist(install, src);
-    install = adapted.command;
-    source.adapted = adapted.notes;
-  }
-  if (!o.test_command.empty()) {
-    auto tests = check_tests(o.test_command, src, source.kind == "sdist" ? "sdist" : "sources");
-    source.tests_present = tests.present;
-    if (!tests.note.empty()) source.tests_note = tests.note;
+  SetupRecord run() {
+    if (auto f = timed(rec_.steps.source_s, [&] { return fetch_sources(); })) return finish(f);
+    fit_to_sources();
+    if (auto f = install()) return finish(f);
+    if (o_.stress)
+      if (auto f = install_stress_tools()) return finish(f);
+    if (auto f = timed(rec_.steps.hook_s, [&] { return install_hook(); })) return finish(f);
+    atomic_write_file(venv_ / ".labeille-ft-stamp", stamp_);
+    return finish(std::nullopt);
   }
 
-  // 2 and 3. The venv (rebuilt only when the interpreter, installer or install recipe
-  //    changed) and the install. When uv fails, pip gets the package from a fresh venv
-  //    (a build that needs pip's behaviour); the record says so, and the logs of both
-  //    attempts stay (pip's steps are named pip-*).
-  const fs::path stamp_file = venv / ".labeille-ft-stamp";
-  const std::string stamp = venv_stamp(o, install);
-  t = monotonic_s();
-  std::string old_stamp;
-  if (fs::exists(stamp_file)) old_stamp = read_file(stamp_file);
-  rec.reused_venv = old_stamp == stamp && fs::exists(venv / "bin" / "python");
+ private:
   struct Failure {
     std::string stage, error;
   };
-  auto install_with = [&](const Installer& in, bool reuse, const std::string& prefix) -> std::optional<Failure> {
+  using Step = std::optional<Failure>;
+
+  template <class F>
+  Step timed(double& slot, F&& step) {
+    const double t = monotonic_s();
+    Step f = step();
+    slot += monotonic_s() - t;
+    return f;
+  }
+
+  // The repository (or a local path), the sdist, or the repository with the sdist as
+  // fallback when it cannot be fetched (--source auto).
+  Step fetch_sources() {
+    std::error_code ec;
+    fs::create_directories(o_.repos_dir, ec);
+    const std::string mode = effective_source(o_);
+    SourceInfo& source = rec_.source.emplace();
+    Fetched got;
+    if (mode != "sdist" && !o_.path.empty()) {
+      rec_.install_from = source.kind = "path";
+      source.url = o_.path;
+      fs::remove_all(src_, ec);
+      fs::copy(o_.path, src_, fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+      got = {!ec, ec ? fmt::format("cannot copy {} to {}: {}", o_.path, src_.string(), ec.message()) : ""};
+    } else if (mode != "sdist" && !o_.git.empty()) {
+      rec_.install_from = "git";
+      source.kind = "repo";
+      source.url = o_.git;
+      got = fetch_git(o_, src_, dir_, plain_env_, rec_);
+      if (!got.ok && mode == "auto") source.fallback_reason = got.error;
+    }
+    if (mode == "sdist" || source.fallback_reason || (mode == "auto" && source.kind.empty())) {
+      rec_.install_from = source.kind = "sdist";
+      source.url.reset();
+      got = fetch_sdist(o_, distribution(), src_, dir_, plain_env_, rec_, &archive_);
+      if (got.ok) source.version = rec_.sdist_version;
+    }
+    if (source.kind.empty()) return Failure{"source", "no source: give --git, --path or --sdist"};
+    if (got.ok) return std::nullopt;
+    if (source.fallback_reason)
+      got.error = fmt::format("{} (after the repository failed: {})", got.error, *source.fallback_reason);
+    return Failure{"source", got.error};
+  }
+
+  // The install command, made to work in an unpacked sdist; are the tests there?
+  void fit_to_sources() {
+    SourceInfo& source = *rec_.source;
+    install_command_ = o_.install_command.empty() ? kDefaultInstall : o_.install_command;
+    if (source.kind == "sdist") {
+      auto adapted = adapt_for_sdist(install_command_, src_);
+      install_command_ = adapted.command;
+      source.adapted = adapted.notes;
+    }
+    if (!o_.test_command.empty()) {
+      auto tests = check_tests(o_.test_command, src_, source.kind == "sdist" ? "sdist" : "sources");
+      source.tests_present = tests.present;
+      if (!tests.note.empty()) source.tests_note = tests.note;
+    }
+    stamp_ = venv_stamp(o_, install_command_);
+  }
+
+  // The venv (rebuilt only when the interpreter, installer or install recipe changed)
+  // and the install. When uv fails, pip gets the package from a fresh venv (a build that
+  // needs pip's behaviour); the record says so, and the logs of both attempts stay
+  // (pip's steps are named pip-*).
+  Step install() {
+    const fs::path stamp_file = venv_ / ".labeille-ft-stamp";
+    rec_.reused_venv = fs::exists(stamp_file) && read_file(stamp_file) == stamp_ && fs::exists(python_path());
+    rec_.installer = std::string(to_string(o_.installer.kind));
+    Step failed = install_with(o_.installer, rec_.reused_venv, "");
+    if (failed && o_.installer.kind == InstallerKind::Uv) {
+      rec_.installer = "pip";
+      rec_.installer_fallback = failed->error;
+      failed = install_with(Installer{}, false, "pip-");
+    }
+    return failed;
+  }
+
+  Step install_with(const Installer& in, bool reuse, const std::string& prefix) {
     if (!reuse) {
-      fs::remove_all(venv, ec);
-      fs::create_directories(venv.parent_path(), ec);
-      auto v = run_step(venv_argv(in, o.python, venv.string()), venv.parent_path(), step_env("", o.package, in), dir,
-                        prefix + "venv", 600);
-      if (!v.ok) return Failure{"venv", v.error};
+      auto made = timed(rec_.steps.venv_s, [&]() -> Step {
+        std::error_code ec;
+        fs::remove_all(venv_, ec);
+        fs::create_directories(venv_.parent_path(), ec);
+        auto v = run_step(venv_argv(in, o_.python, venv_.string()), venv_.parent_path(),
+                          step_env("", o_.package, in), dir_, prefix + "venv", 600);
+        if (!v.ok) return Failure{"venv", v.error};
+        return std::nullopt;
+      });
+      if (made) return made;
     }
-    auto env = step_env(venv.string(), o.package, in);
-    auto s = run_step(install_argv(in, install), src, env, dir, prefix + "install", o.timeout_s);
-    if (!s.ok) return Failure{"install", s.error};
-    if (!o.extra_deps.empty()) {
-      auto x = run_step(requirements_argv(in, (venv / "bin" / "python").string(), o.extra_deps), src, env, dir,
-                        prefix + "extra-deps", o.timeout_s);
+    return timed(rec_.steps.install_s, [&]() -> Step {
+      auto env = step_env(venv_.string(), o_.package, in);
+      auto s = run_step(install_argv(in, install_command_), src_, env, dir_, prefix + "install", o_.timeout_s);
+      if (!s.ok) return Failure{"install", s.error};
+      if (o_.extra_deps.empty()) return std::nullopt;
+      auto x = run_step(requirements_argv(in, python_path().string(), o_.extra_deps), src_, env, dir_,
+                        prefix + "extra-deps", o_.timeout_s);
       if (!x.ok) return Failure{"extra_deps", x.error};
-    }
+      return std::nullopt;
+    });
+  }
+
+  // pytest-run-parallel (with the target interpreter's own pip, however the venv was
+  // made) and our plugin, into <venv>/labeille-ft-stress/, apart from site-packages.
+  Step install_stress_tools() {
+    const fs::path tools = venv_ / runner::kStressToolsDir;
+    auto s = run_step({o_.python, "-m", "pip", "install", "--quiet", "--upgrade", "--no-deps", "--target",
+                       tools.string(), kStressRequirement},
+                      src_, plain_env_, dir_, "stress-tools", o_.timeout_s);
+    if (!s.ok) return Failure{"stress_tools", s.error};
+    std::error_code ec;
+    fs::copy_file(o_.stress_plugin, tools / o_.stress_plugin.filename(), fs::copy_options::overwrite_existing, ec);
+    if (ec)
+      return Failure{"stress_tools", fmt::format("cannot install {}: {}", o_.stress_plugin.string(), ec.message())};
     return std::nullopt;
-  };
-  rec.installer = std::string(to_string(o.installer.kind));
-  auto failed = install_with(o.installer, rec.reused_venv, "");
-  if (failed && o.installer.kind == InstallerKind::Uv) {
-    rec.installer = "pip";
-    rec.installer_fallback = failed->error;
-    failed = install_with(Installer{}, false, "pip-");
-  }
-  rec.steps.install_s = monotonic_s() - t;  // the venv, the install and the extra deps
-  if (failed) return finish(false, failed->stage, failed->error);
-  const auto env = step_env(venv.string(), o.package);
-
-  if (o.stress) {
-    auto why = install_stress_tools(o, venv, src, plain_env, dir);
-    if (!why.empty()) return finish(false, "stress_tools", why);
   }
 
-  // 4. The startup hook, and byte-compiled site-packages: with PYTHONDONTWRITEBYTECODE
-  //    set (common in CI images) each iteration would compile every module again, long
-  //    silent starts that look like stalls. uv installs without compiling; this compiles
-  //    for both installers.
-  t = monotonic_s();
-  const std::string py = (venv / "bin" / "python").string();
-  auto site = run_step({py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"}, src, env, dir,
-                       "site-packages", 120);
-  if (!site.ok) return finish(false, "hook", site.error);
-  fs::path purelib = trim(site.out);
-  for (const char* f : {"labeille_ft_hook.py", "labeille_ft_hook.pth"}) {
-    fs::copy_file(o.hook_dir / f, purelib / f, fs::copy_options::overwrite_existing, ec);
-    if (ec) return finish(false, "hook", fmt::format("cannot install {}: {}", (o.hook_dir / f).string(), ec.message()));
+  // The startup hook, and byte-compiled site-packages: with PYTHONDONTWRITEBYTECODE set
+  // (common in CI images) each iteration would compile every module again, long silent
+  // starts that look like stalls. uv installs without compiling; this compiles for both
+  // installers. Then the installed version.
+  Step install_hook() {
+    const auto env = step_env(venv_.string(), o_.package);
+    const std::string py = python_path().string();
+    auto site = run_step({py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"}, src_, env, dir_,
+                         "site-packages", 120);
+    if (!site.ok) return Failure{"hook", site.error};
+    const fs::path purelib = trim(site.out);
+    for (const char* f : {"labeille_ft_hook.py", "labeille_ft_hook.pth"}) {
+      std::error_code ec;
+      fs::copy_file(o_.hook_dir / f, purelib / f, fs::copy_options::overwrite_existing, ec);
+      if (ec) return Failure{"hook", fmt::format("cannot install {}: {}", (o_.hook_dir / f).string(), ec.message())};
+    }
+    // pip itself is left out: iterations do not import it (a suite that runs pip compiles
+    // it as it would anywhere with PYTHONDONTWRITEBYTECODE), and with uv, which installs
+    // without compiling, pip's ~800 modules would be most of this step.
+    run_step({py, "-m", "compileall", "-q", "-j", "0", "-x", "/site-packages/pip/", purelib.string()}, src_, env, dir_,
+             "compileall", 600);
+    auto ver = run_step({py, "-c", "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))", o_.package},
+                        src_, env, dir_, "version", 120);
+    if (ver.ok) rec_.version = trim(ver.out);
+    if (rec_.source->kind != "sdist" && !rec_.version.empty()) rec_.source->version = rec_.version;
+    return std::nullopt;
   }
-  // pip itself is left out: iterations do not import it (a suite that runs pip compiles
-  // it as it would anywhere with PYTHONDONTWRITEBYTECODE), and with uv, which installs
-  // without compiling, pip's ~800 modules would be most of this step.
-  run_step({py, "-m", "compileall", "-q", "-j", "0", "-x", "/site-packages/pip/", purelib.string()}, src, env, dir,
-           "compileall", 600);
-  auto ver = run_step({py, "-c", "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))", o.package}, src,
-                      env, dir, "version", 120);
-  if (ver.ok) rec.version = trim(ver.out);
-  if (source.kind != "sdist" && !rec.version.empty()) source.version = rec.version;
-  rec.steps.hook_s = monotonic_s() - t;
-  atomic_write_file(stamp_file, stamp);
-  return finish(true, "", "");
-}
+
+  // What the package declares, once its venv exists (also when the install failed: the
+  // declaration of a package that does not install is worth showing).
+  void read_declarations(const Step& failed) {
+    if (failed && (failed->stage == "source" || failed->stage == "venv")) return;
+    if (!fs::exists(python_path())) return;
+    timed(rec_.steps.declared_s, [&]() -> Step {
+      std::string url;
+      rec_.declared = read_declared(o_, python_path().string(), distribution(),
+                                    rec_.version.empty() ? rec_.sdist_version : rec_.version, src_, archive_, dir_,
+                                    step_env(venv_.string(), o_.package), &url);
+      if (rec_.source && rec_.source->kind == "sdist" && !url.empty()) rec_.source->url = url;
+      return std::nullopt;
+    });
+  }
+
+  SetupRecord finish(const Step& failed) {
+    read_declarations(failed);
+    rec_.ok = !failed;
+    rec_.stage = failed ? failed->stage : "";
+    rec_.error = failed ? failed->error : "";
+    rec_.duration_s = monotonic_s() - t0_;
+    rec_.end_time = iso8601_utc_now();
+    atomic_write_file(dir_ / attempt_files::kRecord, to_json(rec_));
+    return rec_;
+  }
+
+  std::string distribution() const { return o_.sdist.empty() ? o_.package : o_.sdist; }
+  fs::path python_path() const { return venv_ / "bin" / "python"; }
+
+  const PrepareOptions& o_;
+  const double t0_ = monotonic_s();
+  const fs::path dir_, src_, venv_;
+  const std::vector<std::string> plain_env_;
+  SetupRecord rec_;
+  std::string archive_;          // the sdist's file name, when the sources are one
+  std::string install_command_;  // as run: adapted to an sdist when the sources are one
+  std::string stamp_;
+};
+
+}  // namespace
+
+SetupRecord prepare(const PrepareOptions& o) { return Preparation(o).run(); }
 
 std::string ctest_details(std::string_view text) {
   std::string out;

@@ -250,6 +250,20 @@ TEST(Evidence, PureWheelsDeclareNothingAndMissingTestsAreSaid) {
   EXPECT_TRUE(contradictions(p).empty()) << "Unstable announces trouble";
 }
 
+TEST(Evidence, PackagesTheIndexDoesNotHaveShowOnlyTheirClassifier) {
+  PackageResult p;
+  p.package = "localpkg";
+  p.category = "compatible";
+  p.declared_json = R"({"classifier_level":null,"ft_wheel":null,"ft_wheel_tags":[],"on_index":false,"error":null})";
+  EXPECT_EQ(declared_short(p), "") << "a local package has nothing to look up: blank, not a failed look-up";
+  EXPECT_EQ(declared_text(p), "declares nothing, tested version not on the package index");
+  EXPECT_TRUE(contradictions(p).empty());
+  p.declared_json = R"({"classifier_level":"2 - Beta","ft_wheel":null,"ft_wheel_tags":[],"on_index":false,"error":null})";
+  EXPECT_EQ(declared_short(p), "2 - Beta");
+  p.declared_json = R"({"classifier_level":null,"ft_wheel":null,"ft_wheel_tags":[],"error":"wheel: index x: URLError"})";
+  EXPECT_EQ(declared_short(p), "? (look-up failed)") << "an index that did not answer still says so";
+}
+
 TEST(Evidence, OlderResultsWithoutTheNewKeysStillRead) {
   auto d = scratch();
   attempt(d / "rec", "plain", "gil0", 1, kPass);

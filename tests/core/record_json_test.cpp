@@ -101,8 +101,9 @@ TEST(RecordJson, SetupSourceAndDeclaredRoundTrip) {
   s.ok = true;
   s.source = SourceInfo{"sdist", "3.10", "https://files.example/idna-3.10.tar.gz", "git-clone failed: no host",
                         {"dropped `git fetch --tags --depth 1`"}, false, "tests/ is not in the sdist"};
-  s.declared = DeclaredInfo{"2 - Beta", false, {}, std::nullopt};
+  s.declared = DeclaredInfo{"2 - Beta", false, {}, std::nullopt, true};
   s.steps.install_s = 4.5;
+  s.steps.venv_s = 0.25;
   auto b = std::get<SetupRecord>(parse_record(to_json(s), "mem"));
   ASSERT_TRUE(b.source && b.declared);
   EXPECT_EQ(b.source->kind, "sdist");
@@ -113,7 +114,9 @@ TEST(RecordJson, SetupSourceAndDeclaredRoundTrip) {
   EXPECT_EQ(b.declared->classifier_level, "2 - Beta");
   EXPECT_EQ(b.declared->ft_wheel, false);
   EXPECT_FALSE(b.declared->error.has_value());
+  EXPECT_EQ(b.declared->on_index, true);
   EXPECT_DOUBLE_EQ(b.steps.install_s, 4.5);
+  EXPECT_DOUBLE_EQ(b.steps.venv_s, 0.25);
   // Standalone objects (what fold copies) round-trip too, nulls included.
   SourceInfo repo{"repo", std::nullopt, "https://github.com/kjd/idna", std::nullopt, {}, std::nullopt, std::nullopt};
   auto r = parse_source_info(to_json(repo), "mem");

@@ -94,16 +94,24 @@ def main():
         expect(d.get("ft_wheel") is False and d.get("ft_wheel_tags") == [], f"demo 2.0 (abi3 only): {d}")
         expect(d.get("classifier_level") is None and "classifier: not installed" in (d.get("error") or ""),
                f"demo 2.0 without metadata must say why: {d}")
-        # A version the index does not list: unknown, not false.
+        expect(d.get("on_index") is True, f"demo 1.0 is on the index: {d}")
+        # A version the index does not list (an unreleased checkout): not on the index, no
+        # wheel to look for (unknown, not false), and no error.
         d = declared("demo", "3.0", f"{WORK}/src", env=env)
-        expect(d.get("ft_wheel") is None and "version 3.0 is not on" in (d.get("error") or ""), f"demo 3.0: {d}")
+        expect(d.get("ft_wheel") is None and d.get("on_index") is False and d.get("error") is None, f"demo 3.0: {d}")
+        # A project the index does not have at all (404: a local or private package).
+        d = declared("localonly", "1.0", f"{WORK}/src", env=env)
+        expect(d.get("ft_wheel") is None and d.get("on_index") is False and d.get("error") is None,
+               f"localonly (404): {d}")
+        expect(d.get("classifier_level") == "3 - Stable", f"localonly still declares through its metadata: {d}")
         # A PEP 503 HTML page, a pure wheel.
         d = declared("olddemo", "0.5", f"{WORK}/nosrc", "olddemo-0.5.tar.gz", env=env)
         expect(d.get("ft_wheel") is True and d.get("ft_wheel_tags") == ["py3-none-any"], f"olddemo (HTML page): {d}")
         expect((d.get("sdist_url") or "").endswith("/files/olddemo-0.5.tar.gz"), f"olddemo sdist URL: {d}")
         # An index that does not answer: null and the reason, never a crash.
         d = declared("demo", "1.0", f"{WORK}/src", env=dict(env, PIP_INDEX_URL="http://127.0.0.1:9/simple/"))
-        expect(d.get("ft_wheel") is None and "127.0.0.1:9" in (d.get("error") or ""), f"unreachable index: {d}")
+        expect(d.get("ft_wheel") is None and d.get("on_index") is None and "127.0.0.1:9" in (d.get("error") or ""),
+               f"unreachable index: {d}")
         expect(d.get("classifier_level") == "3 - Stable", f"the classifier does not need the index: {d}")
     finally:
         server.shutdown()

@@ -53,6 +53,9 @@ struct DeclaredSupport {
   std::optional<bool> ft_wheel;
   std::vector<std::string> ft_wheel_tags;
   std::string error;             // the look-up failed
+  // false: the index does not publish the tested version (a local package): no wheel to
+  // look for, nothing to contradict. null: unknown.
+  std::optional<bool> on_index;
   // The free-threaded ABIs among the tags ("cp313t"): a pure wheel declares nothing.
   std::vector<std::string> ft_abis() const;
 };

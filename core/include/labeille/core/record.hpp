@@ -169,6 +169,7 @@ struct DeclaredInfo {
   std::optional<bool> ft_wheel;                 // null: the index could not be asked (see error)
   std::vector<std::string> ft_wheel_tags;       // tags of those wheels ("cp313-cp313t-manylinux_2_17_x86_64")
   std::optional<std::string> error;             // why a field is unknown
+  std::optional<bool> on_index = {};            // the tested version is on the index; null: not asked
 };
 
 // Seconds spent in each set-up step (the figures behind "seconds per package").
