@@ -328,7 +328,8 @@ constexpr const char* kStyle =
     "summary .k{color:#555;margin:0 .5em}summary .why{color:#555;font-size:12px}"
     "dl{display:grid;grid-template-columns:11em 1fr;gap:2px 1em;margin:.5em 0 .5em 1.5em;font-size:13px}"
     "dt{color:#555}dd{margin:0;white-space:pre-wrap}dd.warn{color:#b71c1c}"
-    "ul,pre,table.runs,table.stress{margin-left:1.5em;font-size:12px}tr.finding td:nth-child(2){color:#b71c1c}pre{background:#f7f7f7;padding:4px;white-space:pre-wrap}"
+    "ul,pre,table.runs,table.stress{margin-left:1.5em;font-size:12px}pre{background:#f7f7f7;padding:4px;white-space:pre-wrap}"
+    "tr.finding td:nth-child(2){color:#b71c1c}"
     "code{font-size:12px}.legend{font-size:13px}";
 
 }  // namespace
