@@ -262,21 +262,30 @@ IterationResult read_iteration(const json::Reader& e, const ReadOptions& keep, b
   it.output_stalled = e.boolean("output_stalled");
   it.last_output_line = e.str("last_output_line");
   // Checked even when not kept: a broken line is broken whatever the view.
-  auto tail = e.str("stderr_tail");
-  if (keep.stderr_tails) it.stderr_tail = std::move(tail);
-  const auto results = e.string_map("test_results");
+  if (keep.stderr_tails) it.stderr_tail = e.str("stderr_tail");
+  else e.check_str("stderr_tail");
+  // Strings are moved, never copied, from here on: this is the inner loop of `ft flaky`
+  // and of the html report over a whole run.
   std::map<std::string, std::string> messages;
-  for (auto& [id, m] : e.string_map("test_messages")) messages[id] = std::move(m);
+  if (per_test || derive_messages)
+    for (auto& [id, m] : e.string_map("test_messages")) messages.emplace(std::move(id), std::move(m));
+  else
+    e.check_string_map("test_messages");
   // Results without failing_test_messages (the Python tool's, older folds): the messages the runs hold.
   if (derive_messages)
     for (const auto& [id, m] : messages)
       if (p.failing_tests.count(id) || p.flaky_tests.count(id)) p.failing_test_messages.emplace(id, m);
   if (per_test) {
-    for (const auto& [id, status] : results) {
+    auto results = e.string_map("test_results");
+    it.test_results.reserve(results.size());
+    for (auto& [id, status] : results) {
       if (keep.failing_tests_only && !p.failing_tests.count(id) && !p.flaky_tests.count(id)) continue;
       auto m = messages.find(id);
-      it.test_results.push_back({id, status, m == messages.end() ? "" : m->second});
+      std::string message = m == messages.end() ? std::string() : std::move(m->second);
+      it.test_results.push_back({std::move(id), std::move(status), std::move(message)});
     }
+  } else {
+    e.check_string_map("test_results");
   }
   it.tests_passed = e.count("tests_passed");
   it.tests_failed = e.count("tests_failed");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 
 #include <fmt/format.h>
 #include <rapidjson/error/en.h>
@@ -17,19 +18,32 @@ namespace {
 
 // The deepest nesting of arrays and objects in `text` (brackets inside strings do not
 // count). Linear and allocation-free, so a 50 MB line of '[' costs nothing to refuse.
+// Most of a record's bytes are inside strings (output tails): those are skipped with
+// memchr from quote to quote, a quote being closing when an even number of backslashes
+// precedes it.
 int max_depth(std::string_view text) {
+  const char* p = text.data();
+  const std::size_t n = text.size();
   int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = p[i];
+    if (c == '"') {
+      std::size_t j = i + 1;
+      for (;;) {
+        const void* q = j < n ? std::memchr(p + j, '"', n - j) : nullptr;
+        if (!q) return deepest;  // an unterminated string: the parser says so
+        const std::size_t k = static_cast<std::size_t>(static_cast<const char*>(q) - p);
+        std::size_t backslashes = 0;
+        while (k - backslashes > i + 1 && p[k - backslashes - 1] == '\\') ++backslashes;
+        j = k + 1;
+        if (backslashes % 2 == 0) break;
+      }
+      i = j - 1;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
     }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    else if (c == ']' || c == '}') --depth;
   }
   return deepest;
 }
@@ -56,8 +70,15 @@ rj::Document parse_object(std::string_view text, std::string_view source) {
   if (max_depth(text) > kMaxDepth)
     throw Error(fmt::format("{}: JSON nested deeper than {} levels", source, kMaxDepth));
   rj::Document d;
-  // Iterative: the parser's own stack is on the heap, whatever the input.
-  d.Parse<rj::kParseIterativeFlag>(text.data(), text.size());
+  // RapidJSON reads a NUL byte as the end of the text, so what follows one would go
+  // unread; a raw NUL is never valid JSON anyway.
+  if (const void* nul = std::memchr(text.data(), '\0', text.size()))
+    throw Error(fmt::format("{}: not valid JSON at byte {}: a NUL byte", source,
+                            static_cast<const char*>(nul) - text.data()));
+  // The recursive parser, faster than the iterative one: max_depth above bounds its
+  // recursion. From a NUL-terminated copy, which it scans faster than a bounded view.
+  const std::string terminated(text);
+  d.Parse(terminated.c_str());
   if (d.HasParseError())
     throw Error(fmt::format("{}: not valid JSON at byte {}: {}", source, d.GetErrorOffset(),
                             rj::GetParseError_En(d.GetParseError())));
@@ -202,6 +223,18 @@ std::vector<std::pair<std::string, std::string>> Reader::string_map(std::string_
                      sanitize_utf8(std::string_view(m.value.GetString(), m.value.GetStringLength())));
   }
   return out;
+}
+
+void Reader::check_str(std::string_view k) const {
+  if (auto* x = find(k); x && !x->IsString()) bad(k, "a string");
+}
+
+void Reader::check_string_map(std::string_view k) const {
+  auto* x = find(k);
+  if (!x) return;
+  if (!x->IsObject()) bad(k, "an object of strings");
+  for (const auto& m : x->GetObject())
+    if (!m.value.IsString()) bad(k, "an object of strings");
 }
 
 std::optional<Reader> Reader::object(std::string_view k) const {

@@ -41,6 +41,11 @@ EnvPlan build_environment(const std::map<std::string, std::string>& base, const 
   env["PYTHONFAULTHANDLER"] = "1";
   env.erase("PYTHONHOME");
   env.erase("PYTHONPATH");
+  // Set in many CI images; with it every iteration (and every pytest assertion rewrite)
+  // would compile each imported module again: slow, silent starts that can read as
+  // stalls. Without it the first iteration writes the bytecode and the next ones reuse
+  // it, so the set-up need not compile all of site-packages. --env can set it back.
+  env.erase("PYTHONDONTWRITEBYTECODE");
   env["LABEILLE_FT_PACKAGE"] = in.package;
   env["LABEILLE_FT_MODE"] = in.mode;
   env["LABEILLE_FT_ITERATION"] = std::to_string(in.iteration);

@@ -71,7 +71,24 @@ def classifiers(dist, src):
 
 
 def pip_config():
-    """pip's configuration as {"section.key": value} (":env:" for PIP_* variables)."""
+    """pip's configuration as {"section.key": value} (":env:" for PIP_* variables).
+
+    Read through pip's own configuration loader in this process (a `pip config list`
+    child costs a second start of Python and of pip's command line); `pip config list`
+    when that loader is not where this pip version keeps it.
+    """
+    try:
+        from pip._internal.configuration import Configuration
+        conf = Configuration(isolated=False)
+        conf.load()
+        flat = {}
+        # Lowest priority first (global, user, site files, then PIP_* variables); recent
+        # pips give (file, {key: value}) pairs, older ones (key, value).
+        for key, value in conf.items():
+            flat.update(value if isinstance(value, dict) else {key: value})
+        return {k: v for k, v in flat.items() if isinstance(v, str)}
+    except Exception:  # pip's internals are not an API: fall back to its command line
+        pass
     out = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True,
                          timeout=TIMEOUT)
     conf = {}

@@ -383,10 +383,7 @@ class Preparation {
     return std::nullopt;
   }
 
-  // The startup hook, and byte-compiled site-packages: with PYTHONDONTWRITEBYTECODE set
-  // (common in CI images) each iteration would compile every module again, long silent
-  // starts that look like stalls. uv installs without compiling; this compiles for both
-  // installers. Then the installed version.
+  // The startup hook, and the installed version.
   Step install_hook() {
     const auto env = step_env(venv_.string(), o_.package);
     const std::string py = python_path().string();
@@ -399,11 +396,11 @@ class Preparation {
       fs::copy_file(o_.hook_dir / f, purelib / f, fs::copy_options::overwrite_existing, ec);
       if (ec) return Failure{"hook", fmt::format("cannot install {}: {}", (o_.hook_dir / f).string(), ec.message())};
     }
-    // pip itself is left out: iterations do not import it (a suite that runs pip compiles
-    // it as it would anywhere with PYTHONDONTWRITEBYTECODE), and with uv, which installs
-    // without compiling, pip's ~800 modules would be most of this step.
-    run_step({py, "-m", "compileall", "-q", "-j", "0", "-x", "/site-packages/pip/", purelib.string()}, src_, env, dir_,
-             "compileall", 600);
+    // No byte-compiling here: iterations run without PYTHONDONTWRITEBYTECODE (the
+    // runner's environment), so the first one writes the bytecode of what it imports, as
+    // any Python run does. Compiling all of site-packages instead (uv installs without
+    // compiling) cost more than the whole uv install, mostly for modules no suite imports
+    // (pygments alone is 9 MiB of sources).
     auto ver = run_step({py, "-c", "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))", o_.package},
                         src_, env, dir_, "version", 120);
     if (ver.ok) rec_.version = trim(ver.out);

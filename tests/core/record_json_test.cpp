@@ -156,6 +156,16 @@ TEST(RecordJson, ErrorsNameSourceFieldAndValue) {
   expect_error("[]", "rec/x.json: expected a JSON object, got an array");
   expect_error("", "rec/x.json: empty");
   expect_error(std::string(100000, '[') + std::string(100000, ']'), "nested deeper than");
+  // Brackets inside strings do not nest, escaped quotes do not end a string, and an
+  // escaped backslash before a quote does.
+  const std::string brackets(200, '[');
+  EXPECT_NO_THROW(parse_record("{\"schema\":1,\"kind\":\"setup\",\"error\":\"" + brackets + "\\\"" + brackets +
+                                   "\\\\\",\"stage\":\"" + brackets + "\"}",
+                               "mem"));
+  expect_error("{\"schema\":1,\"kind\":\"setup\",\"error\":\"\\\\\",\"stage\":" + brackets + "}",
+               "nested deeper than");
+  // A NUL ends nothing: what follows it is still read (and refused).
+  expect_error(std::string("{\"schema\":1}\0{", 14), "not valid JSON");
 }
 
 TEST(RecordJson, StartedMarkerRoundTripsAndIsNotARecord) {

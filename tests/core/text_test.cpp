@@ -18,6 +18,18 @@ TEST(SanitizeUtf8, ReplacesInvalidBytesAndNul) {
   EXPECT_EQ(sanitize_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
+TEST(SanitizeUtf8, SpecialBytesAtEveryOffsetOfTheEightByteFastPath) {
+  // The fast path takes 8 bytes at a time: a NUL, an invalid byte or a multi-byte
+  // character at any offset of a word, or straddling two words, must still be seen.
+  for (std::size_t at = 0; at < 20; ++at) {
+    const std::string pad(at, 'a'), tail(11, 'z');
+    EXPECT_EQ(sanitize_utf8(pad + std::string(1, '\0') + tail), pad + "\xE2\x90\x80" + tail) << at;
+    EXPECT_EQ(sanitize_utf8(pad + "\xff" + tail), pad + "\xEF\xBF\xBD" + tail) << at;
+    EXPECT_EQ(sanitize_utf8(pad + "\xF0\x9D\x84\x9E" + tail), pad + "\xF0\x9D\x84\x9E" + tail) << at;
+    EXPECT_EQ(sanitize_utf8(pad + "\x7f" + tail), pad + "\x7f" + tail) << at;
+  }
+}
+
 TEST(SanitizeUtf8, TruncatedSequenceAtEnd) {
   EXPECT_EQ(sanitize_utf8("ok\xE2\x9C"), "ok\xEF\xBF\xBD\xEF\xBF\xBD");
 }

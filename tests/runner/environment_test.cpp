@@ -35,6 +35,15 @@ TEST(Environment, DesignRules) {
   EXPECT_FALSE(plan.delta.count("HOME"));
 }
 
+TEST(Environment, IterationsWriteBytecodeUnlessTheUserSaysOtherwise) {
+  EnvInputs in;
+  in.gil = GilMode::Off;
+  auto plan = build_environment({{"PYTHONDONTWRITEBYTECODE", "1"}}, in);
+  EXPECT_FALSE(plan.env.count("PYTHONDONTWRITEBYTECODE")) << "the set-up compiles nothing: iterations must be able to";
+  in.user = {{"PYTHONDONTWRITEBYTECODE", "1"}};
+  EXPECT_EQ(build_environment({{"PYTHONDONTWRITEBYTECODE", "1"}}, in).env.at("PYTHONDONTWRITEBYTECODE"), "1");
+}
+
 TEST(Environment, GilUnsetRemovesIt) {
   EnvInputs in;
   in.gil = GilMode::Unset;

@@ -112,6 +112,16 @@ TEST(RunnerReal, EnvironmentReachesTheCommand) {
   EXPECT_EQ(res.exit_code, 0) << res.out;
 }
 
+TEST(RunnerReal, IterationsWriteBytecodeEvenWhenTheCallerSaysNot) {
+  // CI images often set PYTHONDONTWRITEBYTECODE; the set-up compiles nothing, so the
+  // first iteration must be able to write the bytecode the next ones reuse.
+  auto d = scratch();
+  ::setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
+  auto res = run_python(d, "import sys; sys.exit(3 if sys.dont_write_bytecode else 0)");
+  ::unsetenv("PYTHONDONTWRITEBYTECODE");
+  EXPECT_EQ(res.exit_code, 0) << res.out;
+}
+
 TEST(RunnerReal, PytestPassFailAndNoTestsCollected) {
   LABEILLE_REQUIRE_PYTHON();
   auto d = scratch();

@@ -71,6 +71,10 @@ class Reader {
   std::map<std::string, int> counts(std::string_view key) const;
   // An object of strings ({"test id": "failed"}), in file order; names and values sanitized.
   std::vector<std::pair<std::string, std::string>> string_map(std::string_view key) const;
+  // The type checks of str() and string_map() without copying anything: for fields a view
+  // does not keep (a broken line is broken whatever the view), at no cost to the fast ones.
+  void check_str(std::string_view key) const;
+  void check_string_map(std::string_view key) const;
   // The nested object (nullopt when absent or null).
   std::optional<Reader> object(std::string_view key) const;
   // Calls f(Reader) for each element of an array of objects.
