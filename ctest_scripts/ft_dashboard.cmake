@@ -16,7 +16,16 @@ everything to CDash.
         [-DFT_BINARY_DIR=<dir>] [-DFT_ITERATIONS=10] [-DFT_TOP=<n>] [-DFT_PACKAGES=a;b]
         [-DFT_LABELS=<ctest -L regex>] [-DFT_PARALLEL=<n>] [-DFT_STALL_THRESHOLD=60]
         [-DFT_TIMEOUT=600] [-DFT_COMPARE_WITH_GIL=ON] [-DFT_FRESH=ON]
+        [-DFT_STRESS=ON] [-DFT_STRESS_THREADS=2] [-DFT_STRESS_REPEAT=20] [-DFT_UNTIL_BOUND=<R>]
         [-DFT_NIGHTLY_START_TIME="00:00:00 UTC"]
+
+``FT_STRESS``, ``FT_STRESS_THREADS``, ``FT_STRESS_REPEAT`` and ``FT_UNTIL_BOUND`` are the
+module's ``STRESS``, ``STRESS_THREADS``, ``STRESS_REPEAT`` and ``UNTIL_BOUND`` for every
+package (``labeille ft run --stress``, ``--stress-threads``, ``--stress-repeat``,
+``--until-bound``; docs/detection.md): stress iterations ``ft.<pkg>.stress.<mode>.iterNN``
+(label ``ft.stress``, also run by the default ``FT_LABELS`` and by a shard's label), and
+``FT_ITERATIONS`` as a maximum that a mode stops short of (the rest *Skipped*) once its
+verdict is settled within the failure-rate bound R (0 < R < 1; 0, the default, is off).
 
 Every ``FT_<NAME>`` may also come from the environment as ``LABEILLE_FT_<NAME>``
 (``-D`` wins). Inputs are checked before anything runs; a bad one stops the script
@@ -64,6 +73,10 @@ _ft_input(STALL_THRESHOLD 60)
 _ft_input(TIMEOUT 600)
 _ft_input(COMPARE_WITH_GIL OFF)
 _ft_input(FRESH ON)
+_ft_input(STRESS OFF)
+_ft_input(STRESS_THREADS 2)
+_ft_input(STRESS_REPEAT 20)
+_ft_input(UNTIL_BOUND 0)
 _ft_input(SHARD_COUNT 0)
 _ft_input(SHARD_INDEX 0)
 _ft_input(NIGHTLY_START_TIME "00:00:00 UTC")
@@ -91,6 +104,16 @@ foreach(_n IN ITEMS ITERATIONS TOP PARALLEL STALL_THRESHOLD TIMEOUT SHARD_COUNT 
     _ft_fail(${_n} "\"${FT_${_n}}\" is not a non-negative integer")
   endif()
 endforeach()
+# The module would refuse these too, but only once the project configures: say it here,
+# naming the script's input, before anything runs (same rules as LabeilleFT.cmake).
+foreach(_n IN ITEMS STRESS_THREADS STRESS_REPEAT)
+  if(NOT FT_${_n} MATCHES "^[1-9][0-9]*$")
+    _ft_fail(${_n} "\"${FT_${_n}}\" is not a positive integer")
+  endif()
+endforeach()
+if(NOT FT_UNTIL_BOUND MATCHES "^(0|0?\\.[0-9]+)$")
+  _ft_fail(UNTIL_BOUND "\"${FT_UNTIL_BOUND}\" is not a failure-rate bound R with 0 < R < 1 (or 0: off)")
+endif()
 if(FT_SHARD_COUNT GREATER 0 AND NOT FT_SHARD_INDEX LESS FT_SHARD_COUNT)
   _ft_fail(SHARD_INDEX "${FT_SHARD_INDEX} is not below FT_SHARD_COUNT ${FT_SHARD_COUNT}")
 endif()
@@ -125,6 +148,11 @@ set(_only_shard OFF)
 if(FT_SHARD_COUNT GREATER 0)
   set(_only_shard ON)
 endif()
+# Booleans as the module's ON/OFF, whatever spelling CMake's if() accepted (1, yes, true).
+set(_stress OFF)
+if(FT_STRESS)
+  set(_stress ON)
+endif()
 set(_options
   "-DLabeilleFT_DIR=${FT_PACKAGE_DIR}"
   "-DLABEILLE_FT_TARGET_PYTHON=${FT_TARGET_PYTHON}"
@@ -135,6 +163,10 @@ set(_options
   "-DLABEILLE_FT_STALL_THRESHOLD=${FT_STALL_THRESHOLD}"
   "-DLABEILLE_FT_TIMEOUT=${FT_TIMEOUT}"
   "-DLABEILLE_FT_GIL_MODES=${_modes}"
+  "-DLABEILLE_FT_STRESS=${_stress}"
+  "-DLABEILLE_FT_STRESS_THREADS=${FT_STRESS_THREADS}"
+  "-DLABEILLE_FT_STRESS_REPEAT=${FT_STRESS_REPEAT}"
+  "-DLABEILLE_FT_UNTIL_BOUND=${FT_UNTIL_BOUND}"
   "-DLABEILLE_FT_SHARD_COUNT=${FT_SHARD_COUNT}"
   "-DLABEILLE_FT_SHARD_INDEX=${FT_SHARD_INDEX}"
   "-DLABEILLE_FT_ONLY_SHARD=${_only_shard}")

@@ -11,10 +11,12 @@ CDash; the attempt records of all shards fold into one result with
 
   ctest -S ctest_scripts/ft_shard.cmake -DFT_SHARD_INDEX=2 -DFT_SHARD_COUNT=4 \
         -DFT_REGISTRY=... -DFT_TARGET_PYTHON=... -DFT_PACKAGE_DIR=... [ft_dashboard.cmake options]
+  # e.g. stress iterations, and at most 40 iterations per mode, fewer once settled:
+  #   -DFT_STRESS=ON [-DFT_STRESS_THREADS=2] [-DFT_STRESS_REPEAT=20] -DFT_ITERATIONS=40 -DFT_UNTIL_BOUND=0.1
 
 A package goes to shard ``k = (first 28 bits of SHA-1 of its name) mod n`` together with
-its set-up, probe and iterations (label ``ft.shard.<k>``): the same on every machine and
-every night. The site and build name stay the same for a shard from run to run
+its set-up, probe, iterations and stress iterations (label ``ft.shard.<k>``): the same on
+every machine and every night. The site and build name stay the same for a shard from run to run
 (``<FT_SITE or labeille-ft>-shard<k>``, ``<FT_BUILD_NAME>-shard<k>of<n>``), because CDash
 keys a test's history on them. Inputs may also come from ``LABEILLE_FT_<NAME>``.
 #]=======================================================================]

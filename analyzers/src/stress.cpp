@@ -212,6 +212,8 @@ void runs(W& w, const std::vector<IterationResult>& its) {
     key(w, "stall_signature"); str(w, it.stall_signature);
     key(w, "last_output_line"); str(w, it.last_output_line);
     key(w, "attempt_id"); str(w, it.attempt_id);
+    // Why the run did not pass (evidence.hpp): the html report's heatmap and runs table.
+    key(w, "first_error"); str(w, it.first_error);
     w.EndObject();
   }
   w.EndArray();
@@ -230,6 +232,7 @@ std::vector<IterationResult> read_runs(const json::Reader& in, std::string_view 
     it.stall_signature = e.str("stall_signature");
     it.last_output_line = e.str("last_output_line");
     it.attempt_id = e.str("attempt_id");
+    it.first_error = e.str("first_error");
     out.push_back(std::move(it));
   });
   return out;

@@ -4,8 +4,11 @@
 
 #include <unistd.h>
 
+#include <map>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <pugixml.hpp>
 
 #include "labeille/analyzers/fold.hpp"
 #include "labeille/analyzers/results_io.hpp"
@@ -153,6 +156,118 @@ TEST(Stress, UntilBoundSkipsNameTheIterationsRunAndWhy) {
   EXPECT_EQ(p.iterations_allowed, 40);
   EXPECT_EQ(p.verdict, "29/29 passed: failure rate <= 9.8% (95%); stopped after 29 of 40 iterations: "
                        "verdict settled (until-bound): 29 of 29 passed");
+}
+
+// The heatmap of the html report as XML (an inline SVG is XML): every cell's tooltip ->
+// its rect, and the block headers.
+struct Heatmap {
+  pugi::xml_document doc;
+  std::map<std::string, pugi::xml_node> cells;  // "<pkg> <mode> run <n>..." tooltip -> rect
+  std::vector<std::string> headers;
+  // The cell whose tooltip starts with `prefix` (exactly one must).
+  pugi::xml_node cell(const std::string& prefix) const {
+    pugi::xml_node found;
+    int n = 0;
+    for (const auto& [title, rect] : cells)
+      if (title.rfind(prefix, 0) == 0) found = rect, ++n;
+    EXPECT_EQ(n, 1) << prefix;
+    return found;
+  }
+  int count(const std::string& prefix) const {
+    int n = 0;
+    for (const auto& [title, rect] : cells) n += title.rfind(prefix, 0) == 0;
+    return n;
+  }
+};
+void read_heatmap(const std::string& html, Heatmap& h) {
+  const auto start = html.find("<svg", html.find("<h2>Every run</h2>"));
+  const auto end = html.find("</svg>", start);
+  ASSERT_NE(start, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  const auto svg = html.substr(start, end + 6 - start);
+  ASSERT_TRUE(h.doc.load_string(svg.c_str())) << svg;
+  for (auto rect : h.doc.child("svg").children("rect"))
+    if (auto title = rect.child("title")) h.cells[title.text().get()] = rect;
+  for (auto text : h.doc.child("svg").children("text"))
+    if (std::string(text.attribute("font-weight").value()) == "bold") h.headers.push_back(text.text().get());
+}
+
+// The html report: each GIL mode's stress runs as their own heatmap block beside the
+// plain runs, and in each package's section the per-test stress evidence (which tests
+// failed, how many repetitions of how many, the first message, the single-threaded tests).
+TEST(Stress, HtmlReportShowsStressRunsBesideThePlainRunsAndThePerTestEvidence) {
+  auto d = scratch_dir();
+  auto rec = d / "rec";
+  for (int i = 1; i <= 2; ++i) {
+    attempt(rec, "race", "gil0", i, Outcome::Pass);
+    attempt(rec, "race", "gil1", i, Outcome::Pass);
+    attempt(rec, "race", "stress.gil1", i, Outcome::Pass);
+  }
+  attempt(rec, "race", "stress.gil0", 1, Outcome::Fail, {kRace}, 37, "1 failed, 1 passed");
+  attempt(rec, "race", "stress.gil0", 2, Outcome::Fail, {kRace}, 12, "1 failed, 1 passed");
+  attempt(rec, "race", "stress.gil0", 3, Outcome::Pass);
+  attempt(rec, "unsafe", "gil0", 1, Outcome::Pass);
+  attempt(rec, "unsafe", "gil1", 1, Outcome::Pass);
+  attempt(rec, "unsafe", "stress.gil0", 1, Outcome::Fail, {kScratch}, 30);
+  attempt(rec, "unsafe", "stress.gil1", 1, Outcome::Fail, {kScratch}, 28);
+  attempt(rec, "plain", "gil0", 1, Outcome::Pass);
+  // Through ft_results.jsonl, as `labeille ft report` reads it.
+  FoldReport rep;
+  fold_to_dir({{rec}, {}, {}}, rep, d / "run", "{\"run_id\": \"ft_test\"}");
+  const auto html = render_report(read_run(d / "run", ReadOptions::everything()), "html");
+
+  Heatmap h;
+  read_heatmap(html, h);
+  EXPECT_EQ(h.headers, (std::vector<std::string>{"PYTHON_GIL=0", "PYTHON_GIL=1", "stress, PYTHON_GIL=0",
+                                                  "stress, PYTHON_GIL=1"}));
+  EXPECT_EQ(h.count("race GIL=0 run "), 2);
+  EXPECT_EQ(h.count("race stress GIL=0 run "), 3);
+  EXPECT_EQ(h.count("race stress GIL=1 run "), 2);
+  EXPECT_EQ(h.count("unsafe stress GIL=1 run "), 1);
+  EXPECT_EQ(h.count("plain stress"), 0);
+  // A failed stress run: its settings and why it failed, in the fail colour, on the
+  // package's row, right of every plain run.
+  auto failed = h.cell("race stress GIL=0 run 1 (threads 2, repeat 20): fail — 1 failed, 1 passed");
+  EXPECT_STREQ(failed.attribute("fill").value(), "#f9a825");
+  EXPECT_STREQ(h.cell("race stress GIL=0 run 3 (threads 2, repeat 20): pass").attribute("fill").value(), "#2e7d32");
+  auto plain = h.cell("race GIL=1 run 2: pass");
+  EXPECT_EQ(failed.attribute("y").as_int(), plain.attribute("y").as_int());
+  EXPECT_GT(failed.attribute("x").as_int(), plain.attribute("x").as_int());
+  EXPECT_GT(h.cell("race stress GIL=1 run 1").attribute("x").as_int(), failed.attribute("x").as_int());
+  EXPECT_NE(html.find("stress runs: every test in N threads x K repetitions"), std::string::npos);  // the legend
+  EXPECT_NE(html.find(" + 7 stress runs"), std::string::npos);
+
+  // The evidence: the race is a free-threading finding, 49 of the 80 repetitions of the
+  // two runs it failed in; the scratch test is thread-unsafe.
+  EXPECT_NE(html.find("<h4>Under stress: every test in 2 thread(s) x 20 repetition(s) in one process</h4>"), std::string::npos);
+  EXPECT_NE(html.find(fmt::format("<tr class=\"finding\"><td><code>{}</code></td><td>free-threading only (fails without "
+                                  "the GIL, never with it)</td><td>49/80 repetitions in 2 of 3 run(s)</td><td>no failure "
+                                  "in 2 run(s)</td><td><code>AssertionError: lost 3 updates</code></td></tr>",
+                                  kRace)),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find(fmt::format("<tr><td><code>{}</code></td><td>thread-unsafe test (fails with the GIL too)</td>"
+                                  "<td>30/40 repetitions in 1 of 1 run(s)</td><td>28/40 repetitions in 1 of 1 run(s)</td>",
+                                  kScratch)),
+            std::string::npos);
+  EXPECT_NE(html.find("<h4>Run single-threaded as thread-unsafe by pytest-run-parallel (1)</h4><ul>\n<li><code>"
+                      "tests.test_scratch::test_marked_thread_unsafe</code>: changes the process environment</li>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<dt>Stress runs</dt><dd class=\"\">GIL=0: 1/3 passed; GIL=1: 2/2 passed</dd>"), std::string::npos);
+  EXPECT_NE(html.find("<td>stress.gil0</td><td>2</td>"), std::string::npos);  // the runs table
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+
+  // A run without stress iterations: no stress block, no stress evidence.
+  auto rec2 = d / "rec2";
+  attempt(rec2, "plain", "gil0", 1, Outcome::Pass);
+  fold_to_dir({{rec2}, {}, {}}, rep, d / "run2", "{\"run_id\": \"ft_test\"}");
+  const auto no_stress = render_report(read_run(d / "run2", ReadOptions::everything()), "html");
+  Heatmap h2;
+  read_heatmap(no_stress, h2);
+  EXPECT_EQ(h2.headers, std::vector<std::string>{"PYTHON_GIL=0"});
+  EXPECT_EQ(no_stress.find("Under stress"), std::string::npos);
+  EXPECT_EQ(no_stress.find("stress runs"), std::string::npos);
+  fs::remove_all(d);
 }
 
 }  // namespace labeille::analyzers

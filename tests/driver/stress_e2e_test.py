@@ -10,7 +10,8 @@ ft-thread-unsafe-test (a test that fails under stress with the GIL too) must sta
 compatible with that test named thread-unsafe and the marked test listed as run
 single-threaded. Nothing is asserted about the plain runs of the race: they miss it
 most of the time, not always. Reliability: a stress run of the race (2 threads x 20)
-found it in 10/10 and 3/4 runs on a heavily loaded 2-core machine (docs/detection.md);
+found it in 10/10 runs both as fresh pytest processes and through ft run on a
+heavily loaded 2-core machine (docs/detection.md);
 here each of the three stress runs repeats every test 2 x 50 times, and any one of them
 finding it is enough.
 
