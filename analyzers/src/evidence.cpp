@@ -25,6 +25,8 @@ std::string first_error(const AttemptRecord& r, const IterationResult& it) {
     case Outcome::Skipped:
     case Outcome::Interrupted: return "";
     case Outcome::TestsNotRun: {
+      if (auto missing = pytest_missing_line(r.exit_code.value_or(0), r.out.tail, r.err.tail); !missing.empty())
+        return "pytest is not installed: " + missing;
       auto why = pytest_not_run_reason(r.exit_code.value_or(0), r.out.tail, r.err.tail);
       return why.empty() ? r.detail : why;
     }

@@ -165,4 +165,17 @@ std::string pytest_not_run_reason(int exit_code, std::string_view stdout_tail, s
   return last.empty() ? last_line(stdout_tail) : last;
 }
 
+std::string pytest_missing_line(int exit_code, std::string_view stdout_tail, std::string_view stderr_tail) {
+  if (exit_code != 1 && exit_code != 127) return "";
+  for (auto tail : {stderr_tail, stdout_tail})
+    for (auto line : split_lines(tail)) {
+      const std::string t = trim(line);
+      const bool no_module = exit_code == 1 && t.ends_with(": No module named pytest");
+      const bool not_found = exit_code == 127 && (t.ends_with("pytest: not found") || t.ends_with("pytest: command not found"));
+      if (no_module) return "No module named pytest";  // the rest is the venv's path
+      if (not_found) return t;
+    }
+  return "";
+}
+
 }  // namespace labeille

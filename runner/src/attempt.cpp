@@ -296,8 +296,12 @@ int run_attempt(const Options& o, std::ostream& out) {
   r.last_output_line = res.last_output_line;
   if (fs::exists(in.junit_path)) r.junit_path = in.junit_path;
   r.peak_rss_kb = res.peak_rss_kb;
-  auto v = classify(res.termination, res.fatal_error, res.crash_frames, is_pytest_command(r.command));
-  if (v.outcome == Outcome::TestsNotRun) {
+  const bool pytest = is_pytest_command(r.command);
+  auto v = classify(res.termination, res.fatal_error, res.crash_frames, pytest);
+  if (pytest && v.outcome == Outcome::Fail)
+    if (auto missing = pytest_missing_line(r.exit_code.value_or(0), r.out.tail, r.err.tail); !missing.empty())
+      v = {Outcome::TestsNotRun, "tests did not run: pytest is not installed: " + missing, std::nullopt};
+  if (v.outcome == Outcome::TestsNotRun && r.exit_code != 1 && r.exit_code != 127) {
     // CTest's details and the record say why at once: "tests did not run: pytest exit 2
     // (...): tests/test_x.py: ModuleNotFoundError: No module named 'hypothesis'".
     auto why = pytest_not_run_reason(r.exit_code.value_or(0), r.out.tail, r.err.tail);

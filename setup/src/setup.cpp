@@ -26,36 +26,28 @@ namespace fs = std::filesystem;
 
 namespace labeille::setup {
 
-namespace {
-
-constexpr const char* kDefaultInstall = "python -m pip install . pytest";
-
-// The environment of every set-up step: the venv first on PATH (so `pip` and `python`
-// in an install command mean the venv's), PYTHON_GIL unset, no PYTHONPATH/PYTHONHOME.
-// The installer adds its own variables (installer_env).
-std::vector<std::string> step_env(const std::string& venv, const std::string& package,
-                                  const Installer& installer = {}) {
-  runner::EnvInputs in;
-  in.venv = venv;
-  in.gil = GilMode::Unset;
-  in.package = package;
-  in.mode = "setup";
-  const auto base = runner::current_environment();
-  in.user = {{"PIP_DISABLE_PIP_VERSION_CHECK", "1"}, {"PIP_NO_INPUT", "1"}};
-  for (auto& kv : installer_env(installer, base)) in.user.push_back(kv);
-  return runner::to_entries(runner::build_environment(base, in).env);
-}
-
-// The line of a failed step's output that says why. pip quotes a failed build's own
+// The line of a failed step's output that says why (setup.hpp). pip quotes a failed build's own
 // output between "╰─> [N lines of output]" and "[end of output]", uv after "[stderr]"
-// (or "[stdout]") up to its "hint:": the last line there is the package's message. Otherwise the last line that mentions an error, skipping
-// pip's boilerplate; otherwise the last non-empty line.
+// (or "[stdout]") up to its "hint:": the last line there is the package's message.
+// Otherwise the exception that ends a Python traceback (pip's own crash: "ERROR:
+// Exception:" then "...BackendUnavailable: Cannot import 'mesonpy'"); otherwise the last
+// line that mentions an error, skipping pip's boilerplate; otherwise the last non-empty line.
 std::string telling_line(std::string_view text) {
   auto lines = split_lines(text);
-  std::string quoted, erroring, fallback;
-  bool in_quote = false;
+  std::string quoted, exception, erroring, fallback;
+  bool in_quote = false, in_traceback = false;
   for (auto line : lines) {
     std::string t = trim(line);
+    if (t == "Traceback (most recent call last):") {
+      in_traceback = true;
+      continue;
+    }
+    // A traceback's frames are indented; its first unindented line is the exception.
+    if (in_traceback && !line.empty() && line[0] != ' ' && line[0] != '\t') {
+      exception = t;
+      in_traceback = false;
+      continue;
+    }
     if (t.find("lines of output]") != std::string::npos || t == "[stderr]" || t == "[stdout]") {
       in_quote = true;
       continue;
@@ -80,7 +72,27 @@ std::string telling_line(std::string_view text) {
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower.find("error") != std::string::npos) erroring = t;
   }
-  return !quoted.empty() ? quoted : !erroring.empty() ? erroring : fallback;
+  return !quoted.empty() ? quoted : !exception.empty() ? exception : !erroring.empty() ? erroring : fallback;
+}
+
+namespace {
+
+constexpr const char* kDefaultInstall = "python -m pip install . pytest";
+
+// The environment of every set-up step: the venv first on PATH (so `pip` and `python`
+// in an install command mean the venv's), PYTHON_GIL unset, no PYTHONPATH/PYTHONHOME.
+// The installer adds its own variables (installer_env).
+std::vector<std::string> step_env(const std::string& venv, const std::string& package,
+                                  const Installer& installer = {}) {
+  runner::EnvInputs in;
+  in.venv = venv;
+  in.gil = GilMode::Unset;
+  in.package = package;
+  in.mode = "setup";
+  const auto base = runner::current_environment();
+  in.user = {{"PIP_DISABLE_PIP_VERSION_CHECK", "1"}, {"PIP_NO_INPUT", "1"}};
+  for (auto& kv : installer_env(installer, base)) in.user.push_back(kv);
+  return runner::to_entries(runner::build_environment(base, in).env);
 }
 
 struct StepResult {

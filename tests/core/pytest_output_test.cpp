@@ -49,6 +49,13 @@ ERROR tests/test_y.py
 =============================== 2 errors in 0.30s ===============================
 )";
 
+TEST(PytestOutput, PytestItselfMissing) {
+  EXPECT_EQ(pytest_missing_line(1, "", "/w/venvs/numpy/bin/python: No module named pytest\n"), "No module named pytest");
+  EXPECT_EQ(pytest_missing_line(127, "", "/bin/sh: 1: pytest: not found\n"), "/bin/sh: 1: pytest: not found");
+  EXPECT_EQ(pytest_missing_line(1, "E   ModuleNotFoundError: No module named pytest_foo\n", ""), "");
+  EXPECT_EQ(pytest_missing_line(2, "", "python: No module named pytest\n"), "") << "exit 2 is pytest's own";
+}
+
 TEST(PytestOutput, CollectionErrorGivesFileAndException) {
   EXPECT_EQ(pytest_not_run_reason(2, kCollectionError, ""),
             "tests/test_x.py: ModuleNotFoundError: No module named 'hypothesis' (+1 more collection error)");

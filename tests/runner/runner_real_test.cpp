@@ -147,6 +147,25 @@ TEST(RunnerReal, PytestPassFailAndNoTestsCollected) {
   EXPECT_NE(e.detail.find("no tests collected"), std::string::npos);
 }
 
+TEST(RunnerReal, PytestThatIsNotInstalledIsTestsNotRunNotAFailure) {
+  // Real: numpy's registry install command installs no pytest, and `python -m pytest`
+  // exits 1 as a failing suite would. -S keeps site-packages (and any pytest) away.
+  LABEILLE_REQUIRE_PYTHON();
+  auto d = scratch();
+  auto res = run_runner(with(base_args(d, "nopytest"), {"--", py(), "-S", "-m", "pytest"}));
+  EXPECT_EQ(res.exit_code, 6) << res.out;
+  auto r = only_record(d, "nopytest");
+  EXPECT_EQ(r.outcome, Outcome::TestsNotRun);
+  EXPECT_EQ(r.detail, "tests did not run: pytest is not installed: No module named pytest");
+  // A shell that finds no pytest (exit 127) is the same.
+  auto sh = run_runner(with(base_args(d, "nocommand"), {"--shell", "/nonexistent-dir/pytest tests"}));
+  EXPECT_EQ(sh.exit_code, 6) << sh.out;
+  EXPECT_EQ(only_record(d, "nocommand").outcome, Outcome::TestsNotRun);
+  // Another module missing is still the suite's own failure.
+  auto other = run_runner(with(base_args(d, "other"), {"--", py(), "-S", "-m", "pytest_nothing_here"}));
+  EXPECT_EQ(only_record(d, "other").outcome, Outcome::Fail) << other.out;
+}
+
 TEST(RunnerReal, PytestCollectionErrorIsTestsNotRunWithTheFirstError) {
   LABEILLE_REQUIRE_PYTHON();
   auto d = scratch();

@@ -22,7 +22,7 @@ namespace labeille {
   X(Deadlock,    "deadlock",     3,   true,  "no output on stdout or stderr for the stall threshold") \
   X(Timeout,     "timeout",      4,   true,  "the hard timeout was reached while output still flowed") \
   X(Error,       "error",        5,   true,  "the command could not be started")                  \
-  X(TestsNotRun, "tests_not_run", 6,  true,  "pytest exited 2-5 (collection error, interrupted, internal or usage error, no tests collected): the suite did not run") \
+  X(TestsNotRun, "tests_not_run", 6,  true,  "pytest exited 2-5 (collection error, interrupted, internal or usage error, no tests collected) or is not installed: the suite did not run") \
   X(Interrupted, "interrupted",  130, false, "the runner got SIGINT/SIGTERM/SIGHUP; the tree was killed") \
   X(Skipped,     "skipped",      77,  false, "not run: the verdict was settled (stop-on-first-pass, --until-bound)")
 // clang-format on

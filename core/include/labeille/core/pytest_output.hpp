@@ -35,4 +35,10 @@ std::string_view pytest_exit_meaning(int exit_code);
 // Falls back on the last non-empty output line; "" when there is no output at all.
 std::string pytest_not_run_reason(int exit_code, std::string_view stdout_tail, std::string_view stderr_tail);
 
+// The line saying pytest itself is not there, so the suite did not run either: `python -m
+// pytest` in a venv without pytest ("<venv>/bin/python: No module named pytest", exit 1;
+// real: numpy's registry install command installs no pytest) or a shell that finds no
+// `pytest` (exit 127): "No module named pytest" or the shell's line. "" otherwise.
+std::string pytest_missing_line(int exit_code, std::string_view stdout_tail, std::string_view stderr_tail);
+
 }  // namespace labeille

@@ -52,6 +52,12 @@ inline constexpr const char* kStressRequirement = "pytest-run-parallel==0.10.0";
 
 SetupRecord prepare(const PrepareOptions& o);
 
+// The line of a failed set-up step's output that says why, for the record's one-line
+// error: the build's own message that pip or uv quote, the exception ending a Python
+// traceback, the last line mentioning an error (pip's boilerplate skipped), else the last
+// non-empty line.
+std::string telling_line(std::string_view text);
+
 // The text of a <CTestDetails> line (CTest's "Completion Status"). CTest takes what is
 // between the tags literally (it escapes it itself when it writes Test.xml, so it must
 // NOT be XML-escaped here), but only from one line and up to the first closing tag: line
