@@ -412,7 +412,7 @@ RunResults read_run(const fs::path& run_dir, ReadOptions keep) {
     std::vector<std::optional<PackageResult>> parsed(lines.size());
     std::vector<std::string> errors(lines.size());
     parallel_for(lines.size(), [&](std::size_t i) {
-      if (trim(lines[i]).empty()) return;
+      if (lines[i].find_first_not_of(" \t\r") == std::string::npos) return;  // blank: no copy
       try {
         parsed[i] = package_from_json(lines[i], fmt::format("{}:{}", results.string(), first_no + i), keep);
       } catch (const Error& e) {
