@@ -277,7 +277,6 @@ IterationResult read_iteration(const json::Reader& e, const ReadOptions& keep, b
       if (p.failing_tests.count(id) || p.flaky_tests.count(id)) p.failing_test_messages.emplace(id, m);
   if (per_test) {
     auto results = e.string_map("test_results");
-    it.test_results.reserve(results.size());
     for (auto& [id, status] : results) {
       if (keep.failing_tests_only && !p.failing_tests.count(id) && !p.flaky_tests.count(id)) continue;
       auto m = messages.find(id);
