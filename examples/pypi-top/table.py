@@ -51,7 +51,10 @@ def main():
         why = (row.get("install_error") or row.get("import_error") or row.get("tests_not_run")
                or source.get("tests_note") or "")
         if not why and row.get("category") not in ("compatible",):
-            why = row.get("verdict", "")
+            # The first failing test and its first error line, else the verdict.
+            messages = row.get("failing_test_messages") or {}
+            test = next(iter(sorted(messages)), None)
+            why = f"{test}: {messages[test]}" if test else row.get("verdict", "")
         table.append("| {} | {} | {} | {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {} |".format(
             name, source.get("version") or "-", row.get("category"), len(source.get("adapted") or []),
             declared.get("classifier_level") or "-", t["fetch"], t["install"], t["probe"], t["test"],
