@@ -6,7 +6,8 @@ The registry holds two packages whose C extension declares Py_MOD_GIL_NOT_USED a
 bumps a shared counter from four threads: ft-tsan-racy without synchronisation,
 ft-tsan-safe under a mutex. Their test suites pass either way; only TSAN can tell.
 Expected:
-  - ft-tsan-racy: tsan_warnings, one distinct data race in every run, both stacks
+  - ft-tsan-racy: tsan_warnings, one distinct data race (seen in the runs where the
+    threads' writes were unordered: almost all), both stacks
     naming bump_n at _counter.c:8 (the extension's own frames, not the interpreter's);
   - ft-tsan-safe: compatible, no report at all: CPython's own known races (which TSAN
     reports in every process, pip's too) are suppressed by the files setup.sh installed
@@ -70,7 +71,10 @@ def main():
     if len(races) != 1:
         fail(f"ft-tsan-racy: expected one distinct race, got {json.dumps(races, indent=1)}")
     race = races[0]
-    if race["kind"] != "data race" or race["location"] != "_counter.c:8" or race["runs"] != ITERATIONS:
+    # TSAN sees a race only when the threads' writes are not ordered by any lock, which
+    # depends on how they were scheduled: most runs, not necessarily every one (a CI run
+    # on a loaded machine once saw it in 2 of 3, before the test's work grew tenfold).
+    if race["kind"] != "data race" or race["location"] != "_counter.c:8" or not 1 <= race["runs"] <= ITERATIONS:
         fail(f"ft-tsan-racy: race {race}")
     # TSAN's history may have lost the earlier access ("[failed to restore the stack]",
     # 2 runs of 3 here): the same race all the same.
