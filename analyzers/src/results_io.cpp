@@ -18,6 +18,7 @@
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/json.hpp"
+#include "labeille/core/names.hpp"
 #include "labeille/core/outcome.hpp"
 #include "labeille/core/record.hpp"
 #include "labeille/core/text.hpp"
@@ -588,6 +589,31 @@ void write_run(const RunResults& run, const fs::path& dir, const std::string& me
   RunWriter w(dir, meta_base);
   w.add(run.packages);
   w.finish();
+}
+
+std::string durations_tsv(const RunResults& run) {
+  auto mean = [](const std::vector<IterationResult>& its) {
+    double t = 0;
+    for (const auto& it : its) t += it.duration_s;
+    return its.empty() ? -1.0 : t / static_cast<double>(its.size());
+  };
+  std::string out;
+  auto line = [&](const std::string& pkg, std::string_view key, double s) {
+    if (s >= 0) out += fmt::format("{}\t{}\t{:.1f}\n", pkg, key, s);
+  };
+  for (const auto& p : run.packages) {
+    if (!is_package_name(p.package)) continue;  // a name CMake would have to quote
+    line(p.package, "setup", p.install_duration_s);
+    const double g0 = mean(p.iterations), g1 = mean(p.gil_enabled_runs);
+    line(p.package, "gil0", g0);
+    line(p.package, "gil1", g1 >= 0 ? g1 : g0);
+    if (p.stress) {
+      const double s0 = mean(p.stress->iterations), s1 = mean(p.stress->gil_enabled_iterations);
+      line(p.package, "stress.gil0", s0);
+      line(p.package, "stress.gil1", s1 >= 0 ? s1 : s0);
+    }
+  }
+  return out;
 }
 
 }  // namespace labeille::analyzers

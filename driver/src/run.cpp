@@ -182,6 +182,8 @@ std::string meta_base(const RunOptions& o, const std::string& run_id, const Pyth
   out.key("setup_timeout").num(o.setup_timeout);
   out.key("stall_threshold").num(o.stall_threshold);
   out.key("compare_with_gil").boolean(o.compare_with_gil);
+  out.key("gil_control").str(o.compare_with_gil ? o.gil_control : "");
+  out.key("serial_iterations").boolean(o.serial_iterations);
   out.key("tsan_build").boolean(o.tsan);
   out.key("tsan_suppressions").strings(o.tsan_suppressions);
   out.key("stop_on_first_pass").boolean(o.stop_on_first_pass);
@@ -288,6 +290,10 @@ std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& 
       fmt::format("-DLABEILLE_FT_PARALLEL_THREADS={}", o.parallel_threads),
       fmt::format("-DLABEILLE_FT_UNTIL_BOUND={:g}", o.until_bound),
       std::string("-DLABEILLE_FT_STRESS=") + onoff(o.stress),
+      "-DLABEILLE_FT_GIL_CONTROL=" + o.gil_control,
+      std::string("-DLABEILLE_FT_SERIAL_ITERATIONS=") + onoff(o.serial_iterations),
+      // The previous run's durations in this work directory order the tests (CTest COST).
+      "-DLABEILLE_FT_DURATIONS_FILE=" + fs::absolute(o.work_dir / analyzers::kDurationsFile).string(),
       "-DLABEILLE_FT_SOURCE=" + o.source,
       "-DLABEILLE_FT_RECORDS_DIR=" + (run_dir / "records").string(),
       "-DLABEILLE_FT_REPOS_DIR=" + fs::absolute(o.repos_dir).string(),
@@ -526,6 +532,15 @@ int run(RunOptions o) {
 
   fold_run(p);
   const auto results = analyzers::read_run(p.dir, analyzers::ReadOptions::summary());
+  // The next run in this work directory starts its longest packages first (CTest COST).
+  if (!t.termination.interrupted) {
+    try {
+      fs::create_directories(o.work_dir);
+      atomic_write_file(o.work_dir / analyzers::kDurationsFile, analyzers::durations_tsv(results));
+    } catch (const Error& e) {
+      std::cerr << "labeille: warning: durations not kept for the next run: " << e.what() << "\n";
+    }
+  }
   std::cout << analyzers::render_show(results, analyzers::SortBy::Category, 0,
                                       analyzers::Style{::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr});
   if (t.termination.interrupted) {

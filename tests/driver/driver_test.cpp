@@ -20,6 +20,40 @@ TEST(Driver, ProgressLine) {
   EXPECT_EQ(progress_line(1, 100, 60, {}, 4), "[....] 1/100 ETA 1h39m");
 }
 
+// --compare-with-gil takes an optional value: alone it is `always` (the seed's meaning);
+// a required positional after it is never taken as its value.
+TEST(Driver, CompareWithGilTakesAnOptionalValue) {
+  struct Parsed {
+    bool on = false;
+    std::string mode = "unset", positional;
+  };
+  auto parse = [](std::vector<std::string> args, bool with_positional) {
+    Parsed p;
+    CLI::App app;
+    add_compare_with_gil(app, p.on, p.mode);
+    app.add_option("--iterations", p.positional);
+    if (with_positional) app.add_option("package", p.positional)->required();
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
+    return p;
+  };
+  auto p = parse({"--compare-with-gil"}, false);
+  EXPECT_TRUE(p.on);
+  EXPECT_EQ(p.mode, "always");
+  EXPECT_EQ(parse({"--compare-with-gil", "auto"}, false).mode, "auto");
+  EXPECT_EQ(parse({"--compare-with-gil=auto"}, false).mode, "auto");
+  EXPECT_EQ(parse({"--compare-with-gil", "always"}, false).mode, "always");
+  EXPECT_EQ(parse({"--compare-with-gil", "--iterations", "3"}, false).mode, "always");
+  EXPECT_FALSE(parse({"--iterations", "3"}, false).on);
+  p = parse({"--compare-with-gil", "numpy"}, true);  // `ft test --compare-with-gil numpy`
+  EXPECT_EQ(p.mode, "always");
+  EXPECT_EQ(p.positional, "numpy");
+  p = parse({"--compare-with-gil", "auto", "numpy"}, true);
+  EXPECT_EQ(p.mode, "auto");
+  EXPECT_EQ(p.positional, "numpy");
+  EXPECT_THROW(parse({"--compare-with-gil", "sometimes"}, false), CLI::ValidationError);
+}
+
 TEST(Driver, EveryRunOptionReachesTheModule) {
   RunOptions o;
   o.target_python = "/py/python3.13t";
@@ -44,6 +78,9 @@ TEST(Driver, EveryRunOptionReachesTheModule) {
   o.venvs_dir = "/w/venvs";
   o.setup_timeout = 300;
   o.source = "sdist";
+  o.gil_control = "auto";
+  o.serial_iterations = true;
+  o.work_dir = "/w";
   auto d = cmake_definitions(o, "/r/ft_1");
   auto has = [&](const std::string& s) { return std::find(d.begin(), d.end(), s) != d.end(); };
   EXPECT_TRUE(has("-DLABEILLE_FT_TARGET_PYTHON=/py/python3.13t"));
@@ -52,6 +89,9 @@ TEST(Driver, EveryRunOptionReachesTheModule) {
   EXPECT_TRUE(has("-DLABEILLE_FT_TIMEOUT=90"));
   EXPECT_TRUE(has("-DLABEILLE_FT_STALL_THRESHOLD=12.5"));
   EXPECT_TRUE(has("-DLABEILLE_FT_GIL_MODES=gil0;gil1"));
+  EXPECT_TRUE(has("-DLABEILLE_FT_GIL_CONTROL=auto"));
+  EXPECT_TRUE(has("-DLABEILLE_FT_SERIAL_ITERATIONS=ON"));
+  EXPECT_TRUE(has("-DLABEILLE_FT_DURATIONS_FILE=/w/durations.tsv"));
   EXPECT_TRUE(has("-DLABEILLE_FT_STOP_ON_FIRST_PASS=ON"));
   EXPECT_TRUE(has("-DLABEILLE_FT_TSAN=ON"));
   EXPECT_TRUE(has("-DLABEILLE_FT_TSAN_SUPPRESSIONS=/s/mine.supp;/s/other.supp"));
