@@ -210,6 +210,8 @@ std::string package_to_json_line(const PackageResult& p) {
     key(w, "gil_enabled_duration_s"); w.Double(std::round(p.gil_enabled_duration_s * 1000) / 1000);
     key(w, "gil_comparison"); str(w, p.gil_comparison);
     key(w, "gil_fisher_p"); p.gil_fisher_p ? w.Double(*p.gil_fisher_p) : w.Null();
+  } else if (!p.gil_comparison.empty()) {
+    key(w, "gil_comparison"); str(w, p.gil_comparison);  // not_needed: no GIL=1 run to count
   }
   key(w, "verdict"); str(w, p.verdict);
   key(w, "failure_rate_low"); w.Double(p.failure_rate_low);
@@ -369,6 +371,8 @@ PackageResult package_from_json(std::string_view text, std::string_view source, 
     p.gil_enabled_duration_s = in.num("gil_enabled_duration_s");
     p.gil_comparison = in.str("gil_comparison");
     if (in.has("gil_fisher_p")) p.gil_fisher_p = in.num("gil_fisher_p");
+  } else {
+    p.gil_comparison = in.str("gil_comparison");
   }
   // The Python tool writes counts only: derive our bound and verdict from them.
   const int failed = p.iterations_completed - p.pass_count;
