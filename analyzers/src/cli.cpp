@@ -112,6 +112,9 @@ void add_commands(CLI::App& ft) {
         ->check(cli::whole_number(0, cli::kMaxCount, "a whole number of packages", "; 0 shows all"));
     cmd->callback([=] {
       SortBy by = *sort == "name" ? SortBy::Name : *sort == "pass_rate" ? SortBy::PassRate : SortBy::Category;
+      // Names are read through safe_text (a control character shows as its picture): the
+      // one asked for is compared in the same form.
+      *pkg = safe_text(*pkg);
       if (!pkg->empty()) {
         auto keep = ReadOptions::summary();
         keep.per_test = true;
@@ -131,6 +134,7 @@ void add_commands(CLI::App& ft) {
     cmd->add_option("result_dir", *dir, "Result directory")->required();
     cmd->add_option("--package", *pkg, "Deep dive into one package");
     cmd->callback([=] {
+      *pkg = safe_text(*pkg);  // compared as the names are read (show does the same)
       // Per-test results only for the packages shown: the intermittent ones, or --package.
       auto keep = ReadOptions::without_tails();
       keep.failing_tests_only = true;

@@ -26,6 +26,7 @@
 #include "labeille/core/json.hpp"
 #include "labeille/core/names.hpp"
 #include "labeille/core/record.hpp"
+#include "labeille/core/test_names.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/registry/registry.hpp"
 #include "labeille/core/time.hpp"
@@ -241,7 +242,7 @@ void scan_records(const fs::path& records, Seen& seen, std::set<fs::path>& read)
           if (s->ok) seen.set_up.insert(s->package);
         } else if (auto* p = std::get_if<ProbeRecord>(&rec)) {
           ++seen.outcomes[p->ok ? "imported" : "import_failed"];
-          seen.done_tests.insert("ft." + p->package + ".probe");
+          seen.done_tests.insert(test_names::probe(p->package));
         }
       } catch (const Error&) {
         // A record being written right now: read it on the next pass.
@@ -485,8 +486,8 @@ std::vector<std::string> ctest_command(const RunPaths& p, const RunOptions& o, c
   if (resuming && !seen.set_up.empty()) {
     std::string tests, fixtures;
     for (const auto& pkg : seen.set_up) {
-      tests += (tests.empty() ? "^(" : "|") + regex_escape("ft." + pkg + ".setup");
-      fixtures += (fixtures.empty() ? "^(" : "|") + regex_escape("ft." + pkg);
+      tests += (tests.empty() ? "^(" : "|") + regex_escape(test_names::setup(pkg));
+      fixtures += (fixtures.empty() ? "^(" : "|") + regex_escape(test_names::fixture(pkg));
     }
     ctest.insert(ctest.end(), {"-FS", fixtures + ")$"});
     auto e = std::find(ctest.begin(), ctest.end(), "-E");

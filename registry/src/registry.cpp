@@ -1,6 +1,7 @@
 #include "labeille/core/names.hpp"
 #include "labeille/registry/registry.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -73,7 +74,12 @@ std::map<std::string, std::string> read_skip_versions(const YAML::Node& node) {
 
 Problem problem_from(const fs::path& file, const YAML::Exception& e) {
   // yaml-cpp marks are 0-based; an unknown mark has line -1.
-  return {file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg};
+  const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+  // yaml-cpp 0.7 gives its nesting limit the message of a missing file ("bad file").
+  if (const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&e))
+    return {file, line,
+            fmt::format("nested deeper than {} levels (the YAML parser's limit); refused", deep->depth())};
+  return {file, line, e.msg};
 }
 
 class DiskReader final : public FileReader {

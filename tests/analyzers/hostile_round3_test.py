@@ -16,7 +16,8 @@ HOSTILE = "\033]0;PWNED\007\033[2J\x9b31m"
 
 
 def run(*args, **kw):
-    kw.setdefault("capture_output", True)
+    if "stdout" not in kw:
+        kw.setdefault("capture_output", True)
     return subprocess.run([LABEILLE, "ft", *args], timeout=300, **kw)
 
 
@@ -177,12 +178,13 @@ class ControlCharacters(Case):
         it["status"] = "fail"
         it["test_results"] = {"tests/t.py::test_a[<x>&`y`]": "failed"}
         objs[0]["category"] = "intermittent"
+        objs[0]["flaky_tests"] = {"tests/t.py::test_a[<x>&`y`]": 1}
         write_lines(d, objs)
         r = run("report", d)
         self.assertEqual(r.returncode, 0, r.stderr)
         out = r.stdout.decode()
         self.assertIn("``tests/t.py::test_a[<x>&`y`]``", out)
-        self.assertNotIn("&lt;x&gt;", out)
+        self.assertNotIn("`tests/t.py::test_a[&lt;", out)  # an entity in a code span shows literally
 
 
 class Duplicates(Case):
@@ -265,6 +267,18 @@ class Registry(Case):
             text = f.read()
         self.assertIn("ft-compatible", text)
         self.assertNotIn("a" * 300, text.replace("labeille ft registry:", ""))
+
+
+    def test_deep_index_says_why(self):
+        d = fresh("deep-index")
+        reg = os.path.join(d, "registry")
+        os.makedirs(os.path.join(reg, "packages"))
+        with open(os.path.join(reg, "index.yaml"), "w") as f:
+            f.write("packages: " + "[" * 100000 + "]" * 100000 + "\n")
+        r = subprocess.run([REGISTRY_TOOL, "--dir", reg, "--output", os.path.join(d, "out.cmake")],
+                           capture_output=True, timeout=120)
+        self.expect(r, 3, "index.yaml", "nested deeper than")
+        self.assertNotIn(b"bad file", r.stderr)
 
 
 @unittest.skipUnless(FT_PYTHON, "no free-threaded interpreter configured")

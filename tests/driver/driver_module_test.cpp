@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 
 #include "labeille/core/cmake_value.hpp"
 #include "labeille/core/fs.hpp"
+#include "labeille/core/test_names.hpp"
 #include "labeille/driver/run.hpp"
 #include "labeille/process/supervisor.hpp"
 
@@ -174,6 +176,35 @@ TEST(DriverOptions, StressBoundAndInstallerChangeTheTests) {
   EXPECT_FALSE(it.has("--stress-threads"));
   EXPECT_TRUE(it.has("--until-bound", "0.25"));  // --until-bound
   EXPECT_EQ(it.properties.at("SKIP_RETURN_CODE"), "77");
+}
+
+// The test-name scheme has one C++ owner (core/test_names.hpp): the names the module
+// generates are exactly the ones it formats, and each parses back (issue #22 item 4).
+TEST(TestNames, TheModulesNamesAreTheCoreScheme) {
+  ASSERT_STRNE(LABEILLE_FT_TEST_PYTHON, "") << "LABEILLE_FT_TEST_PYTHON not set (run scripts/test.sh)";
+  RunOptions o = base_options();
+  o.iterations = 100;  // <NN> gets 3 digits
+  o.compare_with_gil = true;
+  o.stress = true;
+  auto tests = generate(o, "names");
+  std::set<std::string> want = {test_names::setup("p"), test_names::probe("p")};
+  const int width = test_names::iteration_width(100);
+  EXPECT_EQ(width, 3);
+  for (const char* mode : {"gil0", "gil1", "stress.gil0", "stress.gil1"})
+    for (int i = 1; i <= 100; ++i) want.insert(test_names::iteration("p", mode, i, width));
+  std::set<std::string> got;
+  for (const auto& [name, t] : tests) {
+    got.insert(name);
+    auto parsed = test_names::parse(name);
+    ASSERT_TRUE(parsed) << name;
+    EXPECT_EQ(parsed->package, "p") << name;
+    EXPECT_EQ(parsed->canonical, name);
+    if (parsed->iteration > 0) {
+      EXPECT_TRUE(t.has("--iteration", std::to_string(parsed->iteration))) << name;
+      EXPECT_TRUE(t.has("--mode", parsed->kind)) << name;
+    }
+  }
+  EXPECT_EQ(got, want);
 }
 
 // Issue #20's property: any string (valid UTF-8) given to `ft run` reaches the command the
