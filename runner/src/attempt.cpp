@@ -278,7 +278,16 @@ int run_attempt(const Options& o, std::ostream& out) {
   spec.argv = r.command;
   spec.cwd = r.cwd;
   spec.env = to_entries(plan.env);
-  spec.watchdog.stall_threshold_s = o.stall_threshold_s;
+  // A stress run repeats each test K times in a row: a test silent for s seconds is silent
+  // K x s there, so its threshold grows with the repetitions; but it stays below half the
+  // hard timeout, or an idle deadlock under stress would end as a timeout.
+  double stall_threshold_s = o.stall_threshold_s;
+  if (o.stress_threads > 0 && stall_threshold_s > 0) {
+    stall_threshold_s *= std::max(1, o.stress_repeat);
+    if (o.timeout_s > 0) stall_threshold_s = std::min(stall_threshold_s, std::max(o.stall_threshold_s, o.timeout_s / 2));
+  }
+  r.stall.threshold_s = stall_threshold_s;
+  spec.watchdog.stall_threshold_s = stall_threshold_s;
   spec.watchdog.timeout_s = o.timeout_s;
   spec.watchdog.grace_s = o.grace_s;
   spec.watchdog.sample_s = o.sample_s;
@@ -323,7 +332,13 @@ int run_attempt(const Options& o, std::ostream& out) {
   if (v.outcome == Outcome::Deadlock)
     v.detail = fmt::format("stalled: no output for {:.1f} s, {}", r.stall.last_output_age_s,
                            r.stall.cpu_state.empty() ? "not sampled" : r.stall.cpu_state);
-  if (v.outcome == Outcome::Timeout) v.detail = fmt::format("hard timeout of {:g} s reached", o.timeout_s);
+  if (v.outcome == Outcome::Timeout) {
+    v.detail = fmt::format("hard timeout of {:g} s reached", o.timeout_s);
+    if (r.stall.busy_silence)
+      v.detail += fmt::format("; stalled (busy): no output for {:.1f} s while the tree kept using CPU or doing I/O "
+                              "(not a deadlock)",
+                              r.stall.last_output_age_s);
+  }
   if (v.outcome == Outcome::Pass && r.tsan_count > 0)
     v.detail = fmt::format("passed with {} ThreadSanitizer report(s)", r.tsan_count);
   return finish(v);
