@@ -189,7 +189,7 @@ std::string meta_base(const RunOptions& o, const std::string& run_id, const Pyth
   out.key("extra_deps").strings(o.extra_deps);
   out.key("test_command_suffix").str(o.test_command_suffix);
   out.key("test_command_override").str(o.test_command_override);
-  out.key("install_from").str("registry");
+  out.key("install_from").str(o.packages_cmake.empty() ? "registry" : "path");
   out.key("source").str(o.source);
   out.key("installer").str(o.installer.empty() ? "auto" : o.installer);
   out.key("registry_dir").str(o.registry_dir.string());
@@ -339,6 +339,34 @@ void configure(const RunPaths& p, const std::vector<std::string>& defs, bool ver
                 kExitCTest);
 }
 
+// The generated project around the packages' CMake code, and its configure.
+void write_project(const RunPaths& p, const RunOptions& o, const PythonProfile& py, const std::string& packages,
+                   std::size_t count, const std::optional<Stability>& stability) {
+  const fs::path package = package_dir();
+  // The run directory: ft_meta.json first, so even a run killed now is readable.
+  fs::create_directories(p.ctest / "src");
+  std::string meta = meta_base(o, p.dir.filename().string(), py, stability);
+  if (!o.meta_extra.empty()) meta = analyzers::merge_meta(meta, o.meta_extra, "the run's own settings");
+  analyzers::write_meta(p.dir, meta);
+  atomic_write_file(p.ctest / "src" / "packages.cmake", packages);
+  atomic_write_file(p.ctest / "src" / "CMakeLists.txt",
+                    "# Written by `labeille ft run`: the packages of this run as CTest tests.\n"
+                    "cmake_minimum_required(VERSION 3.25)\nproject(labeille_ft_run LANGUAGES NONE)\n"
+                    "enable_testing()\nfind_package(LabeilleFT REQUIRED)\ninclude(packages.cmake)\n");
+  std::cerr << fmt::format("labeille: {} package(s), {} iteration(s){}; results in {}\n", count, o.iterations,
+                           o.compare_with_gil ? " x 2 GIL modes" : "", p.dir.string());
+  auto defs = cmake_definitions(o, p.dir);
+  defs.push_back("-DLabeilleFT_DIR=" + package.string());
+  configure(p, defs, o.verbose);
+}
+
+// `labeille ft test`: one package its caller described (labeille_ft_add_package code).
+void start_described_run(RunOptions& o, const RunPaths& p, const PythonProfile& py) {
+  std::optional<Stability> stability;
+  if (o.check_stability) stability = measure_stability();
+  write_project(p, o, py, o.packages_cmake, 1, stability);
+}
+
 // A new run: everything that can be refused (interpreter, registry, selection) is checked
 // before the run directory is made, so a refused run leaves nothing behind.
 void start_run(RunOptions& o, const RunPaths& p) {
@@ -349,6 +377,7 @@ void start_run(RunOptions& o, const RunPaths& p) {
     std::cerr << fmt::format("labeille: warning: --stall-threshold {:g} is not below --timeout {:g}: a hung test will "
                              "be reported as a timeout, never as a deadlock\n",
                              o.stall_threshold, o.timeout);
+  if (!o.packages_cmake.empty()) return start_described_run(o, p, py);
   if (!fs::is_regular_file(o.registry_dir / "index.yaml"))
     throw Error(fmt::format("--registry-dir {}: no index.yaml (a labeille registry has index.yaml and packages/)",
                             o.registry_dir.string()));
@@ -362,23 +391,10 @@ void start_run(RunOptions& o, const RunPaths& p) {
     for (const auto& pr : *list) std::cerr << "labeille: warning: " << pr.to_string() << " (skipped)\n";
   for (const auto& [name, why] : chosen.skipped) std::cerr << fmt::format("labeille: skipping {}: {}\n", name, why);
   if (chosen.run.empty()) throw Error(fmt::format("{}: no package selected to run", o.registry_dir.string()));
-  const fs::path package = package_dir();
+  package_dir();  // refused before the run directory is made
   std::optional<Stability> stability;
   if (o.check_stability) stability = measure_stability();
-
-  // The run directory: ft_meta.json first, so even a run killed now is readable.
-  fs::create_directories(p.ctest / "src");
-  analyzers::write_meta(p.dir, meta_base(o, p.dir.filename().string(), py, stability));
-  atomic_write_file(p.ctest / "src" / "packages.cmake", registry::render_cmake(reg, chosen));
-  atomic_write_file(p.ctest / "src" / "CMakeLists.txt",
-                    "# Written by `labeille ft run`: the packages of this run as CTest tests.\n"
-                    "cmake_minimum_required(VERSION 3.25)\nproject(labeille_ft_run LANGUAGES NONE)\n"
-                    "enable_testing()\nfind_package(LabeilleFT REQUIRED)\ninclude(packages.cmake)\n");
-  std::cerr << fmt::format("labeille: {} package(s), {} iteration(s){}; results in {}\n", chosen.run.size(),
-                           o.iterations, o.compare_with_gil ? " x 2 GIL modes" : "", p.dir.string());
-  auto defs = cmake_definitions(o, p.dir);
-  defs.push_back("-DLabeilleFT_DIR=" + package.string());
-  configure(p, defs, o.verbose);
+  write_project(p, o, py, registry::render_cmake(reg, chosen), chosen.run.size(), stability);
 }
 
 // CMakeCache.txt entries ("NAME:TYPE=VALUE"; CMake's own line format) whose name starts
@@ -503,7 +519,9 @@ int run(RunOptions o) {
   if (o.venvs_dir.empty()) o.venvs_dir = o.work_dir / "venvs";
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
-  const RunPaths p(fs::absolute(resuming ? o.resume : fs::absolute(o.results_dir) / run_dir_name(now)));
+  const RunPaths p(fs::absolute(resuming          ? o.resume
+                                : !o.run_dir.empty() ? o.run_dir
+                                                     : fs::absolute(o.results_dir) / run_dir_name(now)));
 
   if (resuming) {
     if (!fs::is_regular_file(p.dir / "ft_meta.json") || !fs::exists(p.build / "CTestTestfile.cmake") ||
@@ -526,7 +544,8 @@ int run(RunOptions o) {
 
   fold_run(p);
   const auto results = analyzers::read_run(p.dir, analyzers::ReadOptions::summary());
-  std::cout << analyzers::render_show(results, analyzers::SortBy::Category, 0,
+  if (o.print_summary)
+    std::cout << analyzers::render_show(results, analyzers::SortBy::Category, 0,
                                       analyzers::Style{::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr});
   if (t.termination.interrupted) {
     std::cerr << fmt::format("labeille: interrupted; the partial run is in {}; complete it with: labeille ft run "

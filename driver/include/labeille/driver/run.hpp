@@ -54,6 +54,14 @@ struct RunOptions {
   bool verbose = false;
   std::string source = "repo";  // repo | sdist | auto
   std::vector<std::string> cli_args;
+  // `labeille ft test` (test_command.hpp): the package described as CMake code
+  // (labeille_ft_add_package(... PATH ...)) instead of a registry, a run directory fixed
+  // in advance, a JSON object merged into ft_meta.json ("" = none), and no summary table
+  // (it prints its own verdict). Empty / true: `ft run`'s behaviour.
+  std::string packages_cmake;
+  std::filesystem::path run_dir;
+  std::string meta_extra;
+  bool print_summary = true;
 };
 
 int run(RunOptions opts);
