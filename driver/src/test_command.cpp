@@ -161,14 +161,43 @@ std::string first_failing_test(const AttemptRecord& a, const analyzers::PackageR
   return "";
 }
 
+// PYTEST_ADDOPTS without what only the runner's bookkeeping needs: the JUnit file and
+// the stress counting plugin write into the attempt's directory, which a rerun must not
+// overwrite.
+std::string rerun_addopts(const std::string& addopts) {
+  std::vector<std::string> words;
+  for (auto w : split_list(addopts, ' '))
+    if (!w.empty()) words.push_back(w);
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (words[i].rfind("--junitxml", 0) == 0) continue;
+    if (words[i] == "-p" && i + 1 < words.size() && words[i + 1] == "labeille_ft_stress") {
+      ++i;
+      continue;
+    }
+    out += (out.empty() ? "" : " ") + words[i];
+  }
+  return out;
+}
+
 // A shell line that runs the attempt's command again as the runner did: its directory,
-// the variables it set (the venv first on PATH, PYTHON_GIL, stress's pytest options),
-// narrowed to the failing test with -k when there is one. The JUnit and stress outputs
-// the runner asked for go into the attempt's directory again: harmless.
+// the variables that change what runs (the venv first on PATH, PYTHON_GIL, stress's
+// pytest-run-parallel options), narrowed to the failing test with -k when there is one.
+// The runner's bookkeeping (LABEILLE_FT_* for the startup hook and the stress counts,
+// the JUnit output) is left out.
 std::string reproduce_line(const AttemptRecord& a, const std::string& test_id) {
   std::string line = "cd " + shell_quote(a.cwd) + " && env";
-  for (const auto& [k, v] : a.env_delta)
-    line += v.empty() ? " -u " + shell_quote(k) : " " + shell_quote(k + "=" + v);
+  for (const auto& [k, v] : a.env_delta) {
+    if (v.empty() || k.rfind("LABEILLE_FT_", 0) == 0) continue;
+    if (k == "PATH") {
+      const auto colon = v.find(':');
+      line += " PATH=" + shell_quote(v.substr(0, colon)) + (colon == std::string::npos ? "" : ":\"$PATH\"");
+    } else if (k == "PYTEST_ADDOPTS") {
+      if (auto rest = rerun_addopts(v); !rest.empty()) line += " " + shell_quote(k + "=" + rest);
+    } else {
+      line += " " + shell_quote(k + "=" + v);
+    }
+  }
   std::string cmd;
   if (a.command.size() == 3 && a.command[0] == "/bin/sh" && a.command[1] == "-c") {
     cmd = "sh -c " + shell_quote(a.command[2] + (test_id.empty() ? "" : " -k " + shell_quote(k_expression(test_id))));
@@ -202,7 +231,9 @@ std::string verdict_text(const analyzers::PackageResult& p, const fs::path& run_
   if (p.extension_compat && !p.extension_compat->gil_reenabled_by.empty()) {
     std::string how;
     for (const auto& e : p.extension_compat->extensions)
-      if (e.module == p.extension_compat->gil_reenabled_by && !e.declaration.empty()) how = " (" + e.declaration + ")";
+      if (e.module == p.extension_compat->gil_reenabled_by && !e.declaration.empty())
+        how = e.declaration == "none" ? " (its source declares no free-threading support: no Py_mod_gil slot)"
+                                      : " (its source declares support through " + e.declaration + ")";
     s += fmt::format("  the GIL was re-enabled on import by {}{}\n", p.extension_compat->gil_reenabled_by, how);
   }
   if (!p.tests_not_run.empty()) s += "  " + p.tests_not_run + "\n";

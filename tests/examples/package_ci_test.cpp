@@ -77,8 +77,9 @@ TEST(PackageCi, WorkflowShape) {
       EXPECT_EQ(step["if"].as<std::string>(""), "always()") << "a step after the gate without if: always()";
     }
     if (step["uses"] && step["uses"].as<std::string>().find("junit") != std::string::npos) junit_tab = true;
-    if (run.find("GITHUB_STEP_SUMMARY") != std::string::npos)
+    if (run.find("GITHUB_STEP_SUMMARY") != std::string::npos) {
       EXPECT_NE(run.find("--format markdown"), std::string::npos);
+    }
   }
   EXPECT_FALSE(setup_python_id.empty()) << "no actions/setup-python step with an id";
   EXPECT_TRUE(gate_seen) << "no labeille ft test step";
@@ -102,7 +103,8 @@ TEST(PackageCi, EveryCommandAndOptionExists) {
     }
     // Values of --format the workflow asks for are among the documented ones.
     std::smatch m;
-    if (std::regex_search(rest, m, std::regex(R"(--format (\w+))")))
+    if (std::regex_search(rest, m, std::regex(R"(--format (\w+))"))) {
       EXPECT_NE(help.find(m[1].str()), std::string::npos) << command << " --format " << m[1] << "\n" << help;
+    }
   }
 }
