@@ -426,6 +426,23 @@ Spec helper_spec(std::vector<std::string> argv, std::string cwd, std::vector<std
   return spec;
 }
 
+std::string signal_name(int sig) {
+  switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";
+    case SIGILL: return "SIGILL";
+    case SIGFPE: return "SIGFPE";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGUSR1: return "SIGUSR1";
+    default: return fmt::format("signal {}", sig);
+  }
+}
+
 bool exited_zero(const Result& r) {
   const auto& t = r.termination;
   return t.started && !t.timed_out && !t.interrupted && t.exit_code == 0;

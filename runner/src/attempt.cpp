@@ -16,15 +16,19 @@
 #include "labeille/core/stopping_rule.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/core/time.hpp"
-#include "labeille/runner/classify.hpp"
-#include "labeille/runner/environment.hpp"
-#include "labeille/runner/output_scan.hpp"
+#include "labeille/observe/classify.hpp"
+#include "labeille/observe/environment.hpp"
+#include "labeille/observe/output_scan.hpp"
+#include "labeille/observe/tsan.hpp"
 #include "labeille/runner/stress.hpp"
-#include "labeille/runner/tsan.hpp"
 
 namespace fs = std::filesystem;
 
 namespace labeille::runner {
+
+// An attempt is mostly the watching of one test command (observe/, shared with set-up's
+// import probe).
+using namespace observe;
 
 namespace {
 
@@ -307,7 +311,7 @@ int run_attempt(const Options& o, std::ostream& out) {
     auto why = pytest_not_run_reason(r.exit_code.value_or(0), r.out.tail, r.err.tail);
     if (!why.empty()) v.detail += ": " + why;
   }
-  if (o.stress_threads > 0) r.stress = read_stress_output(dir / kStressOutFile, o.stress_threads, o.stress_repeat);
+  if (o.stress_threads > 0) r.stress = read_stress_output(dir / attempt_files::kStressOut, o.stress_threads, o.stress_repeat);
   if (o.tsan) apply_tsan_logs(read_tsan_logs(tsan_dir), r, v);
   if (v.outcome == Outcome::Deadlock)
     v.detail = fmt::format("stalled: no output for {:.1f} s, {}", r.stall.last_output_age_s,
