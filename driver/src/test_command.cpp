@@ -221,7 +221,7 @@ std::string head_lines(const std::string& text, std::size_t n, const std::string
 }
 
 // The verdict and its evidence in a few lines.
-std::string verdict_text(const analyzers::PackageResult& p, const fs::path& run_dir, const TestOptions& o, int status) {
+std::string verdict_text(const analyzers::PackageResult& p, const fs::path& run_dir, int status) {
   std::string s;
   const auto cat = category_from_string(p.category);
   s += fmt::format("\n{}: {}{}\n", p.package, p.category, cat ? fmt::format(" ({})", describe(*cat)) : "");
@@ -261,7 +261,6 @@ std::string verdict_text(const analyzers::PackageResult& p, const fs::path& run_
                    status == 0                ? fmt::format("{} is not in --fail-on", p.category)
                    : status == kExitProblem   ? "a free-threading problem was found"
                                               : "no verdict: the tests did not run to the end");
-  (void)o;
   return s;
 }
 
@@ -411,7 +410,7 @@ int test(TestOptions o) {
   }
   const auto& p = results.packages.front();
   const int status = exit_status_for(p.category, o.fail_on);
-  std::cout << verdict_text(p, run_dir, o, status) << std::flush;
+  std::cout << verdict_text(p, run_dir, status) << std::flush;
   return status;
 }
 
