@@ -258,9 +258,9 @@ std::string verdict_text(const analyzers::PackageResult& p, const fs::path& run_
   }
   s += fmt::format("Details: labeille ft show {} --package {}\n", shell_quote(run_dir.string()), p.package);
   s += fmt::format("Exit {}: {}\n", status,
-                   status == 0                ? fmt::format("{} is not in --fail-on", p.category)
-                   : status == kExitProblem   ? "a free-threading problem was found"
-                                              : "no verdict: the tests did not run to the end");
+                   status == 0              ? fmt::format("{} is not in --fail-on", p.category)
+                   : status == kExitProblem ? fmt::format("a free-threading problem was found ({})", p.category)
+                                            : fmt::format("no verdict, the tests did not run to the end ({})", p.category));
   return s;
 }
 
