@@ -16,6 +16,7 @@
 #include "labeille/analyzers/evidence.hpp"
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/core/cli_checks.hpp"
+#include "labeille/core/cmake_value.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/json.hpp"
@@ -24,7 +25,6 @@
 #include "labeille/core/record.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/process/supervisor.hpp"
-#include "labeille/registry/registry.hpp"
 #include "testdeps_script.hpp"
 
 namespace fs = std::filesystem;
@@ -333,13 +333,18 @@ FoundPython find_target_python() {
 
 std::string package_cmake(const std::string& name, const fs::path& dir, const std::string& install_command,
                           const std::string& test_command, const std::string& import_name) {
-  using registry::bracket_quote;
+  // Checked as every value that reaches the module (core/cmake_value.hpp): the user's
+  // commands may hold anything, only what CMake cannot carry is refused.
+  check_cmake_value(dir.string(), "DIR", kExitInput);
+  check_cmake_value(install_command, "--install-command", kExitUsage);
+  check_cmake_value(test_command, "--test-command", kExitUsage);
+  check_cmake_value(import_name, "--import-name", kExitUsage);
   std::string out = "# Written by `labeille ft test`: the package checkout as CTest tests.\n";
-  out += "labeille_ft_add_package(" + bracket_quote(name) + "\n";
-  out += "  PATH " + bracket_quote(dir.string()) + "\n";
-  out += "  INSTALL_COMMAND " + bracket_quote(install_command) + "\n";
-  out += "  TEST_COMMAND " + bracket_quote(test_command) + "\n";
-  if (!import_name.empty()) out += "  IMPORT_NAME " + bracket_quote(import_name) + "\n";
+  out += "labeille_ft_add_package(" + cmake_bracket(name) + "\n";
+  out += "  PATH " + cmake_bracket(dir.string()) + "\n";
+  out += "  INSTALL_COMMAND " + cmake_bracket(install_command) + "\n";
+  out += "  TEST_COMMAND " + cmake_bracket(test_command) + "\n";
+  if (!import_name.empty()) out += "  IMPORT_NAME " + cmake_bracket(import_name) + "\n";
   return out + ")\n";
 }
 
@@ -381,13 +386,15 @@ int test(TestOptions o) {
   o.run.meta_extra = test_meta(o, d, install, py.how);
   o.run.print_summary = false;
 
-  const int n = o.run.iterations;
+  // The module's defaults, for the line that says what will run.
+  const int n = o.run.iterations.value_or(10);
   std::string runs = fmt::format("{} x PYTHON_GIL=0", n);
   if (o.run.compare_with_gil) runs += fmt::format(", {} x PYTHON_GIL=1 (the control)", n);
   if (o.run.stress)
     runs += fmt::format("; stress: the same again through pytest-run-parallel ({} threads x {} repetitions)",
-                        o.run.stress_threads, o.run.stress_repeat);
-  if (o.run.until_bound > 0) runs += fmt::format("; each mode stops once settled (--until-bound {:g})", o.run.until_bound);
+                        o.run.stress_threads.value_or(2), o.run.stress_repeat.value_or(20));
+  if (o.run.until_bound.value_or(0) > 0)
+    runs += fmt::format("; each mode stops once settled (--until-bound {:g})", *o.run.until_bound);
   std::cout << fmt::format(
       "labeille ft test: {}{} in {} (name from {})\n"
       "  python:   {} (found: {})\n"
@@ -429,6 +436,17 @@ void add_test_command(CLI::App& ft) {
   auto no_detect = std::make_shared<bool>(false);
   auto no_stress = std::make_shared<bool>(false);
   auto no_gil = std::make_shared<bool>(false);
+  // The module owns these defaults (as for `ft run`): bound here, kept in RunOptions only
+  // when given.
+  auto iterations = std::make_shared<int>(10);
+  auto timeout_s = std::make_shared<double>(600);
+  auto setup_timeout_s = std::make_shared<double>(1800);
+  auto stall_s = std::make_shared<double>(60);
+  auto until_bound = std::make_shared<double>(0);
+  auto parallel_threads = std::make_shared<int>(0);
+  auto stress_threads = std::make_shared<int>(2);
+  auto stress_repeat = std::make_shared<int>(20);
+  auto installer = std::make_shared<std::string>();
   cmd->add_option("dir", *dir, "Package checkout or unpacked sdist (default: the current directory)");
   cmd->add_option("--target-python", r.target_python,
                   "Free-threaded Python (default: $LABEILLE_FT_PYTHON, python3.14t/python3.13t on PATH, uv python find)");
@@ -439,29 +457,33 @@ void add_test_command(CLI::App& ft) {
   cmd->add_option("--fail-on", *fail_on,
                   "Categories that fail the command, comma-separated, or none (default: incompatible, intermittent, "
                   "crash, deadlock, tsan_warnings -> exit 1; install_failure, import_failure, unknown -> exit 5)");
-  cmd->add_option("-n,--iterations", r.iterations, "Iterations per GIL mode (and as many stress iterations)")
-      ->check(cli::whole_number(1, 100000, "a whole number of iterations"))
-      ->capture_default_str();
-  auto* timeout = cmd->add_option("--timeout", r.timeout, "Per-iteration timeout in seconds (x10 under --tsan)")
+  auto* n_opt = cmd->add_option("-n,--iterations", *iterations, "Iterations per GIL mode (and as many stress iterations)")
+                    ->check(cli::whole_number(1, 100000, "a whole number of iterations"))
+                    ->capture_default_str();
+  auto* timeout = cmd->add_option("--timeout", *timeout_s, "Per-iteration timeout in seconds (x10 under --tsan)")
                       ->check(cli::whole_number(1, cli::kMaxSeconds, "a whole number of seconds"))
                       ->capture_default_str();
-  auto* setup_timeout = cmd->add_option("--setup-timeout", r.setup_timeout, "Per set-up step timeout in seconds")
+  auto* setup_timeout = cmd->add_option("--setup-timeout", *setup_timeout_s, "Per set-up step timeout in seconds")
                             ->check(cli::whole_number(1, cli::kMaxSeconds, "a whole number of seconds"))
                             ->capture_default_str();
-  auto* stall = cmd->add_option("--stall-threshold", r.stall_threshold, "Seconds without output before a deadlock (0: off)")
+  auto* stall = cmd->add_option("--stall-threshold", *stall_s, "Seconds without output before a deadlock (0: off)")
                     ->check(cli::whole_number(0, cli::kMaxSeconds, "a whole number of seconds", "; 0 turns it off"))
                     ->capture_default_str();
   cmd->add_flag("--compare-with-gil", r.compare_with_gil, "Also run with PYTHON_GIL=1, the control (default)");
   cmd->add_flag("--no-compare-with-gil", *no_gil, "No PYTHON_GIL=1 control runs");
   cmd->add_flag("--stress", r.stress, "Stress iterations through pytest-run-parallel (default)");
   cmd->add_flag("--no-stress", *no_stress, "No stress iterations");
-  cmd->add_option("--stress-threads", r.stress_threads, "Threads per test in stress iterations")
-      ->check(CLI::Range(1, 256))->capture_default_str();
-  cmd->add_option("--stress-repeat", r.stress_repeat, "Repetitions of each test per thread in stress iterations")
-      ->check(CLI::Range(1, 100000))->capture_default_str();
-  cmd->add_option("--until-bound", r.until_bound,
-                  "Stop a mode's iterations once its verdict is settled at failure-rate bound R (-n is the maximum)")
-      ->check(CLI::Range(0.0, 0.999999));
+  auto* sthreads_opt = cmd->add_option("--stress-threads", *stress_threads, "Threads per test in stress iterations")
+                           ->check(CLI::Range(1, 256))
+                           ->capture_default_str();
+  auto* srepeat_opt =
+      cmd->add_option("--stress-repeat", *stress_repeat, "Repetitions of each test per thread in stress iterations")
+          ->check(CLI::Range(1, 100000))
+          ->capture_default_str();
+  auto* bound_opt =
+      cmd->add_option("--until-bound", *until_bound,
+                      "Stop a mode's iterations once its verdict is settled at failure-rate bound R (-n is the maximum)")
+          ->check(CLI::Range(0.0, 0.999999));
   cmd->add_flag("--stop-on-first-pass", r.stop_on_first_pass, "Skip the remaining iterations after a pass");
   cmd->add_flag("--no-detect-extensions", *no_detect, "Do not probe extensions for GIL fallback");
   cmd->add_flag("--tsan", r.tsan, "ThreadSanitizer (needs a --with-thread-sanitizer interpreter)");
@@ -469,10 +491,11 @@ void add_test_command(CLI::App& ft) {
       ->check(CLI::ExistingFile);
   cmd->add_flag("--check-stability", r.check_stability, "Measure load and CPU timing spread before starting");
   cmd->add_option("--extra-deps", *extra, "Comma-separated extra dependencies for the venv");
-  cmd->add_option("--installer", r.installer, "uv or pip (default: uv when found, else pip)")
-      ->check(CLI::IsMember({"uv", "pip"}));
-  cmd->add_option("--parallel-threads", r.parallel_threads, "pytest-run-parallel threads in every run (0: off)")
-      ->check(cli::whole_number(0, 4096, "a whole number of threads", "; 0 turns it off"));
+  auto* installer_opt = cmd->add_option("--installer", *installer, "uv or pip (default: uv when found, else pip)")
+                            ->check(CLI::IsMember({"uv", "pip"}));
+  auto* threads_opt =
+      cmd->add_option("--parallel-threads", *parallel_threads, "pytest-run-parallel threads in every run (0: off)")
+          ->check(cli::whole_number(0, 4096, "a whole number of threads", "; 0 turns it off"));
   cmd->add_option("--env", r.env, "KEY=VALUE for every test command (repeatable)");
   cmd->add_option("--work-dir", r.work_dir, "Copies of DIR and venvs, reused between runs (default ~/.cache/labeille-ft/test)");
   cmd->add_option("--results-dir", r.results_dir, "Where ft_<timestamp>/ goes (default <work-dir>/results)");
@@ -482,19 +505,29 @@ void add_test_command(CLI::App& ft) {
   cmd->callback([=] {
     TestOptions opts = *o;
     opts.dir = *dir;
-    opts.run.extra_deps = split_list(*extra);
-    opts.run.detect_extensions = !*no_detect;
-    if (*no_stress) opts.run.stress = false;
-    if (*no_gil) opts.run.compare_with_gil = false;
+    auto& ro = opts.run;
+    ro.extra_deps = split_list(*extra);
+    ro.detect_extensions = !*no_detect;
+    if (*no_stress) ro.stress = false;
+    if (*no_gil) ro.compare_with_gil = false;
     opts.fail_on = fail_on->empty() ? default_fail_on() : parse_fail_on(*fail_on);
-    opts.run.timeout_given = timeout->count() > 0;
-    opts.run.setup_timeout_given = setup_timeout->count() > 0;
-    opts.run.stall_threshold_given = stall->count() > 0;
+    auto given = [](CLI::Option* opt, auto value) {
+      return opt->count() > 0 ? std::optional<decltype(value)>(value) : std::nullopt;
+    };
+    ro.iterations = given(n_opt, *iterations);
+    ro.timeout = given(timeout, *timeout_s);
+    ro.setup_timeout = given(setup_timeout, *setup_timeout_s);
+    ro.stall_threshold = given(stall, *stall_s);
+    ro.until_bound = given(bound_opt, *until_bound);
+    ro.parallel_threads = given(threads_opt, *parallel_threads);
+    ro.stress_threads = given(sthreads_opt, *stress_threads);
+    ro.stress_repeat = given(srepeat_opt, *stress_repeat);
+    ro.installer = given(installer_opt, *installer);
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
-    for (std::string arg; std::getline(in, arg, '\0');) opts.run.cli_args.push_back(arg);
-    if (!opts.run.cli_args.empty()) opts.run.cli_args.erase(opts.run.cli_args.begin());
-    if (!opts.run.tsan_suppressions.empty() && !opts.run.tsan) throw Error("--tsan-suppressions needs --tsan", kExitUsage);
-    for (const auto& kv : opts.run.env)
+    for (std::string arg; std::getline(in, arg, '\0');) ro.cli_args.push_back(arg);
+    if (!ro.cli_args.empty()) ro.cli_args.erase(ro.cli_args.begin());
+    if (!ro.tsan_suppressions.empty() && !ro.tsan) throw Error("--tsan-suppressions needs --tsan", kExitUsage);
+    for (const auto& kv : ro.env)
       if (kv.find('=') == std::string::npos || kv.front() == '=')
         throw Error(fmt::format("--env \"{}\": expected KEY=VALUE", kv), kExitUsage);
     if (trim(opts.test_command).empty()) throw Error("--test-command: empty", kExitUsage);

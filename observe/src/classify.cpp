@@ -26,7 +26,9 @@ Verdict classify(const Termination& t, const std::string& fatal_error,
                  const std::vector<std::string>& frames, bool pytest) {
   if (!t.started) return {Outcome::Error, "could not start: " + t.start_error, std::nullopt};
   if (t.interrupted) return {Outcome::Interrupted, "interrupted: the runner was told to stop", std::nullopt};
-  if (t.stalled) return {Outcome::Deadlock, "stalled: no output for the stall threshold", std::nullopt};
+  // The supervisor stalls a tree only when it printed nothing AND used no CPU and did no
+  // I/O for the whole threshold; a silent busy tree runs on to the timeout.
+  if (t.stalled) return {Outcome::Deadlock, "stalled: no output, CPU or I/O for the stall threshold", std::nullopt};
   if (t.timed_out) return {Outcome::Timeout, "hard timeout reached", std::nullopt};
 
   int crash_sig = 0;

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "labeille/core/test_names.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/names.hpp"
@@ -185,7 +186,13 @@ std::string ctest_tags(const AttemptRecord& r) {
 }
 
 int run_attempt(const Options& o, std::ostream& out) {
-  const std::string stem = fmt::format("{}.iter{:02d}", o.mode, o.iteration);
+  // The attempt directory's stem is the test name's <mode>.iter<NN> (core/test_names.hpp),
+  // so it has as many digits as the module gave <NN> (3 from 100 iterations on) and the
+  // fold maps a directory back to its test.
+  std::string stem = test_names::iteration_stem(o.mode, o.iteration);
+  if (auto t = test_names::parse(o.test_name); t && t->package == o.package && t->kind == o.mode &&
+                                                t->iteration == o.iteration)
+    stem = t->canonical.substr(test_names::fixture(o.package).size() + 1);
   auto claimed = claim_attempt_dir(o.record_dir / o.package, stem);
   const fs::path dir = fs::absolute(claimed.dir);
 
@@ -196,7 +203,7 @@ int run_attempt(const Options& o, std::ostream& out) {
   r.gil = gil.value_or(GilMode::Unset);
   r.iteration = o.iteration;
   r.attempt = claimed.attempt;
-  r.test_name = o.test_name.empty() ? fmt::format("ft.{}.{}", o.package, stem) : o.test_name;
+  r.test_name = o.test_name.empty() ? test_names::iteration(o.package, o.mode, o.iteration) : o.test_name;
   r.shell = !o.shell.empty();
   r.command = r.shell ? std::vector<std::string>{"/bin/sh", "-c", o.shell} : o.argv;
   r.cwd = o.cwd.empty() ? fs::current_path().string() : fs::absolute(o.cwd).string();
@@ -271,7 +278,16 @@ int run_attempt(const Options& o, std::ostream& out) {
   spec.argv = r.command;
   spec.cwd = r.cwd;
   spec.env = to_entries(plan.env);
-  spec.watchdog.stall_threshold_s = o.stall_threshold_s;
+  // A stress run repeats each test K times in a row: a test silent for s seconds is silent
+  // K x s there, so its threshold grows with the repetitions; but it stays below half the
+  // hard timeout, or an idle deadlock under stress would end as a timeout.
+  double stall_threshold_s = o.stall_threshold_s;
+  if (o.stress_threads > 0 && stall_threshold_s > 0) {
+    stall_threshold_s *= std::max(1, o.stress_repeat);
+    if (o.timeout_s > 0) stall_threshold_s = std::min(stall_threshold_s, std::max(o.stall_threshold_s, o.timeout_s / 2));
+  }
+  r.stall.threshold_s = stall_threshold_s;
+  spec.watchdog.stall_threshold_s = stall_threshold_s;
   spec.watchdog.timeout_s = o.timeout_s;
   spec.watchdog.grace_s = o.grace_s;
   spec.watchdog.sample_s = o.sample_s;
@@ -316,7 +332,13 @@ int run_attempt(const Options& o, std::ostream& out) {
   if (v.outcome == Outcome::Deadlock)
     v.detail = fmt::format("stalled: no output for {:.1f} s, {}", r.stall.last_output_age_s,
                            r.stall.cpu_state.empty() ? "not sampled" : r.stall.cpu_state);
-  if (v.outcome == Outcome::Timeout) v.detail = fmt::format("hard timeout of {:g} s reached", o.timeout_s);
+  if (v.outcome == Outcome::Timeout) {
+    v.detail = fmt::format("hard timeout of {:g} s reached", o.timeout_s);
+    if (r.stall.busy_silence)
+      v.detail += fmt::format("; stalled (busy): no output for {:.1f} s while the tree kept using CPU or doing I/O "
+                              "(not a deadlock)",
+                              r.stall.last_output_age_s);
+  }
   if (v.outcome == Outcome::Pass && r.tsan_count > 0)
     v.detail = fmt::format("passed with {} ThreadSanitizer report(s)", r.tsan_count);
   return finish(v);

@@ -67,7 +67,8 @@ struct FoundPython {
 FoundPython find_target_python();
 
 // One package's CTest code: labeille_ft_add_package(<name> PATH <dir> INSTALL_COMMAND ...
-// TEST_COMMAND ... [IMPORT_NAME ...]), every value bracket-quoted.
+// TEST_COMMAND ... [IMPORT_NAME ...]), every value bracket-quoted (core/cmake_value.hpp);
+// a value CMake cannot carry (NUL, carriage return, invalid UTF-8) throws Error.
 std::string package_cmake(const std::string& name, const std::filesystem::path& dir, const std::string& install_command,
                           const std::string& test_command, const std::string& import_name);
 
