@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -494,6 +495,7 @@ RunResults read_run(const fs::path& run_dir, ReadOptions keep) {
   std::vector<std::string> lines;
   std::string line;
   int line_no = 0, first_no = 1;
+  std::unordered_map<std::string, int> line_of;  // package -> its line
   auto flush = [&] {
     std::vector<std::optional<PackageResult>> parsed(lines.size());
     std::vector<std::string> errors(lines.size());
@@ -507,7 +509,13 @@ RunResults read_run(const fs::path& run_dir, ReadOptions keep) {
     });
     for (std::size_t i = 0; i < lines.size(); ++i) {
       if (!errors[i].empty()) throw Error(errors[i]);
-      if (parsed[i]) run.packages.push_back(std::move(*parsed[i]));
+      if (!parsed[i]) continue;
+      // One line per package: a second would be shown twice and exported as duplicate
+      // testcases, so the file is refused as the broken file it is.
+      if (auto [at, fresh] = line_of.emplace(parsed[i]->package, first_no + static_cast<int>(i)); !fresh)
+        throw Error(fmt::format("{}:{}: package \"{}\" already on line {} (one line per package)", results.string(),
+                                first_no + i, parsed[i]->package, at->second));
+      run.packages.push_back(std::move(*parsed[i]));
     }
     lines.clear();
     first_no = line_no + 1;
@@ -579,7 +587,7 @@ std::string meta_string(const std::string& meta_json, const std::string& dotted)
     if (!v->IsObject()) return {};
     pos = dot + 1;
   }
-  if (v->IsString()) return sanitize_utf8(std::string_view(v->GetString(), v->GetStringLength()));
+  if (v->IsString()) return safe_text(std::string_view(v->GetString(), v->GetStringLength()));
   if (v->IsBool()) return v->GetBool() ? "true" : "false";
   if (v->IsInt64()) return std::to_string(v->GetInt64());
   if (v->IsNumber()) return fmt::format("{:g}", v->GetDouble());

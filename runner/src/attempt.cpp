@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "labeille/core/test_names.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/names.hpp"
@@ -185,7 +186,13 @@ std::string ctest_tags(const AttemptRecord& r) {
 }
 
 int run_attempt(const Options& o, std::ostream& out) {
-  const std::string stem = fmt::format("{}.iter{:02d}", o.mode, o.iteration);
+  // The attempt directory's stem is the test name's <mode>.iter<NN> (core/test_names.hpp),
+  // so it has as many digits as the module gave <NN> (3 from 100 iterations on) and the
+  // fold maps a directory back to its test.
+  std::string stem = test_names::iteration_stem(o.mode, o.iteration);
+  if (auto t = test_names::parse(o.test_name); t && t->package == o.package && t->kind == o.mode &&
+                                                t->iteration == o.iteration)
+    stem = t->canonical.substr(test_names::fixture(o.package).size() + 1);
   auto claimed = claim_attempt_dir(o.record_dir / o.package, stem);
   const fs::path dir = fs::absolute(claimed.dir);
 
@@ -196,7 +203,7 @@ int run_attempt(const Options& o, std::ostream& out) {
   r.gil = gil.value_or(GilMode::Unset);
   r.iteration = o.iteration;
   r.attempt = claimed.attempt;
-  r.test_name = o.test_name.empty() ? fmt::format("ft.{}.{}", o.package, stem) : o.test_name;
+  r.test_name = o.test_name.empty() ? test_names::iteration(o.package, o.mode, o.iteration) : o.test_name;
   r.shell = !o.shell.empty();
   r.command = r.shell ? std::vector<std::string>{"/bin/sh", "-c", o.shell} : o.argv;
   r.cwd = o.cwd.empty() ? fs::current_path().string() : fs::absolute(o.cwd).string();

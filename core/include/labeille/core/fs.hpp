@@ -48,6 +48,12 @@ class AtomicFile {
 // an Error naming it, exit kExitUsage, before anything is written.
 void write_output_file(const std::filesystem::path& path, std::string_view content);
 
+// The one writer of standard output for what a command produces (a view, a report, an
+// export): every byte written or an Error "standard output: <reason>" (exit
+// kExitInternal, 70), so a full disk behind `> file` or /dev/full is never an exit 0 with
+// the output cut. Writes straight to file descriptor 1 (nothing buffered behind it).
+void write_stdout(std::string_view content);
+
 // Reads a whole file; throws labeille::Error naming the path on failure.
 std::string read_file(const std::filesystem::path& path);
 
