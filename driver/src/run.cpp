@@ -348,6 +348,16 @@ std::string regex_escape(const std::string& s) {
 
 }  // namespace
 
+std::string system_profile_json(const fs::path& results_dir) {
+  rj::StringBuffer sb;
+  json::LineWriter w(sb);
+  json::Out out(w);
+  w.StartObject();
+  system_profile_fields(out, results_dir);
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
 std::string run_dir_name(long long t) { return "ft_" + compact_utc(t); }
 
 void check_run_dir(const fs::path& run_dir, std::string_view option) {
