@@ -1193,10 +1193,12 @@ macro(_labeille_ft_render_iterations)
       string(STRIP "${_d}" _d)
       set(_depends " DEPENDS ${_d}")
     endif()
+    # The runner's skip status comes with its target, from the outcome table (core/outcome.hpp).
+    get_target_property(_skip_code LabeilleFT::runner LABEILLE_FT_SKIP_RETURN_CODE)
     string(APPEND _code
       "set_tests_properties(${_names} PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
       "LABELS [=[${_labels};${_mode_label}]=]${_iter_lock}${_depends} "
-      "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE 77 COST ${_cost})\n")
+      "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE ${_skip_code} COST ${_cost})\n")
     set(_names_${_mode} "${_names}")
     string(APPEND _tests "${_names}")
   endforeach()
