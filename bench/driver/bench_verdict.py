@@ -110,16 +110,20 @@ def one_package(a, base):
 
 
 def races(a, base):
-    print(f"3. the corpus' real races, plain runs, -n {a.race_runs} -j 2: failures serialized / side by side")
+    print(f"3. the corpus' real races, plain runs, -n {a.race_runs} -j 2: failures (and wall time, venv warm) "
+          "serialized / side by side")
     for pkg in ("ft-racy", "ft-stress-race"):
         line = f"   {pkg:16s}"
+        run_ft(a.labeille, a.python, a.stress_registry, os.path.join(base, "race-w"), os.path.join(base, f"race-warm-{pkg}"),
+               ["--packages", pkg, "-n", "1"], os.path.join(base, "races.log"))  # set-up once, venv warm
         for name, extra in (("serialized", ["--serial-iterations"]), ("side by side", [])):
             work, res = os.path.join(base, "race-w"), os.path.join(base, f"race-r-{pkg}-{len(extra)}")
-            _, rows = run_ft(a.labeille, a.python, a.stress_registry, work, res,
-                             ["--packages", pkg, "-n", str(a.race_runs), "-j", "2", "--stall-threshold", "30", *extra],
-                             os.path.join(base, "races.log"))
+            wall, rows = run_ft(a.labeille, a.python, a.stress_registry, work, res,
+                                ["--packages", pkg, "-n", str(a.race_runs), "-j", "2", "--stall-threshold", "30", *extra],
+                                os.path.join(base, "races.log"))
             r = rows[pkg]
-            line += f"  {name}: {r['iterations_completed'] - r['pass_count']}/{r['iterations_completed']} failed"
+            line += (f"  {name}: {r['iterations_completed'] - r['pass_count']}/{r['iterations_completed']} failed "
+                     f"in {wall:.1f} s")
         print(line)
 
 
