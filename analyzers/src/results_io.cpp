@@ -25,6 +25,7 @@
 #include "labeille/core/json.hpp"
 #include "labeille/core/outcome.hpp"
 #include "labeille/core/record.hpp"
+#include "labeille/core/system_profile.hpp"
 #include "labeille/core/text.hpp"
 
 namespace fs = std::filesystem;
@@ -618,6 +619,12 @@ void write_meta(const fs::path& run_dir, const std::string& base, const MetaCoun
     else meta.AddMember(rj::Value(k, a), v, a);
   };
   if (!meta.HasMember("run_id")) set("run_id", rj::Value(run_dir.filename().string().c_str(), a));
+  // A base without one (the CMake module's ft_meta_seed.json, a bare --meta): the machine
+  // that folds, which is where the run ran in all but a sharded run (docs/records.md).
+  if (!meta.HasMember("system_profile")) {
+    rj::Document sys = json::parse_object(system_profile_json(run_dir), "system profile");
+    set("system_profile", rj::Value(sys, a));
+  }
   if (!meta.HasMember("timestamp")) set("timestamp", rj::Value(iso8601_utc_now().c_str(), a));
   set("packages_total", rj::Value(n.packages_total));
   set("packages_completed", rj::Value(n.packages_completed));
