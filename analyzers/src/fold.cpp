@@ -25,6 +25,7 @@
 #include "labeille/core/fs.hpp"
 #include "labeille/core/record.hpp"
 #include "labeille/core/signature.hpp"
+#include "labeille/core/test_names.hpp"
 #include "labeille/core/text.hpp"
 
 namespace fs = std::filesystem;
@@ -189,17 +190,12 @@ IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file
   return it;
 }
 
-// "ft.<pkg>.<mode>.iterNN" -> (pkg, mode, NN); "ft.<pkg>.setup" -> (pkg, "setup", 0).
-// A TEST_PREFIX in front ("nightly.ft.<pkg>.setup") is allowed: the shortest prefix
-// that leaves a test name of ours wins; `canonical` is the name without it, the key
-// that matches CTest's tests with records and attempt directories.
-struct TestName {
-  std::string package, kind;
-  int iteration = 0;
-  std::string canonical;
-};
-// Parsed by hand, not with std::regex: libstdc++'s regex recurses once per character and
-// a hostile CTest file with a long test name overflowed the stack (found by tests/fuzz).
+// CTest test names: one scheme, core/test_names.hpp (the module's names, with or without
+// a TEST_PREFIX); `canonical` is the name without the prefix, the key that matches
+// CTest's tests with records and attempt directories.
+using TestName = test_names::Parsed;
+// Attempt directories are parsed by hand, not with std::regex: libstdc++'s regex recurses
+// once per character (a hostile name overflowed the stack, found by tests/fuzz).
 bool is_word(std::string_view s) {  // [A-Za-z0-9_-]+
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -212,33 +208,7 @@ std::optional<int> small_number(std::string_view s) {
   return std::stoi(std::string(s));
 }
 
-std::optional<TestName> parse_test_name(const std::string& name) {
-  // [<prefix>]ft.<pkg>.<mode>.iter<NN> or [<prefix>]ft.<pkg>.{setup,probe}: the suffix
-  // fixes <mode> and <NN> (or the kind); the test name proper starts at the first "ft."
-  // that leaves a non-empty <pkg> (what TEST_PREFIX put before it is dropped).
-  std::string_view n(name);
-  auto named = [&](std::size_t end_of_pkg, std::string kind, int iteration) -> std::optional<TestName> {
-    for (auto p = n.find("ft."); p != std::string_view::npos && p + 3 < end_of_pkg; p = n.find("ft.", p + 1))
-      return TestName{std::string(n.substr(p + 3, end_of_pkg - p - 3)), std::move(kind), iteration,
-                      std::string(n.substr(p))};
-    return std::nullopt;
-  };
-  if (auto it = n.rfind(".iter"); it != std::string_view::npos) {
-    auto number = small_number(n.substr(it + 5));
-    auto head = n.substr(0, it);
-    auto dot = head.rfind('.');
-    if (number && dot != std::string_view::npos && is_word(head.substr(dot + 1))) {
-      // A stress iteration's <mode> is "stress.<gil mode>" (so a package named "x.stress"
-      // would read as x's stress iterations: docs/analyzers.md).
-      const auto start = head.substr(0, dot).ends_with(".stress") ? dot - 7 : dot;
-      if (auto t = named(start, std::string(head.substr(start + 1)), *number)) return t;
-    }
-  }
-  for (std::string_view kind : {"setup", "probe"})
-    if (n.size() > kind.size() + 1 && n.substr(n.size() - kind.size()) == kind && n[n.size() - kind.size() - 1] == '.')
-      if (auto t = named(n.size() - kind.size() - 1, std::string(kind), 0)) return t;
-  return std::nullopt;
-}
+std::optional<TestName> parse_test_name(const std::string& name) { return test_names::parse(name); }
 
 std::string canonical_test_name(const std::string& name) {
   // A name that starts with "ft." has the empty prefix (the shortest): no regex on the
