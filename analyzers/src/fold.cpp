@@ -139,10 +139,14 @@ IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file
   it.exit_code = r.exit_code;
   it.duration_s = r.duration_s;
   if (r.crash) {
-    it.crash_signal = r.crash->signal;
+    it.crash_signal = r.crash->signal_name;
     it.crash_signature = r.crash->signature;
   }
-  it.tsan_warnings = r.tsan_count;
+  it.tsan_warning_count = r.tsan_count;
+  // The Python tool's per-run list: TSAN's distinct warning types, sorted.
+  for (const auto& t : r.tsan) it.tsan_warnings.push_back(t.type.empty() ? t.kind : t.type);
+  std::sort(it.tsan_warnings.begin(), it.tsan_warnings.end());
+  it.tsan_warnings.erase(std::unique(it.tsan_warnings.begin(), it.tsan_warnings.end()), it.tsan_warnings.end());
   it.output_stalled = r.stall.detected;
   it.last_output_line = r.last_output_line;
   it.stderr_tail = last_lines(r.err.tail, 20);
@@ -288,7 +292,7 @@ bool take_probe(PackageResult& p, const PackageInputs& inp) {
     ec.import_ok = pr.ok;
     ec.gil_enabled_after_import = pr.gil_enabled_after_import;
     ec.gil_reenabled_by = pr.gil_reenabled_by;
-    for (const auto& x : pr.extensions) ec.extensions.push_back({x.module, x.import_ok, x.reenabled_gil, x.declaration});
+    for (const auto& x : pr.extensions) ec.extensions.push_back({x.module, x.import_ok, x.reenabled_gil, x.declaration, x.import_error});
     gil_fallback = !pr.gil_reenabled_by.empty() || pr.gil_enabled_after_import.value_or(false);
     p.extension_compat = std::move(ec);
   }

@@ -141,8 +141,10 @@ std::string render_show(const RunResults& run, SortBy sort, int limit, const Sty
     o += fmt::format("Python: {} {} (gil_disabled={})\n", m("python_profile.version"),
                      m("python_profile.path").empty() ? m("config.target_python") : m("python_profile.path"),
                      m("python_profile.gil_disabled"));
-  if (!m("system_profile.cpu_count").empty() || !m("system_profile.hostname").empty())
-    o += fmt::format("System: {} ({} CPUs)\n", m("system_profile.hostname"), m("system_profile.cpu_count"));
+  // cpu_count is ours; cpu_cores_logical the Python tool's (we write both).
+  const auto cpus = m("system_profile.cpu_count").empty() ? m("system_profile.cpu_cores_logical") : m("system_profile.cpu_count");
+  if (!cpus.empty() || !m("system_profile.hostname").empty())
+    o += fmt::format("System: {} ({} CPUs)\n", m("system_profile.hostname"), cpus.empty() ? "?" : cpus);
   if (!m("config.iterations").empty())
     o += fmt::format("Config: iterations={} timeout={}s stall_threshold={}s compare_with_gil={}\n", m("config.iterations"),
                      m("config.timeout"), m("config.stall_threshold"), m("config.compare_with_gil"));

@@ -180,6 +180,8 @@ std::string to_json(const AttemptRecord& r) {
     o.key("cpu_state").str(r.stall.cpu_state);
     o.key("cpu_seconds").num(r.stall.cpu_seconds);
     o.key("sample_s").num(r.stall.sample_s);
+    o.key("last_activity_age_s").num(r.stall.last_activity_age_s);
+    o.key("busy_silence").boolean(r.stall.busy_silence);
     o.raw().EndObject();
     o.key("timeout_s").num(r.timeout_s);
     o.key("timed_out").boolean(r.timed_out);
@@ -434,6 +436,8 @@ Record parse_record(std::string_view json, std::string_view source) {
       r.stall.cpu_state = s->str("cpu_state");
       r.stall.cpu_seconds = s->num("cpu_seconds");
       r.stall.sample_s = s->num("sample_s");
+      r.stall.last_activity_age_s = s->num("last_activity_age_s");
+      r.stall.busy_silence = s->boolean("busy_silence");
     }
     r.timeout_s = in.num("timeout_s");
     r.timed_out = in.boolean("timed_out");

@@ -17,15 +17,19 @@
 #include "labeille/core/stopping_rule.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/core/time.hpp"
-#include "labeille/runner/classify.hpp"
-#include "labeille/runner/environment.hpp"
-#include "labeille/runner/output_scan.hpp"
+#include "labeille/observe/classify.hpp"
+#include "labeille/observe/environment.hpp"
+#include "labeille/observe/output_scan.hpp"
+#include "labeille/observe/tsan.hpp"
 #include "labeille/runner/stress.hpp"
-#include "labeille/runner/tsan.hpp"
 
 namespace fs = std::filesystem;
 
 namespace labeille::runner {
+
+// An attempt is mostly the watching of one test command (observe/, shared with set-up's
+// import probe).
+using namespace observe;
 
 namespace {
 
@@ -274,7 +278,16 @@ int run_attempt(const Options& o, std::ostream& out) {
   spec.argv = r.command;
   spec.cwd = r.cwd;
   spec.env = to_entries(plan.env);
-  spec.watchdog.stall_threshold_s = o.stall_threshold_s;
+  // A stress run repeats each test K times in a row: a test silent for s seconds is silent
+  // K x s there, so its threshold grows with the repetitions; but it stays below half the
+  // hard timeout, or an idle deadlock under stress would end as a timeout.
+  double stall_threshold_s = o.stall_threshold_s;
+  if (o.stress_threads > 0 && stall_threshold_s > 0) {
+    stall_threshold_s *= std::max(1, o.stress_repeat);
+    if (o.timeout_s > 0) stall_threshold_s = std::min(stall_threshold_s, std::max(o.stall_threshold_s, o.timeout_s / 2));
+  }
+  r.stall.threshold_s = stall_threshold_s;
+  spec.watchdog.stall_threshold_s = stall_threshold_s;
   spec.watchdog.timeout_s = o.timeout_s;
   spec.watchdog.grace_s = o.grace_s;
   spec.watchdog.sample_s = o.sample_s;
@@ -314,12 +327,18 @@ int run_attempt(const Options& o, std::ostream& out) {
     auto why = pytest_not_run_reason(r.exit_code.value_or(0), r.out.tail, r.err.tail);
     if (!why.empty()) v.detail += ": " + why;
   }
-  if (o.stress_threads > 0) r.stress = read_stress_output(dir / kStressOutFile, o.stress_threads, o.stress_repeat);
+  if (o.stress_threads > 0) r.stress = read_stress_output(dir / attempt_files::kStressOut, o.stress_threads, o.stress_repeat);
   if (o.tsan) apply_tsan_logs(read_tsan_logs(tsan_dir), r, v);
   if (v.outcome == Outcome::Deadlock)
     v.detail = fmt::format("stalled: no output for {:.1f} s, {}", r.stall.last_output_age_s,
                            r.stall.cpu_state.empty() ? "not sampled" : r.stall.cpu_state);
-  if (v.outcome == Outcome::Timeout) v.detail = fmt::format("hard timeout of {:g} s reached", o.timeout_s);
+  if (v.outcome == Outcome::Timeout) {
+    v.detail = fmt::format("hard timeout of {:g} s reached", o.timeout_s);
+    if (r.stall.busy_silence)
+      v.detail += fmt::format("; stalled (busy): no output for {:.1f} s while the tree kept using CPU or doing I/O "
+                              "(not a deadlock)",
+                              r.stall.last_output_age_s);
+  }
   if (v.outcome == Outcome::Pass && r.tsan_count > 0)
     v.detail = fmt::format("passed with {} ThreadSanitizer report(s)", r.tsan_count);
   return finish(v);

@@ -81,6 +81,13 @@ inline constexpr std::string_view kStdout = "stdout.log";
 inline constexpr std::string_view kStderr = "stderr.log";
 inline constexpr std::string_view kJUnit = "junit.xml";
 inline constexpr std::string_view kHookDir = "hook";  // startup hook writes here
+// A stress attempt's plugin output: one JSON line per pytest session (runner/stress.hpp).
+inline constexpr std::string_view kStressOut = "stress.jsonl";
 }  // namespace attempt_files
+
+// The directory below a package's venv that holds the stress tools: set-up installs them
+// there, a stress attempt puts it on PYTHONPATH (outside site-packages, so plain
+// iterations never load them).
+inline constexpr std::string_view kStressToolsDir = "labeille-ft-stress";
 
 }  // namespace labeille
