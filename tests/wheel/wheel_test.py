@@ -16,7 +16,7 @@ Checks, each a failure with its evidence:
   LabeilleFT_DIR set to that directory: its imported executables are the venv's, and
   labeille_ft_add_package() makes the package's tests.
 - `labeille ft run` from the venv on three fixture packages with the free-threaded
-  interpreter: exit 0, the generated project used the venv's config package, and the
+  interpreter: exit 0, the generated tests run the venv's tools, and the
   categories are compatible, compatible_gil_fallback (naming the module that re-enabled
   the GIL) and incompatible (free_threading_specific).
 - With --uv: `uv tool install` of the wheel exposes the four executables, and its
@@ -202,10 +202,14 @@ def check_ft_run(a, venv, cmake_dir):
     if not expect(r.returncode == 0, f"labeille ft run exited {r.returncode}, expected 0"):
         return
     (run_dir,) = glob.glob(os.path.join(work, "r", "ft_*"))
-    caches = glob.glob(os.path.join(run_dir, "**", "CMakeCache.txt"), recursive=True)
-    used = [m for c in caches for m in re.findall(r"^LabeilleFT_DIR:\w+=(.*)$", open(c).read(), re.M)]
-    expect(used and all(os.path.realpath(u) == os.path.realpath(cmake_dir) for u in used),
-           f"the run's CMake project used LabeilleFT_DIR {used}, expected {cmake_dir}")
+    # The tools the generated CTest tests run: the module writes their paths, taken from
+    # the config package's imported targets, into the run's build tree.
+    tools = {}
+    for path in glob.glob(os.path.join(run_dir, "**", "LabeilleFT", "*.cmake"), recursive=True):
+        tools.update(re.findall(r"^set\(_LFT_(\w+) \[=*\[(.*?)\]=*\]\)$", open(path).read(), re.M))
+    for tool in ("RUNNER", "SETUP", "LABEILLE", "REGISTRY"):
+        expect(os.path.dirname(tools.get(tool, "")) == os.path.join(venv, "bin"),
+               f"the run's tests ran {tool.lower()} {tools.get(tool)!r}, expected one in {venv}/bin")
     with open(os.path.join(run_dir, "ft_results.jsonl")) as f:
         rows = {row["package"]: row for row in map(json.loads, f)}
     for pkg, category in PACKAGES.items():
