@@ -3,7 +3,7 @@
 into a fresh venv of a plain (GIL) Python, and used from there only.
 
 usage: wheel_test.py --source DIR --work DIR --python PY --target-python FT_PY
-                     --registry DIR [--uv UV] [--build-dir DIR]
+                     --registry DIR --checkouts DIR [--uv UV] [--build-dir DIR]
 
 Checks, each a failure with its evidence:
 - `python -m pip wheel SOURCE` builds one py3-none-<platform> wheel whose version is the
@@ -19,6 +19,9 @@ Checks, each a failure with its evidence:
   interpreter: exit 0, the generated tests run the venv's tools, and the
   categories are compatible, compatible_gil_fallback (naming the module that re-enabled
   the GIL) and incompatible (free_threading_specific).
+- `labeille ft test DIR` from the venv, no registry: tests/fixtures/checkouts/clean
+  (a PEP 621 test extra) compatible with exit 0, stress-race (a PEP 735 group, a race
+  only stress shows) intermittent or incompatible with exit 1.
 - With --uv: `uv tool install` of the wheel exposes the four executables, and its
   `labeille --cmake-dir` names the tool's own environment.
 
@@ -189,12 +192,7 @@ def check_ft_run(a, venv, cmake_dir):
     work = os.path.join(a.work, "ft-run")
     shutil.rmtree(work, ignore_errors=True)
     installer = ["--installer", "uv"] if a.uv else ["--installer", "pip"]
-    # PATH without the venv's bin: the tools must find their siblings by their own place.
-    env = clean_env()
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if os.path.realpath(p) != os.path.realpath(os.path.join(venv, "bin")))
-    if a.uv:
-        env["PATH"] = os.path.dirname(a.uv) + os.pathsep + env["PATH"]
+    env = tools_env(a, venv)
     r = run([labeille, "ft", "run", "--target-python", a.target_python, "--registry-dir", a.registry,
              "--packages", ",".join(PACKAGES), "-n", "2", "--compare-with-gil", "-j", "2",
              "--stall-threshold", "300", "--timeout", "900", *installer,
@@ -224,6 +222,47 @@ def check_ft_run(a, venv, cmake_dir):
     expect(show.returncode == 0 and "ft-gil-fallback" in show.stdout, f"labeille ft show exited {show.returncode}")
 
 
+def tools_env(a, venv):
+    # PATH without the venv's bin: the tools must find their siblings by their own place.
+    env = clean_env()
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if os.path.realpath(p) != os.path.realpath(os.path.join(venv, "bin")))
+    if a.uv:
+        env["PATH"] = os.path.dirname(a.uv) + os.pathsep + env["PATH"]
+    return env
+
+
+# `labeille ft test DIR` on checkouts that declare their test dependencies: the verdict
+# and the exit status a CI job gates on. The race of stress-race shows only under stress;
+# its repetitions are those of tests/driver/ft_test_e2e_test.py, where one of the three
+# stress runs finding it is all but certain.
+FT_TESTS = [
+    ("clean", ["-n", "2", "--stress-repeat", "5"], 0, ("compatible",), "Exit 0"),
+    ("stress-race", ["-n", "3", "--stress-repeat", "50"], 1, ("intermittent", "incompatible"),
+     "Exit 1: a free-threading problem was found"),
+]
+
+
+def check_ft_test(a, venv):
+    labeille = os.path.join(venv, "bin", "labeille")
+    for checkout, extra, code, categories, exit_line in FT_TESTS:
+        work = os.path.join(a.work, "ft-test", checkout)
+        shutil.rmtree(work, ignore_errors=True)
+        r = run([labeille, "ft", "test", os.path.join(a.checkouts, checkout), "--target-python", a.target_python,
+                 "--work-dir", os.path.join(work, "w"), "--results-dir", os.path.join(work, "r"),
+                 "--stall-threshold", "300", "--timeout", "900", *extra],
+                capture_output=True, text=True, env=tools_env(a, venv))
+        print(r.stdout, r.stderr[-3000:], flush=True)
+        expect(r.returncode == code, f"ft test {checkout}: exit {r.returncode}, expected {code}")
+        expect(exit_line in r.stdout, f"ft test {checkout}: no {exit_line!r} line")
+        runs = glob.glob(os.path.join(work, "r", "ft_*", "ft_results.jsonl"))
+        if not expect(len(runs) == 1, f"ft test {checkout}: result files {runs}"):
+            continue
+        with open(runs[0]) as f:
+            (row,) = [json.loads(line) for line in f]
+        expect(row["category"] in categories, f"ft test {checkout}: category {row['category']}, expected {categories}")
+
+
 def check_uv_tool(a, wheel, version):
     tools = os.path.join(a.work, "uv-tools")
     bins = os.path.join(a.work, "uv-bin")
@@ -248,6 +287,7 @@ def main():
     p.add_argument("--python", required=True, help="the plain (GIL) Python that builds and hosts the wheel")
     p.add_argument("--target-python", required=True, help="the free-threaded Python the packages run on")
     p.add_argument("--registry", required=True)
+    p.add_argument("--checkouts", required=True, help="tests/fixtures/checkouts, for ft test")
     p.add_argument("--uv", default="")
     p.add_argument("--build-dir", default="")
     a = p.parse_args()
@@ -278,6 +318,7 @@ def main():
 
     check_find_package(a, venv, cmake_dir)
     check_ft_run(a, venv, cmake_dir)
+    check_ft_test(a, venv)
     if a.uv:
         check_uv_tool(a, wheel, version)
     print(f"wheel test: {'ok' if not errors else str(len(errors)) + ' mismatches'}", flush=True)
