@@ -64,11 +64,9 @@ bool succeeded(const process::Result& r) { return process::exited_zero(r); }
 // Our sibling executables and the config package: next to `labeille` in an install tree
 // (<prefix>/bin, <prefix>/lib/cmake/LabeilleFT) or in the build tree (<build>/app).
 fs::path package_dir() {
-  fs::path config = find_in_own_tree({"LabeilleFTConfig.cmake", "lib/cmake/LabeilleFT/LabeilleFTConfig.cmake",
-                                      "lib64/cmake/LabeilleFT/LabeilleFTConfig.cmake"});
-  if (config.empty())
-    throw Error("cannot find LabeilleFTConfig.cmake next to this executable's tree", kExitInternal);
-  return config.parent_path();
+  fs::path dir = own_cmake_package_dir();
+  if (dir.empty()) throw Error("cannot find LabeilleFTConfig.cmake next to this executable's tree", kExitInternal);
+  return dir;
 }
 
 // The interpreter check: LabeilleFTPython.py, the module's own check, run with PYTHON_GIL
