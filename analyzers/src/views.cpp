@@ -96,6 +96,7 @@ std::string gil_text(const PackageResult& p) {
                        p.gil_enabled_iterations, pv);
   if (p.gil_comparison == "gil_only_failures")
     return fmt::format("fails only with GIL=1 ({}/{} passed)", p.gil_enabled_pass_count, p.gil_enabled_iterations);
+  if (p.gil_comparison == "not_needed") return std::string(kGilControlNotNeeded);
   return "";
 }
 

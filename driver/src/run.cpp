@@ -368,6 +368,11 @@ void check_run_dir(const fs::path& run_dir, std::string_view option) {
                 kExitUsage);
 }
 
+// <work-dir>/durations.tsv: the durations one run leaves for the next one's COST.
+fs::path durations_file(const RunOptions& o) {
+  return (o.work_dir.empty() ? fs::path("ft-work") : o.work_dir) / analyzers::kDurationsFile;
+}
+
 std::string run_settings(const RunOptions& o, const fs::path& run_dir) {
   std::string out =
       "# Written by `labeille ft run`: the values given on its command line (the module has the\n"
@@ -398,6 +403,10 @@ std::string run_settings(const RunOptions& o, const fs::path& run_dir) {
   if (o.tsan) out += "set(LABEILLE_FT_TSAN ON)\n";
   if (!o.detect_extensions) out += "set(LABEILLE_FT_DETECT_EXTENSIONS OFF)\n";
   if (o.stress) out += fmt::format("set(LABEILLE_FT_STRESS {})\n", onoff(o.stress));
+  if (o.compare_with_gil && o.gil_control != "always") set("LABEILLE_FT_GIL_CONTROL", o.gil_control, "--compare-with-gil");
+  if (o.serial_iterations) out += "set(LABEILLE_FT_SERIAL_ITERATIONS ON)\n";
+  // The previous run's durations in this work directory order the tests (CTest COST).
+  set("LABEILLE_FT_DURATIONS_FILE", fs::absolute(durations_file(o)).string(), "--work-dir");
   std::vector<std::string> supp;
   for (const auto& f : o.tsan_suppressions) supp.push_back(fs::absolute(f).string());
   if (!supp.empty()) list("LABEILLE_FT_TSAN_SUPPRESSIONS", supp, "--tsan-suppressions");
@@ -696,6 +705,15 @@ int run(RunOptions o) {
 
   fold_run(p);
   const auto results = analyzers::read_run(p.dir, analyzers::ReadOptions::summary());
+  // The next run in this work directory starts its longest packages first (CTest COST).
+  if (!t.termination.interrupted) {
+    try {
+      fs::create_directories(durations_file(o).parent_path());
+      atomic_write_file(durations_file(o), analyzers::durations_tsv(results));
+    } catch (const Error& e) {
+      std::cerr << "labeille: warning: durations not kept for the next run: " << e.what() << "\n";
+    }
+  }
   if (o.print_summary)
     write_stdout(analyzers::render_show(results, analyzers::SortBy::Category, 0,
                                       analyzers::Style{::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr}));
