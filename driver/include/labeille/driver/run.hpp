@@ -22,6 +22,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace labeille::driver {
@@ -44,6 +45,8 @@ struct RunOptions {
   std::vector<std::string> packages;     // --packages a,b (b==1.2 pins b's sdist)
   int top = 0;
   bool compare_with_gil = false;
+  std::string gil_control = "always";  // --compare-with-gil [always|auto]: auto runs GIL=1 only where GIL=0 did not all pass
+  bool serial_iterations = false;      // one package's iterations one after another (else side by side)
   bool stop_on_first_pass = false;
   bool detect_extensions = true;
   bool tsan = false;
@@ -58,9 +61,23 @@ struct RunOptions {
   bool stress = false;           // stress iterations through pytest-run-parallel
   bool verbose = false;
   std::vector<std::string> cli_args;
+  // `labeille ft test` (test_command.hpp): the package described as CMake code
+  // (labeille_ft_add_package(... PATH ...)) instead of a registry, a run directory fixed
+  // in advance, a JSON object merged into ft_meta.json ("" = none), and no summary table
+  // (it prints its own verdict). Empty / true: `ft run`'s behaviour.
+  std::string packages_cmake;
+  std::filesystem::path run_dir;
+  std::string meta_extra;
+  bool print_summary = true;
 };
 
 int run(RunOptions opts);
+
+// --compare-with-gil [always|auto] on `cmd`: without a value `always` (the seed's
+// meaning). The value is optional, so a following word is taken as one only when no
+// required positional argument still needs it (CLI11 keeps those); a value other than
+// always or auto is refused. Sets `on` and `mode`.
+CLI::Option* add_compare_with_gil(CLI::App& cmd, bool& on, std::string& mode);
 
 // Registers `run` under `ft`.
 void add_commands(CLI::App& ft);
