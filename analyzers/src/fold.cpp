@@ -34,7 +34,6 @@ using Recordless = std::map<std::string, std::map<int, std::optional<StartedMark
 struct PackageInputs {
   std::vector<Attempt> attempts;
   std::optional<SetupRecord> setup;
-  std::string source_json, declared_json;  // of that set-up record, verbatim
   std::optional<ProbeRecord> probe;
   // One result per CTest test name: the driver passes both the JUnit and Test.xml of
   // the same run, and a lost attempt must count once.
@@ -79,8 +78,8 @@ void take_setup(PackageResult& p, const PackageInputs& inp) {
     p.commit = inp.setup->commit;
     p.install_from = inp.setup->install_from;
     p.sdist_version = inp.setup->sdist_version;
-    p.source_json = std::move(inp.source_json);
-    p.declared_json = std::move(inp.declared_json);
+    p.source = inp.setup->source;
+    p.declared = inp.setup->declared;
   }
 }
 
@@ -205,7 +204,10 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
   std::set<std::string> tsan_types;
   std::map<std::string, std::pair<int, int>> per_test;  // id -> (passes, failures)
   int last_gil0_iteration = 0;
+  bool control_not_needed = false, stress_control_not_needed = false;  // --compare-with-gil auto
   for (auto& a : inp.attempts) {
+    if (a.outcome == Outcome::Skipped && is_gil1(a) && a.skip_detail == kGilControlNotNeeded)
+      (is_stress(a) ? stress_control_not_needed : control_not_needed) = true;
     if (!is_stress(a) && !is_gil1(a)) last_gil0_iteration = std::max(last_gil0_iteration, a.iteration);
     if (!counts_as_iteration(a.outcome)) {
       ++counts.uncounted;
@@ -254,6 +256,9 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
   if (!stress0.empty() || !stress1.empty()) p.stress = fold_stress(std::move(stress0), std::move(stress1));
   p.tests_not_run = not_run.text(!suite_ran);
   summarize(p, gil1, gil_fallback);
+  if (gil1.empty() && control_not_needed) p.gil_comparison = "not_needed";
+  if (p.stress && p.stress->gil_enabled_iterations.empty() && stress_control_not_needed)
+    p.stress->comparison = "not_needed";
   p.gil_enabled_runs = std::move(gil1);
   return p;
 }
@@ -307,11 +312,7 @@ PackageResult fold_one(PackageWork& w, PackageReport& rep, std::string& buf) {
         inp.attempts.push_back(std::move(*a));
       } else if (auto* s = std::get_if<SetupRecord>(&pr.item)) {
         // The newest set-up decides (a re-run after a fix).
-        if (!inp.setup || inp.setup->start_time < s->start_time) {
-          inp.setup = std::move(*s);
-          inp.source_json = std::move(pr.source_json);
-          inp.declared_json = std::move(pr.declared_json);
-        }
+        if (!inp.setup || inp.setup->start_time < s->start_time) inp.setup = std::move(*s);
       } else if (auto* r = std::get_if<ProbeRecord>(&pr.item)) {
         if (!inp.probe || inp.probe->start_time < r->start_time) inp.probe = std::move(*r);
       }

@@ -234,6 +234,7 @@ const char* stress_kind_text(const std::string& kind) {
   if (kind == "free_threading") return "free-threading only (fails without the GIL, never with it)";
   if (kind == "thread_unsafe") return "thread-unsafe test (fails with the GIL too)";
   if (kind == "not_compared") return "not compared (no GIL=1 stress runs)";
+  if (kind == "not_needed") return kGilControlNotNeeded.data();
   return kind.c_str();
 }
 
@@ -255,6 +256,7 @@ std::string stress_section(const StressResult& s) {
   item(o, "Stress verdict", s.verdict);
   item(o, "Compared with the GIL",
        s.comparison == "not_compared" ? std::string("not compared (no GIL=1 stress runs)")
+       : s.comparison == "not_needed" ? std::string(kGilControlNotNeeded)
                                       : s.comparison + (s.fisher_p ? fmt::format(" (Fisher p={:.3g})", *s.fisher_p) : ""));
   item(o, "Stress evidence", s.evidence, s.finding ? "warn" : "");
   o += "</dl>\n";
@@ -336,7 +338,6 @@ constexpr const char* kStyle =
 
 std::string render_html_report(const RunResults& run) {
   auto packages = by_category(run);
-  auto m = [&](const char* k) { return meta_string(run.meta_json, k); };
   int runs = 0, stress_runs = 0;
   for (const auto& p : run.packages) {
     runs += static_cast<int>(p.iterations.size() + p.gil_enabled_runs.size() + p.unmeasured_runs.size());
@@ -347,9 +348,10 @@ std::string render_html_report(const RunResults& run) {
       "<title>Free-threading compatibility report</title>\n<style>{}</style></head><body>\n"
       "<h1>Free-threading compatibility report</h1>\n",
       kStyle);
-  std::string python = m("python_profile.version");
-  o += fmt::format("<p class=\"meta\">Run <code>{}</code>{} &middot; {} packages &middot; {} runs{}{}</p>\n", esc(m("run_id")),
-                   m("timestamp").empty() ? "" : " of " + esc(m("timestamp")), run.packages.size(), runs,
+  const std::string& python = run.meta.python_version;
+  o += fmt::format("<p class=\"meta\">Run <code>{}</code>{} &middot; {} packages &middot; {} runs{}{}</p>\n",
+                   esc(run.meta.run_id), run.meta.timestamp.empty() ? "" : " of " + esc(run.meta.timestamp),
+                   run.packages.size(), runs,
                    stress_runs ? fmt::format(" + {} stress runs", stress_runs) : "",
                    python.empty() ? "" : " &middot; Python " + esc(python));
   o += "<h2>Totals</h2>\n" + totals(run);

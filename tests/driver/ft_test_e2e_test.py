@@ -3,7 +3,7 @@
 venvs, real CTest runs through the same machinery as `ft run`, the verdict and the exit
 status a CI job gates on.
 
-usage: ft_test_e2e_test.py LABEILLE PYTHON CHECKOUTS WORK {usage|clean|stress|markupsafe}
+usage: ft_test_e2e_test.py LABEILLE PYTHON CHECKOUTS WORK {usage|clean|stress|markupsafe|noverdict}
 
 usage:      refusals before anything runs: bad --fail-on (2), a --work-dir inside DIR
             (2), DIR missing or not a package (3), an interpreter that is not free-threaded (3), none found (3,
@@ -15,6 +15,8 @@ stress:     a race fresh processes hide, a PEP 735 `tests` group: found under st
             exit 1, the racing test named, and the reproduce line runs that test.
 markupsafe: the real MarkupSafe 2.1.5 sdist (requirements/tests.txt):
             compatible_gil_fallback naming markupsafe._speedups, exit 0.
+noverdict:  a package that cannot be built: install_failure, exit 5; exit 0 with
+            --fail-on crash.
 Small -n throughout; the stress mode's repetitions are raised as in stress_e2e_test.py so
 that one of its three stress runs finding the race is all but certain.
 """
@@ -141,6 +143,18 @@ elif which == "markupsafe":
     expect(row.get("extension_compat", {}).get("gil_reenabled_by") == "markupsafe._speedups",
            f"extension_compat {row.get('extension_compat')}")
     expect("the GIL was re-enabled on import by markupsafe._speedups" in p.stdout, "module not named")
+elif which == "noverdict":
+    # A package that cannot be built: no verdict (5), the set-up's error said; with
+    # --fail-on naming only crash it no longer fails (0).
+    broken = os.path.join("..", "packages", "ft-install-failure")
+    p, run_dir = ft_test(broken, "-n", "1")
+    expect(p.returncode == 5, f"exit {p.returncode}, expected 5 (no verdict)")
+    expect("set-up failed:" in p.stdout and "cannot be built (on purpose)" in p.stdout, "set-up error not shown")
+    expect("Exit 5: no verdict" in p.stdout, "exit line missing")
+    row, _ = results(run_dir)
+    expect(row["category"] == "install_failure", f"category {row['category']}")
+    p, _ = ft_test(broken, "-n", "1", "--fail-on", "crash")
+    expect(p.returncode == 0, f"--fail-on crash: exit {p.returncode}, expected 0")
 else:
     sys.exit(f"unknown mode {which}")
 

@@ -24,7 +24,7 @@ namespace labeille {
   X(Error,       "error",        5,   true,  "the command could not be started")                  \
   X(TestsNotRun, "tests_not_run", 6,  true,  "pytest exited 2-5 (collection error, interrupted, internal or usage error, no tests collected) or is not installed: the suite did not run") \
   X(Interrupted, "interrupted",  130, false, "the runner got SIGINT/SIGTERM/SIGHUP; the tree was killed") \
-  X(Skipped,     "skipped",      77,  false, "not run: the verdict was settled (stop-on-first-pass, --until-bound)")
+  X(Skipped,     "skipped",      77,  false, "not run: the verdict was settled (stop-on-first-pass, --until-bound) or a GIL=1 control was not needed (--compare-with-gil auto)")
 // clang-format on
 
 enum class Outcome {
@@ -33,12 +33,26 @@ enum class Outcome {
 #undef LABEILLE_X
 };
 
-// The exit status the runner returns for CTest. Skipped is CTest's SKIP_RETURN_CODE.
-inline constexpr int kSkipExitCode = 77;
-// Exit status when the runner itself is misused (bad options); not an outcome.
-inline constexpr int kUsageExitCode = 64;
-// Exit status when the runner could not write its record (disk full, permissions).
-inline constexpr int kRecordExitCode = 70;
+// The detail of a skipped GIL=1 control (--compare-with-gil auto, the runner's
+// --control-for): the fold and every view know a control that was not needed by it.
+inline constexpr std::string_view kGilControlNotNeeded = "GIL=1 not run: every GIL=0 run passed";
+
+// Exit statuses of the tools CTest runs (labeille-ft-runner, labeille-ft-setup), named as
+// error.hpp's kExit* are. Their 1-6 are outcomes, so their own errors take sysexits'
+// numbers.
+// A skipped attempt: the Skipped row's code, CTest's SKIP_RETURN_CODE (the module reads
+// it from the same row: runner/CMakeLists.txt).
+inline constexpr int kExitSkipped = [] {
+#define LABEILLE_X(id, name, code, counts, desc) \
+  if (Outcome::id == Outcome::Skipped) return code;
+  LABEILLE_FT_OUTCOMES(LABEILLE_X)
+#undef LABEILLE_X
+  return 0;
+}();
+// The tool itself is misused (bad options); not an outcome.
+inline constexpr int kExitToolUsage = 64;
+// The tool could not write its record (disk full, permissions).
+inline constexpr int kExitRecordFailed = 70;
 
 std::string_view to_string(Outcome o);
 int exit_code(Outcome o);
