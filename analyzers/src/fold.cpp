@@ -288,6 +288,7 @@ void take_setup(PackageResult& p, const PackageInputs& inp) {
     p.sdist_version = inp.setup->sdist_version;
     p.source_json = std::move(inp.source_json);
     p.declared_json = std::move(inp.declared_json);
+    if (!inp.setup->ok && inp.setup->cause) p.cause_json = to_json(*inp.setup->cause);
   }
 }
 

@@ -145,6 +145,7 @@ void write_evidence(W& w, const PackageResult& p) {
   };
   raw("source", p.source_json);
   raw("declared", p.declared_json);
+  raw("setup_cause", p.cause_json);
 }
 
 }  // namespace
@@ -349,6 +350,7 @@ PackageResult package_from_json(std::string_view text, std::string_view source, 
   p.tests_not_run = in.str("tests_not_run");
   p.source_json = raw_object(in, "source");
   p.declared_json = raw_object(in, "declared");
+  p.cause_json = raw_object(in, "setup_cause");
   if (auto ec = in.object("extension_compat")) {
     ExtensionCompat e;
     e.probed = true;

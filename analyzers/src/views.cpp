@@ -10,6 +10,7 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include "labeille/analyzers/blockers.hpp"
 #include "labeille/analyzers/evidence.hpp"
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/stress.hpp"
@@ -177,6 +178,7 @@ std::string render_show(const RunResults& run, SortBy sort, int limit, const Sty
   }
   if (limit > 0 && static_cast<int>(run.packages.size()) > limit)
     o += fmt::format("... {} more (--limit)\n", run.packages.size() - static_cast<std::size_t>(limit));
+  o += render_blockers_text(run);
   o += render_tsan_races_text(run);
   return o;
 }
@@ -298,6 +300,7 @@ std::string render_compare(const RunResults& a, const RunResults& b, bool json) 
   }
   for (const auto& [name, pb] : mb)
     if (!ma.count(name)) only_b.push_back(name);
+  const auto blocking = compare_blockers(a, b);
 
   if (json) {
     rapidjson::StringBuffer sb;
@@ -331,6 +334,8 @@ std::string render_compare(const RunResults& a, const RunResults& b, bool json) 
     changes("pass_rate_changes", rate_changes);
     list("new_issues", new_issues);
     list("resolved_issues", resolved);
+    list("blockers_appeared", blocking.appeared);
+    list("blockers_disappeared", blocking.disappeared);
     list("only_in_a", only_a);
     list("only_in_b", only_b);
     w.EndObject();
@@ -349,6 +354,10 @@ std::string render_compare(const RunResults& a, const RunResults& b, bool json) 
   for (const auto& s : new_issues) o += "  + " + s + "\n";
   o += fmt::format("\nResolved issues ({})\n", resolved.size());
   for (const auto& s : resolved) o += "  - " + s + "\n";
+  o += fmt::format("\nBlockers appeared ({})\n", blocking.appeared.size());
+  for (const auto& s : blocking.appeared) o += "  + " + s + "\n";
+  o += fmt::format("\nBlockers gone ({})\n", blocking.disappeared.size());
+  for (const auto& s : blocking.disappeared) o += "  - " + s + "\n";
   o += fmt::format("\nOnly in A ({}): ", only_a.size());
   for (const auto& s : only_a) o += s + " ";
   o += fmt::format("\nOnly in B ({}): ", only_b.size());
@@ -380,6 +389,20 @@ std::string md_escape(const std::string& s) {
 }  // namespace
 
 namespace {
+
+// The dependencies that block packages of the run (blockers.hpp), one row each.
+std::string blockers_markdown(const RunResults& run) {
+  const auto list = blockers(run);
+  if (list.empty()) return "";
+  std::string o =
+      "\n## Blockers\n\nDependencies that stop packages from installing, most packages first.\n\n"
+      "| Dependency | Packages blocked | Which | As | Cause |\n|---|---:|---|---|---|\n";
+  for (const auto& b : list)
+    o += fmt::format("| {} | {} | {} | {} | <code>{}</code> |\n", md_escape(b.dependency), b.packages.size(),
+                     md_escape(fmt::format("{}", fmt::join(b.packages, ", "))),
+                     md_escape(fmt::format("{}", fmt::join(b.roles, ", "))), md_escape(blocker_cause(b)));
+  return o;
+}
 
 // Per package with something to show, a collapsed section (GitHub and GitLab render
 // <details> in markdown): failing tests with their first JUnit message, every run's first error.
@@ -429,6 +452,7 @@ std::string render_report(const RunResults& run, const std::string& format) {
       o += fmt::format("| {} | {} |{} {} | {} | {} |\n", md_escape(p->package), md_escape(p->category),
                        declared ? " " + md_escape(declared_short(*p)) + " |" : "", passed_of(*p), md_escape(p->verdict),
                        md_escape(details(*p)));
+    o += blockers_markdown(run);
     o += markdown_evidence(packages);
     if (!groups.empty()) {
       o += "\n## Crash and failure signatures\n\n| Signature | Packages |\n|---|---|\n";
@@ -451,7 +475,7 @@ std::string render_report(const RunResults& run, const std::string& format) {
     // The TSAN section goes in before the page closes (it is its own renderer).
     auto html = render_html_report(run);
     const auto end = html.rfind("</body>");
-    if (end != std::string::npos) html.insert(end, render_tsan_races_html(run));
+    if (end != std::string::npos) html.insert(end, render_blockers_html(run) + render_tsan_races_html(run));
     return html;
   }
   throw Error(fmt::format("--format \"{}\": use markdown, text or html", format), kExitUsage);

@@ -88,6 +88,18 @@ void write_declared(Out& o, const DeclaredInfo& d) {
   o.raw().EndObject();
 }
 
+void write_cause(Out& o, const CauseInfo& c) {
+  o.raw().StartObject();
+  o.key("step").str(c.step);
+  o.key("dependency").str(c.dependency);
+  o.key("version").opt_str(c.version);
+  o.key("role").str(c.role);
+  o.key("failure").str(c.failure);
+  o.key("line").str(c.line);
+  o.key("blocks").boolean(c.blocks);
+  o.raw().EndObject();
+}
+
 template <class F>
 std::string write_object(std::string_view kind, F&& body) {
   rapidjson::StringBuffer sb;
@@ -249,6 +261,8 @@ std::string to_json(const SetupRecord& r) {
     r.source ? write_source(o, *r.source) : o.null();
     o.key("declared");
     r.declared ? write_declared(o, *r.declared) : o.null();
+    o.key("cause");
+    r.cause ? write_cause(o, *r.cause) : o.null();
     o.key("steps_s").raw().StartObject();
     o.key("source").num(r.steps.source_s);
     o.key("venv").num(r.steps.venv_s);
@@ -274,6 +288,19 @@ std::string to_json(const SourceInfo& s) {
 
 std::string to_json(const DeclaredInfo& d) {
   return write_value([&](Out& o) { write_declared(o, d); });
+}
+
+std::string to_json(const CauseInfo& c) {
+  return write_value([&](Out& o) { write_cause(o, c); });
+}
+
+std::string cause_sentence(const CauseInfo& c) {
+  std::string who = c.dependency;
+  if (c.version && !c.version->empty()) who += " " + *c.version;
+  if (!c.role.empty()) who += " (" + c.role + ")";
+  std::string o = who.empty() ? c.failure : who + " " + c.failure;
+  if (!c.line.empty()) o += ": " + c.line;
+  return o;
 }
 
 std::string to_json(const ProbeRecord& r) {
@@ -376,6 +403,18 @@ DeclaredInfo read_declared(const In& in) {
   return d;
 }
 
+CauseInfo read_cause(const In& in) {
+  CauseInfo c;
+  c.step = in.str("step");
+  c.dependency = in.str("dependency");
+  c.version = in.opt_str("version");
+  c.role = in.str("role");
+  c.failure = in.str("failure");
+  c.line = in.str("line");
+  c.blocks = in.boolean("blocks", false);
+  return c;
+}
+
 // A standalone "source" or "declared" object.
 template <class Read>
 auto parse_value(std::string_view json, std::string_view where, Read&& read) {
@@ -393,6 +432,10 @@ SourceInfo parse_source_info(std::string_view json, std::string_view where) {
 
 DeclaredInfo parse_declared_info(std::string_view json, std::string_view where) {
   return parse_value(json, where, read_declared);
+}
+
+CauseInfo parse_cause_info(std::string_view json, std::string_view where) {
+  return parse_value(json, where, read_cause);
 }
 
 Record parse_record(std::string_view json, std::string_view source) {
@@ -489,6 +532,7 @@ Record parse_record(std::string_view json, std::string_view source) {
     r.host = in.str("host");
     if (auto x = in.object("source")) r.source = read_source(*x);
     if (auto x = in.object("declared")) r.declared = read_declared(*x);
+    if (auto x = in.object("cause")) r.cause = read_cause(*x);
     if (auto st = in.object("steps_s"))
       r.steps = {st->num("source"), st->num("venv"), st->num("install"), st->num("hook"), st->num("declared")};
     return r;

@@ -144,6 +144,9 @@ struct PackageResult {
   // The set-up record's "source" and "declared" objects, copied verbatim as JSON text
   // ("" when the set-up did not write them: older runs, the Python tool's results).
   std::string source_json, declared_json;
+  // Why the set-up failed, by its root cause: the set-up record's "cause" object as JSON
+  // text, key "setup_cause" ("" when the set-up succeeded or named no cause).
+  std::string cause_json;
 };
 
 struct RunMeta {
