@@ -63,6 +63,7 @@ std::vector<Blocker> blockers(const RunResults& run) {
       b.line = c->line;
     }
     if (c->version && !c->version->empty()) add_once(b.versions, *c->version);
+    if (!c->requirement.empty() && b.requirement.empty()) b.requirement = c->requirement;
     add_once(b.packages, p.package);
     if (!c->role.empty()) add_once(b.roles, c->role);
   }
@@ -79,7 +80,7 @@ std::vector<Blocker> blockers(const RunResults& run) {
 }
 
 std::string blocker_cause(const Blocker& b) {
-  std::string who = b.dependency;
+  std::string who = b.versions.empty() && !b.requirement.empty() ? b.requirement : b.dependency;
   if (!b.versions.empty()) who += " " + joined(b.versions);
   return fmt::format("{} {}{}", who, b.failure, b.line.empty() ? "" : ": " + b.line);
 }

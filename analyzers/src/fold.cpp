@@ -461,6 +461,10 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
   if (!p.stop_reason.empty()) p.iterations_allowed = last_gil0_iteration;
   if (!stress0.empty() || !stress1.empty()) p.stress = fold_stress(std::move(stress0), std::move(stress1));
   p.tests_not_run = not_run.text(!suite_ran);
+  if (inp.probe && !p.tests_not_run.empty())
+    if (auto why = shadowing_reason(not_run.reason, *inp.probe, inp.setup ? inp.setup->source_dir : "");
+        !why.empty())
+      p.tests_not_run = why + ": " + p.tests_not_run;
   summarize(p, gil1, gil_fallback);
   p.gil_enabled_runs = std::move(gil1);
   return p;

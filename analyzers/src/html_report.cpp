@@ -291,6 +291,7 @@ std::string package_section(const PackageResult& p) {
   item(o, "Verdict", p.verdict);
   for (const auto& c : contradictions(p)) item(o, "Contradiction", c, "warn");
   item(o, "Declared", declared_text(p));
+  item(o, "Tested", untested_wheel(p));
   if (!p.install_ok) item(o, "Set-up error", p.install_error, "warn");
   item(o, "Source", source_text(p));
   if (p.install_ok && p.install_duration_s > 0)

@@ -102,6 +102,7 @@ std::string passed_of(const PackageResult& p) { return fmt::format("{}/{}", p.pa
 std::string details(const PackageResult& p) {
   std::vector<std::string> parts;
   if (!p.install_ok) parts.push_back("install: " + p.install_error);
+  if (auto w = untested_wheel(p); !w.empty()) parts.push_back(std::move(w));
   if (!p.import_ok) parts.push_back("import: " + p.import_error);
   if (auto src = source_summary(p); src && src->tests_present == false)
     parts.push_back("no tests in the " + std::string(src->kind == "sdist" ? "sdist" : "sources") +

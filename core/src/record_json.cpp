@@ -93,6 +93,7 @@ void write_cause(Out& o, const CauseInfo& c) {
   o.key("step").str(c.step);
   o.key("dependency").str(c.dependency);
   o.key("version").opt_str(c.version);
+  o.key("requirement").str(c.requirement);
   o.key("role").str(c.role);
   o.key("failure").str(c.failure);
   o.key("line").str(c.line);
@@ -295,8 +296,8 @@ std::string to_json(const CauseInfo& c) {
 }
 
 std::string cause_sentence(const CauseInfo& c) {
-  std::string who = c.dependency;
-  if (c.version && !c.version->empty()) who += " " + *c.version;
+  std::string who = !c.requirement.empty() ? c.requirement : c.dependency;
+  if (c.requirement.empty() && c.version && !c.version->empty()) who += " " + *c.version;
   if (!c.role.empty()) who += " (" + c.role + ")";
   std::string o = who.empty() ? c.failure : who + " " + c.failure;
   if (!c.line.empty()) o += ": " + c.line;
@@ -408,6 +409,7 @@ CauseInfo read_cause(const In& in) {
   c.step = in.str("step");
   c.dependency = in.str("dependency");
   c.version = in.opt_str("version");
+  c.requirement = in.str("requirement");
   c.role = in.str("role");
   c.failure = in.str("failure");
   c.line = in.str("line");

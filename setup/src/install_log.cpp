@@ -372,7 +372,11 @@ std::optional<CauseInfo> install_cause(std::string_view step, std::string_view o
   CauseInfo out;
   out.step = std::string(step);
   out.dependency = c->dependency.empty() ? in.package : c->dependency;
-  if (!c->version.empty()) out.version = c->version;
+  // A specifier ("python-sbom>=0.1.2") is what was asked, not a version that was tried.
+  if (!c->version.empty() && std::string_view("<>=!~").find(c->version[0]) != std::string_view::npos)
+    out.requirement = c->dependency + c->version;
+  else if (!c->version.empty())
+    out.version = c->version;
   out.role = dependency_role(*c, in);
   out.failure = c->failure;
   out.line = c->line;

@@ -399,6 +399,9 @@ class Preparation {
   Failure failure(const std::string& stage, const StepResult& s) const {
     auto cause = install_cause(stage, s.output, {o_.package, install_command_, o_.extra_deps, src_});
     if (!cause || cause->line.empty()) return Failure{stage, s.error, cause};
+    // pip installing "." prints no version of the package itself: the sdist's is known.
+    if (!cause->blocks && !cause->version && cause->requirement.empty() && !rec_.sdist_version.empty())
+      cause->version = rec_.sdist_version;
     return Failure{stage, cause_sentence(*cause), cause};
   }
 

@@ -87,6 +87,20 @@ TEST(InstallLog, BuildRequirementTheIndexDoesNotServeUv) {
   EXPECT_EQ(dependency_role(c, {"other", "pip install .", {}, {}}), "a build requirement of needs-missing-build-req");
 }
 
+TEST(InstallLog, PyO3RefusingTheFreeThreadedBuild) {
+  for (const char* log : {"hypothesis-6.170.27-pyo3-refuses-3.13t.pip.log", "hypothesis-6.170.27-pyo3-refuses-3.13t.uv.log"}) {
+    auto c = must_read(log);
+    EXPECT_EQ(c.dependency, "hypothesis") << log;
+    EXPECT_EQ(c.version, "6.170.27") << log;
+    EXPECT_EQ(c.failure, "failed to build") << log;
+    // Not cargo's "failed to run custom build command", nor maturin's "Error: command [...]".
+    EXPECT_EQ(c.line,
+              "PyO3 does not support the free-threaded build of CPython versions below 3.14, the selected Python "
+              "version is 3.13")
+        << log;
+  }
+}
+
 TEST(InstallLog, CauseSentenceForEveryView) {
   auto cause = install_cause("install", fixture("cffi-2.1.1-refuses-3.13t.uv.log"), {"cffi", "", {}, {}});
   ASSERT_TRUE(cause);
@@ -97,6 +111,13 @@ TEST(InstallLog, CauseSentenceForEveryView) {
   ASSERT_TRUE(cause);
   EXPECT_TRUE(cause->blocks);
   EXPECT_EQ(cause->role, "an indirect dependency");
+  // A specifier is what was asked, not a version: the sentence names the requirement.
+  cause = install_cause("install", fixture("build-requirement-not-on-index.pip.log"), {"needs-missing-build-req", "", {}, {}});
+  ASSERT_TRUE(cause);
+  EXPECT_FALSE(cause->version);
+  EXPECT_EQ(cause_sentence(*cause),
+            "python-sbom>=0.1.2 (a build requirement) has no matching distribution on the index: No matching "
+            "distribution found for python-sbom>=0.1.2");
 }
 
 TEST(InstallLog, WrapperLinesNeverWin) {

@@ -22,6 +22,7 @@ std::optional<CauseInfo> setup_cause(const PackageResult& p);
 struct Blocker {
   std::string dependency;             // as first printed ("cffi")
   std::vector<std::string> versions;  // versions seen, in order ("2.1.1")
+  std::string requirement;            // what was asked, when no version could be had ("python-sbom>=0.1.2")
   std::vector<std::string> packages;  // the packages it blocks, sorted
   std::string failure;                // "failed to build", ...
   std::string line;                   // the cause line (the first package's)

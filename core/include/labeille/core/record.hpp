@@ -179,7 +179,8 @@ struct DeclaredInfo {
 struct CauseInfo {
   std::string step;                   // "source" | "install" | "extra_deps"
   std::string dependency;             // the distribution that failed: the package itself or a dependency
-  std::optional<std::string> version; // null: not printed
+  std::optional<std::string> version; // the exact version that failed; null: not printed
+  std::string requirement;            // what was asked when no version could be had: "python-sbom>=0.1.2"
   std::string role;                   // "" for the package itself; "a test dependency", "a build requirement of x", ...
   std::string failure;                // "failed to build", "has no matching distribution on the index", "could not be resolved", "could not be cloned"
   std::string line;                   // the line that says why
