@@ -94,10 +94,9 @@ std::string shadowing_reason(std::string_view why, const ProbeRecord& probe, con
     module = m[1].str();
   }
   if (module.empty()) return "";
-  return fmt::format(
-      "the suite imports the source tree at {} instead of the installed package (the probe imported {} from the "
-      "venv); fix: install with `pip install -e`, run pytest with `--import-mode=importlib`, or use a src layout",
-      source_dir.empty() ? "the sources" : source_dir, module);
+  return fmt::format("the suite imports the source tree at {} instead of the installed package (the probe imported {} "
+                     "from the venv)",
+                     source_dir.empty() ? "the sources" : source_dir, module);
 }
 
 // ---- view side ----

@@ -464,7 +464,7 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
   if (inp.probe && !p.tests_not_run.empty())
     if (auto why = shadowing_reason(not_run.reason, *inp.probe, inp.setup ? inp.setup->source_dir : "");
         !why.empty())
-      p.tests_not_run = why + ": " + p.tests_not_run;
+      p.tests_not_run = why + ": " + p.tests_not_run + "; " + kShadowingFix;
   summarize(p, gil1, gil_fallback);
   p.gil_enabled_runs = std::move(gil1);
   return p;

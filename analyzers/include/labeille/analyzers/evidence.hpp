@@ -40,9 +40,11 @@ struct NotRunTally {
 // Source-tree shadowing: the suite's import error ("No module named 'pkg._ext'") names a
 // module the probe imported from the venv, so the tests import the unbuilt source tree
 // at `source_dir` (pytest puts the rootdir first on sys.path) instead of the installed
-// package. Returns the reason to show in front of `why`, with the fixes; "" when the
-// error is not that. Never a finding about free-threading: the package stays unknown.
+// package. Returns the reason to show in front of `why` ("" when the error is not that),
+// kShadowingFix after it. Never a finding about free-threading: the package stays unknown.
 std::string shadowing_reason(std::string_view why, const ProbeRecord& probe, const std::string& source_dir);
+inline constexpr const char* kShadowingFix =
+    "fix: install with `pip install -e`, run pytest with `--import-mode=importlib`, or use a src layout";
 
 // ---- view side ----
 
