@@ -48,7 +48,7 @@ void summarize(PackageResult& p, const std::vector<IterationResult>& gil1, bool 
       case Outcome::Timeout: ++p.timeout_count; break;
       default: ++p.fail_count; break;
     }
-    if (it.tsan_warnings > 0) {
+    if (it.tsan_warning_count > 0 || !it.tsan_warnings.empty()) {
       ++p.tsan_warning_iterations;
       if (o == Outcome::Pass) in.tsan_warnings = true;
     }

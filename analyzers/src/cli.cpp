@@ -14,6 +14,7 @@
 #include "labeille/core/cli_checks.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
+#include "labeille/core/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -25,7 +26,7 @@ Style terminal_style() { return Style{::isatty(1) == 1 && std::getenv("NO_COLOR"
 
 void emit(const std::string& text, const std::string& out_file) {
   if (out_file.empty() || out_file == "-") {
-    std::cout << text << std::flush;
+    write_stdout(text);
     return;
   }
   write_output_file(out_file, text);
@@ -52,6 +53,16 @@ void add_commands(CLI::App& ft) {
     cmd->callback([=] {
       FoldInputs in;
       for (const auto& d : *dirs) in.record_dirs.emplace_back(d);
+      // The output never goes inside an input: its files would become records of the next
+      // fold (and a package directory named like a result file would be overwritten).
+      const fs::path out_dir = fs::weakly_canonical(fs::absolute(*out));
+      for (const auto& d : in.record_dirs) {
+        const fs::path rel = out_dir.lexically_relative(fs::weakly_canonical(fs::absolute(d)));
+        if (!rel.empty() && *rel.begin() != "..")
+          throw Error(fmt::format("--output {}: inside the record directory {}; write the results elsewhere", *out,
+                                  d.string()),
+                      kExitUsage);
+      }
       // A CTest file that is not there (ctest did not get to write it) is skipped like a
       // corrupt record: said on stderr, never silently.
       FoldReport report;
@@ -79,7 +90,7 @@ void add_commands(CLI::App& ft) {
       if (!meta->empty()) base = merge_meta(base, read_file(*meta), *meta);
       // Package by package: a large run never sits in memory whole.
       const std::size_t packages = fold_to_dir(in, report, *out, base);
-      for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << p << "\n";
+      for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << safe_text(p) << "\n";
       std::cerr << fmt::format("labeille: folded {} record(s) ({} duplicate, {} not counted, {} known only from CTest) "
                                "into {} package(s): {}\n",
                                report.records, report.duplicates, report.uncounted, report.lost, packages, *out);
@@ -101,15 +112,18 @@ void add_commands(CLI::App& ft) {
         ->check(cli::whole_number(0, cli::kMaxCount, "a whole number of packages", "; 0 shows all"));
     cmd->callback([=] {
       SortBy by = *sort == "name" ? SortBy::Name : *sort == "pass_rate" ? SortBy::PassRate : SortBy::Category;
+      // Names are read through safe_text (a control character shows as its picture): the
+      // one asked for is compared in the same form.
+      *pkg = safe_text(*pkg);
       if (!pkg->empty()) {
         auto keep = ReadOptions::summary();
         keep.per_test = true;
         keep.failing_tests_only = true;
         keep.per_test_for = [pkg](const std::string& name, const std::string&) { return name == *pkg; };
-        std::cout << render_package(read_run(*dir, keep), *pkg, terminal_style());
+        write_stdout(render_package(read_run(*dir, keep), *pkg, terminal_style()));
         return;
       }
-      std::cout << render_show(read_run(*dir, ReadOptions::summary()), by, *limit, terminal_style());
+      write_stdout(render_show(read_run(*dir, ReadOptions::summary()), by, *limit, terminal_style()));
     });
   }
   // flaky
@@ -120,13 +134,14 @@ void add_commands(CLI::App& ft) {
     cmd->add_option("result_dir", *dir, "Result directory")->required();
     cmd->add_option("--package", *pkg, "Deep dive into one package");
     cmd->callback([=] {
+      *pkg = safe_text(*pkg);  // compared as the names are read (show does the same)
       // Per-test results only for the packages shown: the intermittent ones, or --package.
       auto keep = ReadOptions::without_tails();
       keep.failing_tests_only = true;
       keep.per_test_for = [pkg](const std::string& name, const std::string& category) {
         return pkg->empty() ? category == "intermittent" : name == *pkg;
       };
-      std::cout << render_flaky(read_run(*dir, keep), *pkg, terminal_style());
+      write_stdout(render_flaky(read_run(*dir, keep), *pkg, terminal_style()));
     });
   }
   // compat
@@ -136,7 +151,7 @@ void add_commands(CLI::App& ft) {
     auto only = std::make_shared<bool>(false);
     cmd->add_option("result_dir", *dir, "Result directory")->required();
     cmd->add_flag("--extensions-only", *only, "Only packages with C extensions");
-    cmd->callback([=] { std::cout << render_compat(read_run(*dir, ReadOptions::summary()), *only, terminal_style()); });
+    cmd->callback([=] { write_stdout(render_compat(read_run(*dir, ReadOptions::summary()), *only, terminal_style())); });
   }
   // compare
   {
@@ -148,7 +163,7 @@ void add_commands(CLI::App& ft) {
     cmd->add_option("run_b", *b, "Newer result directory")->required();
     cmd->add_option("--format", *format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
     cmd->callback([=] {
-      std::cout << render_compare(read_run(*a, ReadOptions::summary()), read_run(*b, ReadOptions::summary()), *format == "json");
+      write_stdout(render_compare(read_run(*a, ReadOptions::summary()), read_run(*b, ReadOptions::summary()), *format == "json"));
     });
   }
   // report

@@ -97,9 +97,17 @@ std::optional<std::size_t> read_at(int dir_fd, const char* rel, std::string& buf
 }
 
 // The careful read: until read() says end of file.
+void read_fd(int fd, std::string& out);
+
 bool read_whole_file(const fs::path& p, std::string& out) {
   int fd = open_for_reading(AT_FDCWD, p.c_str());
   if (fd < 0) return false;
+  read_fd(fd, out);
+  return true;
+}
+
+// Reads what is left of `fd` into out, and closes it.
+void read_fd(int fd, std::string& out) {
   out.clear();
   char chunk[1 << 16];
   for (;;) {
@@ -109,7 +117,6 @@ bool read_whole_file(const fs::path& p, std::string& out) {
     out.append(chunk, static_cast<std::size_t>(n));
   }
   ::close(fd);
-  return true;
 }
 
 std::string first_line(std::string_view s) {
@@ -123,16 +130,22 @@ bool is_stress(const Attempt& a) { return a.mode.rfind("stress.", 0) == 0; }
 
 constexpr std::size_t kStderrTailBytes = 2048;
 
-IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file) {
+// `warning` receives what is wrong with the attempt's JUnit (the iteration still counts,
+// without per-test results).
+IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file, std::string& warning) {
   IterationResult it;
   it.status = std::string(to_string(r.outcome));
   it.exit_code = r.exit_code;
   it.duration_s = r.duration_s;
   if (r.crash) {
-    it.crash_signal = r.crash->signal;
+    it.crash_signal = r.crash->signal_name;
     it.crash_signature = r.crash->signature;
   }
-  it.tsan_warnings = r.tsan_count;
+  it.tsan_warning_count = r.tsan_count;
+  // The Python tool's per-run list: TSAN's distinct warning types, sorted.
+  for (const auto& t : r.tsan) it.tsan_warnings.push_back(t.type.empty() ? t.kind : t.type);
+  std::sort(it.tsan_warnings.begin(), it.tsan_warnings.end());
+  it.tsan_warnings.erase(std::unique(it.tsan_warnings.begin(), it.tsan_warnings.end()), it.tsan_warnings.end());
   it.output_stalled = r.stall.detected;
   it.last_output_line = r.last_output_line;
   it.stderr_tail = last_lines(r.err.tail, 20);
@@ -148,18 +161,24 @@ IterationResult to_iteration(const AttemptRecord& r, const fs::path& record_file
   }
   it.gil_enabled = r.gil_enabled_at_exit;
   it.attempt_id = r.attempt_id;
-  // The runner sets junit_path only when pytest wrote one. The JUnit beside the record
-  // wins: records copied from another machine keep their old absolute junit_path.
-  if (!r.junit_path.empty()) {
+  // The runner sets junit_path only when pytest wrote one, always beside the record.
+  // Only that file is read, never through a symbolic link and never at the record's
+  // junit_path itself (a record copied, or made, elsewhere would make fold read any
+  // file). A JUnit that is missing, a link, cut short by a crash, or not XML is named in a
+  // warning; the iteration still counts, without per-test results.
+  if (!r.junit_path.empty() && !record_file.empty()) {
+    const fs::path junit = record_file.parent_path() / attempt_files::kJUnit;
     std::string xml;
-    fs::path junit = record_file.parent_path() / attempt_files::kJUnit;
-    bool found = !record_file.empty() && read_whole_file(junit, xml);
-    if (!found) found = read_whole_file(junit = r.junit_path, xml);
-    if (found) {
+    int fd = ::open(junit.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+      warning = fmt::format("{}: {} (the record names a JUnit); the iteration counts without per-test results",
+                            junit.string(), errno == ELOOP ? "a symbolic link, not followed" : std::strerror(errno));
+    } else {
+      read_fd(fd, xml);
       try {
         it.test_results = parse_pytest_junit(xml, junit.string());
-      } catch (const Error&) {
-        // A JUnit cut short by a crash: the iteration still counts, without per-test data.
+      } catch (const Error& e) {
+        warning = fmt::format("{}; the iteration counts without per-test results", e.what());
       }
     }
   }
@@ -304,7 +323,7 @@ bool take_probe(PackageResult& p, const PackageInputs& inp) {
     ec.import_ok = pr.ok;
     ec.gil_enabled_after_import = pr.gil_enabled_after_import;
     ec.gil_reenabled_by = pr.gil_reenabled_by;
-    for (const auto& x : pr.extensions) ec.extensions.push_back({x.module, x.import_ok, x.reenabled_gil, x.declaration});
+    for (const auto& x : pr.extensions) ec.extensions.push_back({x.module, x.import_ok, x.reenabled_gil, x.declaration, x.import_error});
     gil_fallback = !pr.gil_reenabled_by.empty() || pr.gil_enabled_after_import.value_or(false);
     p.extension_compat = std::move(ec);
   }
@@ -476,6 +495,7 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
 // stat'ed (d_type says which entries are directories).
 struct Parsed {
   std::string attempt_dir, package, id, problem;
+  std::string warning;  // a problem that does not skip the record (its JUnit)
   std::string source_json, declared_json;  // a set-up record's, verbatim
   bool missing = false;                 // no record.json (yet)
   std::optional<StartedMarker> started;  // when missing: the runner's started.json
@@ -498,7 +518,7 @@ void parse_into(Parsed& out, std::string_view text, const fs::path& attempt_dir)
         if constexpr (std::is_same_v<T, AttemptRecord>) {
           // The compact form at once: memory holds compact attempts, never records.
           Attempt a{r.mode, r.test_name, out.id, r.start_time, r.gil, r.iteration, r.attempt, r.outcome, {}, {}, {}, {}};
-          if (counts_as_iteration(r.outcome)) a.it = to_iteration(r, file);
+          if (counts_as_iteration(r.outcome)) a.it = to_iteration(r, file, out.warning);
           if (r.outcome == Outcome::Skipped) a.skip_detail = r.detail;
           a.stress = r.stress;
           a.tsan = std::move(r.tsan);
@@ -704,6 +724,7 @@ PackageResult fold_one(PackageWork& w, PackageReport& rep, std::string& buf) {
         rep.problems.push_back(std::move(pr.problem));
         continue;
       }
+      if (!pr.warning.empty()) rep.problems.push_back(std::move(pr.warning));
       ++rep.records;
       if (!seen.insert(pr.id).second) {
         ++rep.duplicates;

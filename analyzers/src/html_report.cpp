@@ -234,6 +234,7 @@ const char* stress_kind_text(const std::string& kind) {
   if (kind == "free_threading") return "free-threading only (fails without the GIL, never with it)";
   if (kind == "thread_unsafe") return "thread-unsafe test (fails with the GIL too)";
   if (kind == "not_compared") return "not compared (no GIL=1 stress runs)";
+  if (kind == "gil_only") return "fails only with the GIL (no failure without it)";
   return kind.c_str();
 }
 

@@ -1,9 +1,14 @@
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/parallel.hpp"
 
+#include <signal.h>
+#include <string.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -56,6 +61,47 @@ void counts(W& w, const std::map<std::string, int>& m) {
   json::Out<W>(w).counts(m);
 }
 
+// A per-test status as the Python tool writes it (pytest -v's words) and back: the model
+// keeps JUnit's lower-case words. XFAIL counts as skipped and XPASS as passed, as pytest's
+// JUnit writer does.
+std::string_view python_test_status(std::string_view s) {
+  if (s == "passed") return "PASSED";
+  if (s == "failed") return "FAILED";
+  if (s == "error") return "ERROR";
+  if (s == "skipped") return "SKIPPED";
+  return s;
+}
+std::string model_test_status(std::string s) {
+  if (s == "PASSED" || s == "XPASS") return "passed";
+  if (s == "FAILED") return "failed";
+  if (s == "ERROR") return "error";
+  if (s == "SKIPPED" || s == "XFAIL") return "skipped";
+  return s;
+}
+
+// crash_signal: the Python tool's signal name ("SIGSEGV"); our results before it was
+// aligned wrote the number.
+std::string read_crash_signal(const json::Reader& e) {
+  const auto* v = e.find("crash_signal");
+  if (!v) return {};
+  if (v->IsString()) return e.str("crash_signal");
+  const int n = e.count("crash_signal");  // a number: refused unless 0..INT_MAX
+  if (n == 0) return {};
+  const char* abbrev = n < NSIG ? ::sigabbrev_np(n) : nullptr;
+  return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", n);
+}
+
+// tsan_warnings: the Python tool's list of warning types; our results before it was
+// aligned wrote the count there (now tsan_warning_count).
+void read_tsan_warnings(const json::Reader& e, IterationResult& it) {
+  const auto* v = e.find("tsan_warnings");
+  if (v && v->IsArray()) it.tsan_warnings = e.strings("tsan_warnings");
+  else if (v) it.tsan_warning_count = e.count("tsan_warnings");
+  if (e.has("tsan_warning_count")) it.tsan_warning_count = e.count("tsan_warning_count");
+  // The Python tool counts no reports, only types: one at least per type.
+  it.tsan_warning_count = std::max(it.tsan_warning_count, static_cast<int>(it.tsan_warnings.size()));
+}
+
 // One run, as in the Python tool's "iterations" (plus our keys).
 template <class W>
 void write_iteration(W& w, const IterationResult& it) {
@@ -64,9 +110,9 @@ void write_iteration(W& w, const IterationResult& it) {
   key(w, "status"); str(w, it.status);
   key(w, "exit_code"); it.exit_code ? w.Int(*it.exit_code) : w.Null();
   key(w, "duration_s"); w.Double(std::round(it.duration_s * 1000) / 1000);
-  key(w, "crash_signal"); it.crash_signal ? w.Int(it.crash_signal) : w.Null();
+  key(w, "crash_signal"); str_or_null(w, it.crash_signal);
   key(w, "crash_signature"); str_or_null(w, it.crash_signature);
-  key(w, "tsan_warnings"); w.Int(it.tsan_warnings);
+  key(w, "tsan_warnings"); strings(w, it.tsan_warnings);
   key(w, "output_stalled"); w.Bool(it.output_stalled);
   key(w, "last_output_line"); str(w, it.last_output_line);
   key(w, "stderr_tail"); str(w, it.stderr_tail);
@@ -74,13 +120,14 @@ void write_iteration(W& w, const IterationResult& it) {
   w.StartObject();
   for (const auto& t : it.test_results) {
     key(w, t.id);
-    str(w, t.status);
+    str(w, python_test_status(t.status));
   }
   w.EndObject();
   key(w, "tests_passed"); w.Int(it.tests_passed);
   key(w, "tests_failed"); w.Int(it.tests_failed);
   key(w, "tests_errored"); w.Int(it.tests_errored);
   key(w, "tests_skipped"); w.Int(it.tests_skipped);
+  key(w, "tsan_warning_count"); w.Int(it.tsan_warning_count);
   key(w, "iteration"); w.Int(it.iteration);
   key(w, "attempt"); w.Int(it.attempt);
   key(w, "stall_cpu_state"); str(w, it.stall_cpu_state);
@@ -120,8 +167,8 @@ std::string raw_object(const json::Reader& in, std::string_view k) {
   return std::string(sb.GetString(), sb.GetSize());
 }
 
-// Our evidence keys (docs/analyzers.md): runs of the other mode, runs whose tests never
-// ran, failing tests' messages, and the set-up's source and declared support.
+// Our evidence keys (docs/analyzers.md): runs whose tests never ran, failing tests'
+// messages, and the set-up's source and declared support.
 template <class W>
 void write_evidence(W& w, const PackageResult& p) {
   key(w, "failing_test_messages");
@@ -131,7 +178,6 @@ void write_evidence(W& w, const PackageResult& p) {
     str(w, msg);
   }
   w.EndObject();
-  if (!p.gil_enabled_runs.empty()) write_iterations(w, "gil_enabled_runs", p.gil_enabled_runs);
   if (!p.unmeasured_runs.empty()) write_iterations(w, "unmeasured_runs", p.unmeasured_runs);
   if (!p.tests_not_run.empty()) {
     key(w, "tests_not_run");
@@ -176,25 +222,44 @@ std::string package_to_json_line(const PackageResult& p) {
   key(w, "commit"); str_or_null(w, p.commit);
   key(w, "install_from"); str(w, p.install_from);
   key(w, "sdist_version"); str_or_null(w, p.sdist_version);
-  key(w, "sdist_tag_matched"); w.Null();
-  // The Python tool's key, from the set-up's look-up of the package index (declared.ft_wheel).
-  key(w, "ft_wheel_found"); w.Bool(p.declared_json.empty() ? false : declared_support(p).value_or(DeclaredSupport{}).ft_wheel.value_or(false));
-  key(w, "ft_wheel_version"); w.Null();
+  key(w, "sdist_tag_matched"); opt_bool(w, p.sdist_tag_matched);
+  // The Python tool's key, from the set-up's look-up of the package index (declared.ft_wheel),
+  // else as read from its results.
+  const auto declared = p.declared_json.empty() ? std::nullopt : declared_support(p);
+  const auto wheel = declared ? declared->ft_wheel : p.ft_wheel_found;
+  key(w, "ft_wheel_found"); opt_bool(w, wheel);
+  key(w, "ft_wheel_version"); str_or_null(w, p.ft_wheel_version);
   write_iterations(w, "iterations", p.iterations);
   if (p.extension_compat) {
     const auto& e = *p.extension_compat;
+    const bool fallback = !e.gil_reenabled_by.empty() || e.gil_enabled_after_import.value_or(false);
     key(w, "extension_compat");
     w.StartObject();
+    // The Python tool's ExtensionCompat: `package` and each extension's `module_name` are
+    // required by its reader (a line without them is skipped as malformed).
+    key(w, "package"); str(w, p.package);
+    key(w, "is_pure_python"); w.Bool(e.extensions.empty());
+    key(w, "gil_fallback_active"); w.Bool(fallback);
+    key(w, "all_extensions_compatible");
+    w.Bool(std::none_of(e.extensions.begin(), e.extensions.end(),
+                        [](const ExtensionResult& x) { return !x.import_ok || x.reenabled_gil.value_or(false); }));
     key(w, "import_ok"); w.Bool(e.import_ok);
+    key(w, "import_error"); str_or_null(w, p.import_error);
+    key(w, "probe_error"); w.Null();
+    // Ours.
     key(w, "gil_enabled_after_import"); opt_bool(w, e.gil_enabled_after_import);
     key(w, "gil_reenabled_by"); str_or_null(w, e.gil_reenabled_by);
-    key(w, "gil_fallback"); w.Bool(!e.gil_reenabled_by.empty() || e.gil_enabled_after_import.value_or(false));
+    key(w, "gil_fallback"); w.Bool(fallback);
     key(w, "extensions");
     w.StartArray();
     for (const auto& x : e.extensions) {
       w.StartObject();
-      key(w, "module"); str(w, x.module);
+      key(w, "module_name"); str(w, x.module);
+      key(w, "is_extension"); w.Bool(true);
       key(w, "import_ok"); w.Bool(x.import_ok);
+      key(w, "import_error"); str_or_null(w, x.import_error);
+      key(w, "triggered_gil_fallback"); w.Bool(x.reenabled_gil.value_or(false));
+      key(w, "module"); str(w, x.module);
       key(w, "reenabled_gil"); opt_bool(w, x.reenabled_gil);
       key(w, "declaration"); str(w, x.declaration);
       key(w, "py_mod_gil"); w.Bool(!x.declaration.empty() && x.declaration != "none");
@@ -205,7 +270,8 @@ std::string package_to_json_line(const PackageResult& p) {
   }
   if (p.gil_enabled_pass_rate) {
     key(w, "gil_enabled_pass_rate"); w.Double(*p.gil_enabled_pass_rate);
-    key(w, "gil_enabled_iterations"); w.Int(p.gil_enabled_iterations);
+    // The Python tool's list of GIL=1 runs (its count is the list's length).
+    write_iterations(w, "gil_enabled_iterations", p.gil_enabled_runs);
     key(w, "gil_enabled_pass_count"); w.Int(p.gil_enabled_pass_count);
     key(w, "gil_enabled_duration_s"); w.Double(std::round(p.gil_enabled_duration_s * 1000) / 1000);
     key(w, "gil_comparison"); str(w, p.gil_comparison);
@@ -257,9 +323,9 @@ IterationResult read_iteration(const json::Reader& e, const ReadOptions& keep, b
   it.status = e.str("status");
   it.exit_code = e.opt_int("exit_code");
   it.duration_s = e.num("duration_s");
-  it.crash_signal = e.count("crash_signal");
+  it.crash_signal = read_crash_signal(e);
   it.crash_signature = e.str("crash_signature");
-  it.tsan_warnings = e.count("tsan_warnings");
+  read_tsan_warnings(e, it);
   it.output_stalled = e.boolean("output_stalled");
   it.last_output_line = e.str("last_output_line");
   // Checked even when not kept: a broken line is broken whatever the view.
@@ -282,7 +348,7 @@ IterationResult read_iteration(const json::Reader& e, const ReadOptions& keep, b
       if (keep.failing_tests_only && !p.failing_tests.count(id) && !p.flaky_tests.count(id)) continue;
       auto m = messages.find(id);
       std::string message = m == messages.end() ? std::string() : std::move(m->second);
-      it.test_results.push_back({std::move(id), std::move(status), std::move(message)});
+      it.test_results.push_back({std::move(id), model_test_status(std::move(status)), std::move(message)});
     }
   } else {
     e.check_string_map("test_results");
@@ -342,10 +408,18 @@ PackageResult package_from_json(std::string_view text, std::string_view source, 
   p.commit = in.str("commit");
   p.install_from = in.str("install_from");
   p.sdist_version = in.str("sdist_version");
+  p.sdist_tag_matched = in.opt_bool("sdist_tag_matched");
+  p.ft_wheel_found = in.opt_bool("ft_wheel_found");
+  p.ft_wheel_version = in.str("ft_wheel_version");
   const bool derive_messages = !in.has("failing_test_messages");
   for (auto& [id, m] : in.string_map("failing_test_messages")) p.failing_test_messages.emplace(id, std::move(m));
   p.iterations = read_iterations(in, "iterations", keep, per_test, derive_messages, p);
-  p.gil_enabled_runs = read_iterations(in, "gil_enabled_runs", keep, false, false, p);
+  // gil_enabled_iterations: the Python tool's list of GIL=1 runs; our results before it
+  // was aligned wrote a count there and the runs under gil_enabled_runs.
+  if (const auto* g = in.find("gil_enabled_iterations"); g && g->IsArray())
+    p.gil_enabled_runs = read_iterations(in, "gil_enabled_iterations", keep, false, false, p);
+  else
+    p.gil_enabled_runs = read_iterations(in, "gil_enabled_runs", keep, false, false, p);
   p.unmeasured_runs = read_iterations(in, "unmeasured_runs", keep, false, false, p);
   p.tests_not_run = in.str("tests_not_run");
   p.source_json = raw_object(in, "source");
@@ -357,17 +431,31 @@ PackageResult package_from_json(std::string_view text, std::string_view source, 
     e.import_ok = ec->boolean("import_ok", true);
     e.gil_enabled_after_import = ec->opt_bool("gil_enabled_after_import");
     e.gil_reenabled_by = ec->str("gil_reenabled_by");
+    // The Python tool's keys when ours are absent: module_name, triggered_gil_fallback,
+    // gil_fallback_active.
+    if (!e.gil_enabled_after_import && ec->has("gil_fallback_active"))
+      e.gil_enabled_after_import = ec->boolean("gil_fallback_active");
     ec->each("extensions", [&](const json::Reader& x) {
-      e.extensions.push_back({x.str("module"), x.boolean("import_ok", true), x.opt_bool("reenabled_gil"),
-                              x.str("declaration")});
+      auto reenabled = x.has("reenabled_gil") ? x.opt_bool("reenabled_gil") : x.opt_bool("triggered_gil_fallback");
+      e.extensions.push_back({x.has("module") ? x.str("module") : x.str("module_name"), x.boolean("import_ok", true),
+                              reenabled, x.str("declaration"), x.str("import_error")});
     });
     p.extension_compat = std::move(e);
   }
   if (in.has("gil_enabled_pass_rate")) {
     p.gil_enabled_pass_rate = in.num("gil_enabled_pass_rate");
-    p.gil_enabled_iterations = in.count("gil_enabled_iterations");
-    p.gil_enabled_pass_count = in.count("gil_enabled_pass_count");
-    p.gil_enabled_duration_s = in.num("gil_enabled_duration_s");
+    const auto* g = in.find("gil_enabled_iterations");
+    p.gil_enabled_iterations =
+        g && g->IsArray() ? static_cast<int>(p.gil_enabled_runs.size()) : in.count("gil_enabled_iterations");
+    // The Python tool writes the runs only: count and time them.
+    int passes = 0;
+    double duration = 0;
+    for (const auto& r : p.gil_enabled_runs) {
+      passes += r.status == "pass";
+      duration += r.duration_s;
+    }
+    p.gil_enabled_pass_count = in.has("gil_enabled_pass_count") ? in.count("gil_enabled_pass_count") : passes;
+    p.gil_enabled_duration_s = in.num("gil_enabled_duration_s", duration);
     p.gil_comparison = in.str("gil_comparison");
     if (in.has("gil_fisher_p")) p.gil_fisher_p = in.num("gil_fisher_p");
   }
@@ -409,6 +497,7 @@ RunResults read_run(const fs::path& run_dir, ReadOptions keep) {
   std::vector<std::string> lines;
   std::string line;
   int line_no = 0, first_no = 1;
+  std::unordered_map<std::string, int> line_of;  // package -> its line
   auto flush = [&] {
     std::vector<std::optional<PackageResult>> parsed(lines.size());
     std::vector<std::string> errors(lines.size());
@@ -422,7 +511,13 @@ RunResults read_run(const fs::path& run_dir, ReadOptions keep) {
     });
     for (std::size_t i = 0; i < lines.size(); ++i) {
       if (!errors[i].empty()) throw Error(errors[i]);
-      if (parsed[i]) run.packages.push_back(std::move(*parsed[i]));
+      if (!parsed[i]) continue;
+      // One line per package: a second would be shown twice and exported as duplicate
+      // testcases, so the file is refused as the broken file it is.
+      if (auto [at, fresh] = line_of.emplace(parsed[i]->package, first_no + static_cast<int>(i)); !fresh)
+        throw Error(fmt::format("{}:{}: package \"{}\" already on line {} (one line per package)", results.string(),
+                                first_no + i, parsed[i]->package, at->second));
+      run.packages.push_back(std::move(*parsed[i]));
     }
     lines.clear();
     first_no = line_no + 1;
@@ -494,7 +589,7 @@ std::string meta_string(const std::string& meta_json, const std::string& dotted)
     if (!v->IsObject()) return {};
     pos = dot + 1;
   }
-  if (v->IsString()) return sanitize_utf8(std::string_view(v->GetString(), v->GetStringLength()));
+  if (v->IsString()) return safe_text(std::string_view(v->GetString(), v->GetStringLength()));
   if (v->IsBool()) return v->GetBool() ? "true" : "false";
   if (v->IsInt64()) return std::to_string(v->GetInt64());
   if (v->IsNumber()) return fmt::format("{:g}", v->GetDouble());
@@ -553,6 +648,20 @@ void RunWriter::add(std::span<const PackageResult> packages) {
   for (const auto& p : packages) {
     ++packages_;
     ++categories_[p.category];
+    // As the Python tool's FTRunSummary.compute counts them.
+    const char* bucket = p.iterations_completed == 0 ? "N/A"
+                         : p.pass_rate == 1.0        ? "100%"
+                         : p.pass_rate >= 0.9        ? "90-99%"
+                         : p.pass_rate >= 0.5        ? "50-89%"
+                         : p.pass_rate > 0.0         ? "1-49%"
+                                                     : "0%";
+    ++pass_rate_buckets_[bucket];
+    const bool extension = p.extension_compat && !p.extension_compat->extensions.empty();
+    const bool compatible = p.category == "compatible" || p.category == "compatible_by_wheel" ||
+                            p.category == "tsan_warnings" || (extension && p.category == "compatible_gil_fallback");
+    ++(extension ? extension_ : pure_python_);
+    if (compatible) ++(extension ? extension_compatible_ : pure_python_compatible_);
+    if (p.tsan_warning_iterations > 0) ++tsan_packages_;
     total_iterations_ += p.iterations_completed + p.gil_enabled_iterations;
     if (p.iterations_completed > 0 || !p.install_ok || !p.import_ok) ++completed_;
     // Time spent in measured runs of both GIL modes (not wall time: packages run in
@@ -582,6 +691,21 @@ void RunWriter::finish() {
   LABEILLE_FT_CATEGORIES(LABEILLE_X)
 #undef LABEILLE_X
   sw.EndObject();
+  // The Python tool's FTRunSummary keys (docs/records.md).
+  key(sw, "total_packages"); sw.Int(packages_);
+  key(sw, "pass_rate_distribution");
+  sw.StartObject();
+  for (const char* b : {"100%", "90-99%", "50-89%", "1-49%", "0%", "N/A"}) {
+    key(sw, b);
+    sw.Int(pass_rate_buckets_.count(b) ? pass_rate_buckets_.at(b) : 0);
+  }
+  sw.EndObject();
+  auto pct = [](int n, int of) { return of ? std::round(1000.0 * n / of) / 10 : 0.0; };
+  key(sw, "pure_python_count"); sw.Int(pure_python_);
+  key(sw, "extension_count"); sw.Int(extension_);
+  key(sw, "pure_python_compatible_pct"); sw.Double(pct(pure_python_compatible_, pure_python_));
+  key(sw, "extension_compatible_pct"); sw.Double(pct(extension_compatible_, extension_));
+  key(sw, "tsan_warning_count"); sw.Int(tsan_packages_);
   sw.EndObject();
   atomic_write_file(dir_ / "ft_summary.json", std::string(sb.GetString(), sb.GetSize()) + "\n");
 }

@@ -129,6 +129,24 @@ std::string details(const PackageResult& p) {
     if (t.size() > 1) first += " " + t[1];
     parts.push_back(std::move(first));
   }
+  // Whatever the test runner (unittest or a script writes no JUnit): a package that did
+  // not pass always says why, with its first run's own words, else its verdict.
+  if (parts.empty() && category_from_string(p.category) && p.category != "compatible" &&
+      p.category != "compatible_gil_fallback") {
+    for (const auto* runs : {&p.iterations, &p.gil_enabled_runs, &p.unmeasured_runs}) {
+      for (const auto& it : *runs)
+        if (it.status != "pass" && it.status != "skipped") {
+          // Results of the Python tool carry no first_error: its status and last words.
+          std::string why = !it.first_error.empty() ? it.first_error
+                            : fmt::format("{}{}{}", it.status, it.exit_code ? fmt::format(" (exit {})", *it.exit_code) : "",
+                                          it.last_output_line.empty() ? "" : ", last output: " + it.last_output_line);
+          parts.push_back(fmt::format("{} run {}: {}", it.mode.empty() ? "first" : it.mode, it.index, why));
+          break;
+        }
+      if (!parts.empty()) break;
+    }
+    if (parts.empty()) parts.push_back(p.verdict.empty() ? "no run recorded why" : p.verdict);
+  }
   std::string out;
   for (const auto& s : parts) out += (out.empty() ? "" : "; ") + s;
   return out;
@@ -143,8 +161,10 @@ std::string render_show(const RunResults& run, SortBy sort, int limit, const Sty
     o += fmt::format("Python: {} {} (gil_disabled={})\n", m("python_profile.version"),
                      m("python_profile.path").empty() ? m("config.target_python") : m("python_profile.path"),
                      m("python_profile.gil_disabled"));
-  if (!m("system_profile.cpu_count").empty() || !m("system_profile.hostname").empty())
-    o += fmt::format("System: {} ({} CPUs)\n", m("system_profile.hostname"), m("system_profile.cpu_count"));
+  // cpu_count is ours; cpu_cores_logical the Python tool's (we write both).
+  const auto cpus = m("system_profile.cpu_count").empty() ? m("system_profile.cpu_cores_logical") : m("system_profile.cpu_count");
+  if (!cpus.empty() || !m("system_profile.hostname").empty())
+    o += fmt::format("System: {} ({} CPUs)\n", m("system_profile.hostname"), cpus.empty() ? "?" : cpus);
   if (!m("config.iterations").empty())
     o += fmt::format("Config: iterations={} timeout={}s stall_threshold={}s compare_with_gil={}\n", m("config.iterations"),
                      m("config.timeout"), m("config.stall_threshold"), m("config.compare_with_gil"));
@@ -230,8 +250,9 @@ std::string render_flaky(const RunResults& run, const std::string& package, cons
     }
     o += "\n";
   }
-  if (found == 0)
-    o += package.empty() ? "no intermittent packages\n" : fmt::format("package {} is not in this run\n", package);
+  // A package asked for by name that is not there is an error, as in `ft show RUN PKG`.
+  if (found == 0 && !package.empty()) throw Error(fmt::format("package \"{}\" is not in {}", package, run.dir));
+  if (found == 0) o += "no intermittent packages\n";
   return o;
 }
 
@@ -387,6 +408,25 @@ std::string md_escape(const std::string& s) {
   return o;
 }
 
+// A code span: CommonMark takes its content literally (an entity would show as "&lt;"),
+// so no HTML escaping; the fence is one backtick longer than any backtick run inside, a
+// space pads a content that starts or ends with one, '|' keeps its backslash (GitHub's
+// tables split cells on it even in a code span), one line.
+std::string md_code(const std::string& s) {
+  std::string body;
+  std::size_t run = 0, longest = 0;
+  for (char c : s) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+    if (c == '|') body += "\\|";
+    else if (c == '\n' || c == '\r') body += ' ';
+    else body += c;
+  }
+  const std::string fence(longest + 1, '`');
+  const bool pad = !body.empty() && (body.front() == '`' || body.back() == '`' || body.front() == ' ');
+  return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
+}
+
 }  // namespace
 
 namespace {
@@ -415,15 +455,15 @@ std::string markdown_evidence(const std::vector<const PackageResult*>& packages)
     auto add = [&](const std::vector<IterationResult>& its, const char* mode) {
       for (const auto& it : its)
         if (!it.first_error.empty())
-          runs.push_back(fmt::format("{} run {}: {} — `{}`", it.mode.empty() ? mode : it.mode, it.index, it.status,
-                                     md_escape(it.first_error)));
+          runs.push_back(fmt::format("{} run {}: {} — {}", it.mode.empty() ? mode : it.mode, it.index, it.status,
+                                     md_code(it.first_error)));
     };
     add(p->iterations, "gil0");
     add(p->gil_enabled_runs, "gil1");
     add(p->unmeasured_runs, "");
     if (tests.empty() && runs.empty()) continue;
     o += fmt::format("<details><summary>{} — {}</summary>\n\n", md_escape(p->package), p->category);
-    for (const auto& t : tests) o += "- failing: `" + md_escape(t) + "`\n";
+    for (const auto& t : tests) o += "- failing: " + md_code(t) + "\n";
     for (const auto& r : runs) o += "- " + r + "\n";
     o += "\n</details>\n";
   }
@@ -490,8 +530,11 @@ std::string render_export(const RunResults& run, const std::string& format) {
     return o + "]\n";
   }
   if (format == "csv") {
+    // A cell a spreadsheet would run as a formula (=HYPERLINK(...), +, -, @, or a tab or
+    // CR first) gets a leading ' (OWASP's CSV injection guidance): shown, never evaluated.
     auto q = [](const std::string& s) {
       std::string o = "\"";
+      if (!s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos) o += '\'';
       for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
       return o + "\"";
     };

@@ -6,6 +6,7 @@
 
 #include "labeille/analyzers/cli.hpp"
 #include "labeille/core/error.hpp"
+#include "labeille/core/text.hpp"
 #include "labeille/driver/run.hpp"
 
 int main(int argc, char** argv) {
@@ -21,13 +22,13 @@ int main(int argc, char** argv) {
     return e.get_exit_code();  // a command's own exit status (e.g. 130 after Ctrl-C)
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
-    std::cerr << "labeille: error: " << e.what() << "\n";
+    std::cerr << "labeille: error: " << labeille::safe_text(e.what()) << "\n";
     return labeille::kExitUsage;
   } catch (const labeille::Error& e) {
-    std::cerr << "labeille: error: " << e.what() << "\n";
+    std::cerr << "labeille: error: " << labeille::safe_text(e.what()) << "\n";
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::cerr << "labeille: error: " << e.what() << "\n";
+    std::cerr << "labeille: error: " << labeille::safe_text(e.what()) << "\n";
     return labeille::kExitInternal;
   }
   return 0;

@@ -18,8 +18,8 @@
 #include "labeille/core/fs.hpp"
 #include "labeille/core/record.hpp"
 #include "labeille/core/text.hpp"
-#include "labeille/runner/classify.hpp"
-#include "labeille/runner/output_scan.hpp"
+#include "labeille/observe/classify.hpp"
+#include "labeille/observe/output_scan.hpp"
 
 namespace fs = std::filesystem;
 using namespace labeille;
@@ -100,7 +100,7 @@ void BM_OutputScanPerMiB(benchmark::State& state) {
   const std::string text = output_mib();
   const bool tsan = state.range(0) == 1;
   for (auto _ : state) {
-    runner::OutputScanner scanner(tsan);
+    observe::OutputScanner scanner(tsan);
     for (std::size_t i = 0; i < text.size(); i += 64 * 1024) scanner.feed(std::string_view(text).substr(i, 64 * 1024));
     scanner.finish();
     benchmark::DoNotOptimize(scanner.crash_frames());
@@ -111,11 +111,11 @@ void BM_OutputScanPerMiB(benchmark::State& state) {
 BENCHMARK(BM_OutputScanPerMiB)->Arg(0)->Arg(1);
 
 void BM_ClassifyAttempt(benchmark::State& state) {
-  runner::Termination t;
+  observe::Termination t;
   t.signal = 11;
   const std::string fatal = "Fatal Python error: Segmentation fault";
   const std::vector<std::string> frames = {"core.py:12 crash", "api.py:40 call"};
-  for (auto _ : state) benchmark::DoNotOptimize(runner::classify(t, fatal, frames));
+  for (auto _ : state) benchmark::DoNotOptimize(observe::classify(t, fatal, frames));
 }
 BENCHMARK(BM_ClassifyAttempt);
 

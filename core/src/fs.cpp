@@ -98,6 +98,25 @@ void write_output_file(const fs::path& path, std::string_view content) {
   atomic_write_file(target, content);
 }
 
+void write_stdout(std::string_view content) {
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(1, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      throw Error(fmt::format("standard output: {} after {} of {} bytes", n < 0 ? errno_text() : "nothing written",
+                              done, content.size()),
+                  kExitInternal);
+    done += static_cast<std::size_t>(n);
+  }
+  // A regular file (`> file`) on a full disk can accept write() and fail only at close;
+  // fsync asks now. Pipes and terminals say EINVAL/EROFS/ENOTSUP: nothing to report.
+  struct stat st {};
+  if (::fstat(1, &st) == 0 && S_ISREG(st.st_mode) && ::fsync(1) != 0 && errno != EINVAL && errno != EROFS &&
+      errno != ENOTSUP)
+    throw Error(fmt::format("standard output: {}", errno_text()), kExitInternal);
+}
+
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(fmt::format("cannot read {}: {}", path.string(), errno_text()));

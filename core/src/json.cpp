@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -61,7 +62,7 @@ const char* kind_of(const rj::Value& v) {
 
 }  // namespace
 
-std::string sanitized(std::string_view s) { return sanitize_utf8(s); }
+std::string sanitized(std::string_view s) { return safe_text(s); }
 
 rj::Document parse_object(std::string_view text, std::string_view source) {
   if (trim(text).empty()) throw Error(fmt::format("{}: empty, expected a JSON object", source));
@@ -130,21 +131,30 @@ std::string Reader::str(std::string_view k, std::string_view dflt) const {
   auto* x = find(k);
   if (!x) return std::string(dflt);
   if (!x->IsString()) bad(k, "a string");
-  return sanitize_utf8(std::string_view(x->GetString(), x->GetStringLength()));
+  return safe_text(std::string_view(x->GetString(), x->GetStringLength()));
 }
 
 double Reader::num(std::string_view k, double dflt) const {
   auto* x = find(k);
   if (!x) return dflt;
-  if (!x->IsNumber()) bad(k, "a number");
+  if (!x->IsNumber() || !std::isfinite(x->GetDouble()) || std::fabs(x->GetDouble()) > kMaxMagnitude)
+    bad(k, "a number from -1e15 to 1e15");
   return x->GetDouble();
 }
 
 std::int64_t Reader::integer(std::string_view k, std::int64_t dflt) const {
   auto* x = find(k);
   if (!x) return dflt;
-  if (!x->IsInt64()) bad(k, "an integer");
+  if (!x->IsInt64() || x->GetInt64() > kMaxExactInteger || x->GetInt64() < -kMaxExactInteger)
+    bad(k, "an integer from -(2^53-1) to 2^53-1");
   return x->GetInt64();
+}
+
+int Reader::int32(std::string_view k, int dflt) const {
+  auto* x = find(k);
+  if (!x) return dflt;
+  if (!x->IsInt()) bad(k, "an integer from -2147483648 to 2147483647");
+  return x->GetInt();
 }
 
 int Reader::count(std::string_view k) const {
@@ -182,7 +192,7 @@ std::vector<std::string> Reader::strings(std::string_view k) const {
   if (!x->IsArray()) bad(k, "an array of strings");
   for (const auto& e : x->GetArray()) {
     if (!e.IsString()) bad(k, "an array of strings");
-    out.push_back(sanitize_utf8(std::string_view(e.GetString(), e.GetStringLength())));
+    out.push_back(safe_text(std::string_view(e.GetString(), e.GetStringLength())));
   }
   return out;
 }
@@ -197,7 +207,7 @@ std::vector<std::vector<std::string>> Reader::string_lists(std::string_view k) c
     auto& list = out.emplace_back();
     for (const auto& f : e.GetArray()) {
       if (!f.IsString()) bad(k, "an array of arrays of strings");
-      list.push_back(sanitize_utf8(std::string_view(f.GetString(), f.GetStringLength())));
+      list.push_back(safe_text(std::string_view(f.GetString(), f.GetStringLength())));
     }
   }
   return out;
@@ -210,7 +220,7 @@ std::map<std::string, int> Reader::counts(std::string_view k) const {
   if (!x->IsObject()) bad(k, "an object of counts");
   for (const auto& m : x->GetObject()) {
     if (!m.value.IsInt() || m.value.GetInt() < 0) bad(k, "an object of counts (integers >= 0)");
-    out[sanitize_utf8(std::string_view(m.name.GetString(), m.name.GetStringLength()))] = m.value.GetInt();
+    out[safe_text(std::string_view(m.name.GetString(), m.name.GetStringLength()))] = m.value.GetInt();
   }
   return out;
 }
@@ -222,8 +232,8 @@ std::vector<std::pair<std::string, std::string>> Reader::string_map(std::string_
   if (!x->IsObject()) bad(k, "an object of strings");
   for (const auto& m : x->GetObject()) {
     if (!m.value.IsString()) bad(k, "an object of strings");
-    out.emplace_back(sanitize_utf8(std::string_view(m.name.GetString(), m.name.GetStringLength())),
-                     sanitize_utf8(std::string_view(m.value.GetString(), m.value.GetStringLength())));
+    out.emplace_back(safe_text(std::string_view(m.name.GetString(), m.name.GetStringLength())),
+                     safe_text(std::string_view(m.value.GetString(), m.value.GetStringLength())));
   }
   return out;
 }

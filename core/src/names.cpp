@@ -17,7 +17,7 @@ bool is_pep508_name(std::string_view name) {
 }
 
 bool is_package_name(std::string_view name) {
-  return is_pep508_name(name) && name.find("..") == std::string_view::npos;
+  return name.size() <= kMaxPackageName && is_pep508_name(name) && name.find("..") == std::string_view::npos;
 }
 
 std::string host_name() {

@@ -120,7 +120,7 @@ std::optional<CrashInfo> read_crash(const In& in, std::string_view k) {
   auto c = in.object(k);
   if (!c) return std::nullopt;
   CrashInfo ci;
-  ci.signal = static_cast<int>(c->integer("signal"));
+  ci.signal = c->int32("signal");
   ci.signal_name = c->str("signal_name");
   ci.fatal_error = c->str("fatal_error");
   ci.frames = c->strings("frames");
@@ -193,6 +193,8 @@ std::string to_json(const AttemptRecord& r) {
     o.key("cpu_state").str(r.stall.cpu_state);
     o.key("cpu_seconds").num(r.stall.cpu_seconds);
     o.key("sample_s").num(r.stall.sample_s);
+    o.key("last_activity_age_s").num(r.stall.last_activity_age_s);
+    o.key("busy_silence").boolean(r.stall.busy_silence);
     o.raw().EndObject();
     o.key("timeout_s").num(r.timeout_s);
     o.key("timed_out").boolean(r.timed_out);
@@ -372,8 +374,8 @@ StartedMarker parse_started(std::string_view json, std::string_view source) {
   m.package = in.str("package");
   m.mode = in.str("mode");
   m.test_name = in.str("test_name");
-  m.iteration = static_cast<int>(in.integer("iteration"));
-  m.attempt = static_cast<int>(in.integer("attempt"));
+  m.iteration = in.int32("iteration");
+  m.attempt = in.int32("attempt");
   m.start_time = in.str("start_time");
   m.timeout_s = in.num("timeout_s");
   m.pid = in.integer("pid");
@@ -452,8 +454,8 @@ Record parse_record(std::string_view json, std::string_view source) {
     auto gil = gil_mode_from_string(in.str("gil"));
     if (!gil) in.bad("gil", "\"0\", \"1\" or \"unset\"");
     r.gil = *gil;
-    r.iteration = static_cast<int>(in.integer("iteration"));
-    r.attempt = static_cast<int>(in.integer("attempt"));
+    r.iteration = in.int32("iteration");
+    r.attempt = in.int32("attempt");
     r.test_name = in.str("test_name");
     r.command = in.strings("command");
     r.shell = in.boolean("shell");
@@ -468,7 +470,7 @@ Record parse_record(std::string_view json, std::string_view source) {
     if (!oc) in.bad("outcome", "one of the outcomes of docs/records.md");
     r.outcome = *oc;
     r.exit_code = in.opt_int("exit_code");
-    r.term_signal = static_cast<int>(in.integer("term_signal"));
+    r.term_signal = in.int32("term_signal");
     r.detail = in.str("detail");
     r.error_message = in.str("error_message");
     r.crash = read_crash(in, "crash");
@@ -479,13 +481,15 @@ Record parse_record(std::string_view json, std::string_view source) {
       r.stall.cpu_state = s->str("cpu_state");
       r.stall.cpu_seconds = s->num("cpu_seconds");
       r.stall.sample_s = s->num("sample_s");
+      r.stall.last_activity_age_s = s->num("last_activity_age_s");
+      r.stall.busy_silence = s->boolean("busy_silence");
     }
     r.timeout_s = in.num("timeout_s");
     r.timed_out = in.boolean("timed_out");
     r.interrupted = in.boolean("interrupted");
     r.thread_stacks = in.str("thread_stacks");
     r.tsan_enabled = in.boolean("tsan_enabled");
-    r.tsan_count = static_cast<int>(in.integer("tsan_count"));
+    r.tsan_count = in.int32("tsan_count");
     in.each("tsan", [&](const In& t) {
       TsanReport tr;
       tr.type = t.str("type");
@@ -494,7 +498,7 @@ Record parse_record(std::string_view json, std::string_view source) {
       tr.stacks = t.string_lists("stacks");
       tr.location = t.str("location");
       tr.signature = t.str("signature");
-      tr.count = static_cast<int>(t.integer("count"));
+      tr.count = t.int32("count");
       r.tsan.push_back(std::move(tr));
     });
     r.tsan_log_dir = in.str("tsan_log_dir");

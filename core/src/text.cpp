@@ -29,6 +29,38 @@ std::size_t plain_ascii_run(const unsigned char* s, std::size_t n) {
 
 }  // namespace
 
+std::string safe_text(std::string_view bytes) {
+  std::string s = sanitize_utf8(bytes);
+  auto unsafe = [&](std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\t' || c == '\n') return false;
+    if (c == '\r') return i + 1 >= s.size() || s[i + 1] != '\n';
+    if (c < 0x20 || c == 0x7F) return true;
+    // C1: U+0080..U+009F are C2 80..C2 9F in UTF-8 (valid here: sanitize_utf8 ran).
+    return c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F;
+  };
+  std::size_t i = 0;
+  while (i < s.size() && !unsafe(i)) ++i;
+  if (i == s.size()) return s;
+  std::string out(s, 0, i);
+  out.reserve(s.size() + 16);
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (!unsafe(i)) {
+      out += s[i];
+    } else if (c == 0xC2) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else if (c == 0x7F) {
+      out += "\xE2\x90\xA1";
+    } else {
+      out += "\xE2\x90";
+      out += static_cast<char>(0x80 + c);
+    }
+  }
+  return out;
+}
+
 std::string sanitize_utf8(std::string_view in) {
   static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
   static constexpr std::string_view kNul = "\xE2\x90\x80";          // U+2400

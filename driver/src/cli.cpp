@@ -1,4 +1,7 @@
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <optional>
 #include <fstream>
 
 #include <CLI/CLI.hpp>
@@ -38,21 +41,33 @@ void add_commands(CLI::App& ft) {
   const char* home = std::getenv("HOME");
   *registry = env_registry ? env_registry : std::string(home ? home : "") + "/.local/share/labeille/registry";
   o->results_dir = "results";
+  // The module owns these defaults (shown in --help as the module's): bound here, kept in
+  // RunOptions only when given.
+  auto iterations = std::make_shared<int>(10);
+  auto timeout_s = std::make_shared<double>(600);
+  auto setup_timeout_s = std::make_shared<double>(1800);
+  auto stall_s = std::make_shared<double>(60);
+  auto until_bound = std::make_shared<double>(0);
+  auto parallel_threads = std::make_shared<int>(0);
+  auto stress_threads = std::make_shared<int>(2);
+  auto stress_repeat = std::make_shared<int>(20);
+  auto source = std::make_shared<std::string>("repo");
+  auto installer = std::make_shared<std::string>();
   cmd->add_option("--target-python", o->target_python, "Free-threaded Python build (required unless --resume)");
   // 0 is the module's "set-up and probe only" (the benchmark's baseline, too).
   // Whole numbers: the module's keywords (and CTest's TIMEOUT arithmetic) take integers.
-  cmd->add_option("-n,--iterations", o->iterations, "Iterations per package (0: set-up and probe only)")
+  auto* n_opt = cmd->add_option("-n,--iterations", *iterations, "Iterations per package (0: set-up and probe only)")
       ->check(cli::whole_number(0, 100000, "a whole number of iterations"))
       ->capture_default_str();
-  auto* timeout = cmd->add_option("--timeout", o->timeout, "Per-iteration timeout in seconds (x10 under --tsan)")
+  auto* timeout = cmd->add_option("--timeout", *timeout_s, "Per-iteration timeout in seconds (x10 under --tsan)")
                       ->check(cli::whole_number(1, cli::kMaxSeconds, "a whole number of seconds"))
                       ->capture_default_str();
-  auto* setup_timeout = cmd->add_option("--setup-timeout", o->setup_timeout,
+  auto* setup_timeout = cmd->add_option("--setup-timeout", *setup_timeout_s,
                                         "Per set-up step (clone, download, install) timeout in seconds (x10 under --tsan)")
                             ->check(cli::whole_number(1, cli::kMaxSeconds, "a whole number of seconds"))
                             ->capture_default_str();
   // 0 is the runner's "no stall detection": a suite that is silent for long on purpose.
-  auto* stall = cmd->add_option("--stall-threshold", o->stall_threshold,
+  auto* stall = cmd->add_option("--stall-threshold", *stall_s,
                                 "Seconds without output before a deadlock (0: off; x10 under --tsan)")
                     ->check(cli::whole_number(0, cli::kMaxSeconds, "a whole number of seconds",
                                               "; 0 turns stall detection off"))
@@ -60,7 +75,7 @@ void add_commands(CLI::App& ft) {
   cmd->add_option("--packages", *packages, "Comma-separated package filter (name==version pins the sdist)");
   cmd->add_option("--top", o->top, "Top N packages by downloads")
       ->check(cli::whole_number(0, cli::kMaxCount, "a whole number of packages", "; 0 means all"));
-  cmd->add_option("--source", o->source, "Sources: repo (clone), sdist (package index, through pip), auto (repo, else sdist)")
+  auto* source_opt = cmd->add_option("--source", *source, "Sources: repo (clone), sdist (package index, through pip), auto (repo, else sdist)")
       ->check(CLI::IsMember({"repo", "sdist", "auto"}))
       ->capture_default_str();
   cmd->add_flag("--compare-with-gil", o->compare_with_gil, "Also run with PYTHON_GIL=1");
@@ -74,7 +89,7 @@ void add_commands(CLI::App& ft) {
       ->check(CLI::ExistingFile);
   cmd->add_flag("--check-stability", o->check_stability, "Measure load and CPU timing spread before starting");
   cmd->add_option("--extra-deps", *extra, "Comma-separated extra dependencies for every venv");
-  cmd->add_option("--installer", o->installer, "uv or pip (default: uv when found, else pip)")
+  auto* installer_opt = cmd->add_option("--installer", *installer, "uv or pip (default: uv when found, else pip)")
       ->check(CLI::IsMember({"uv", "pip"}));
   cmd->add_option("--test-command-suffix", o->test_command_suffix, "Appended to every test command");
   cmd->add_option("--test-command-override", o->test_command_override, "Replaces every test command");
@@ -87,17 +102,17 @@ void add_commands(CLI::App& ft) {
   cmd->add_option("-j,--jobs", o->jobs, "Tests run at once (default: CPUs)")
       ->check(cli::whole_number(0, 4096, "a whole number of tests at once", "; 0 means one per CPU"));
   cmd->add_option("--resume", *resume, "Complete an interrupted run directory");
-  cmd->add_option("--parallel-threads", o->parallel_threads, "pytest-run-parallel threads (0: off)")
+  auto* threads_opt = cmd->add_option("--parallel-threads", *parallel_threads, "pytest-run-parallel threads (0: off)")
       ->check(cli::whole_number(0, 4096, "a whole number of threads", "; 0 turns it off"));
-  cmd->add_option("--until-bound", o->until_bound,
+  auto* bound_opt = cmd->add_option("--until-bound", *until_bound,
                   "Stop a package's iterations of a mode once settled: all passed with a 95% failure-rate bound <= R, "
                   "passes and failures both seen, or all failed (-n is the maximum; 0: off)")
       ->check(CLI::Range(0.0, 0.999999));
   cmd->add_flag("--stress", o->stress,
                 "Also run stress iterations: the suite through pytest-run-parallel, each test repeated in-process");
-  cmd->add_option("--stress-threads", o->stress_threads, "Threads per test in stress iterations")
+  auto* sthreads_opt = cmd->add_option("--stress-threads", *stress_threads, "Threads per test in stress iterations")
       ->check(CLI::Range(1, 256))->capture_default_str();
-  cmd->add_option("--stress-repeat", o->stress_repeat, "Repetitions of each test per thread in stress iterations")
+  auto* srepeat_opt = cmd->add_option("--stress-repeat", *stress_repeat, "Repetitions of each test per thread in stress iterations")
       ->check(CLI::Range(1, 100000))->capture_default_str();
   cmd->add_flag("-v,--verbose", o->verbose, "Show CMake's and CTest's output");
   cmd->callback([=] {
@@ -108,13 +123,32 @@ void add_commands(CLI::App& ft) {
     opts.detect_extensions = !*no_detect;
     opts.resume = *resume;
     opts.cli_args = command_line();
-    opts.timeout_given = timeout->count() > 0;
-    opts.setup_timeout_given = setup_timeout->count() > 0;
-    opts.stall_threshold_given = stall->count() > 0;
+    auto given = [](CLI::Option* opt, auto value) {
+      return opt->count() > 0 ? std::optional<decltype(value)>(value) : std::nullopt;
+    };
+    opts.iterations = given(n_opt, *iterations);
+    opts.timeout = given(timeout, *timeout_s);
+    opts.setup_timeout = given(setup_timeout, *setup_timeout_s);
+    opts.stall_threshold = given(stall, *stall_s);
+    opts.until_bound = given(bound_opt, *until_bound);
+    opts.parallel_threads = given(threads_opt, *parallel_threads);
+    opts.stress_threads = given(sthreads_opt, *stress_threads);
+    opts.stress_repeat = given(srepeat_opt, *stress_repeat);
+    opts.source = given(source_opt, *source);
+    opts.installer = given(installer_opt, *installer);
     if (!opts.tsan_suppressions.empty() && !opts.tsan) throw Error("--tsan-suppressions needs --tsan", kExitUsage);
-    for (const auto& kv : opts.env)
-      if (kv.find('=') == std::string::npos || kv.front() == '=')
-        throw Error(fmt::format("--env \"{}\": expected KEY=VALUE", kv), kExitUsage);
+    // KEY as the module checks it (a shell variable name); VALUE anything.
+    for (const auto& kv : opts.env) {
+      const auto eq = kv.find('=');
+      const std::string key = kv.substr(0, eq);
+      const bool name_ok = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
+                           std::all_of(key.begin(), key.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+      if (eq == std::string::npos || !name_ok)
+        throw Error(fmt::format("--env \"{}\": expected KEY=VALUE with KEY letters, digits and '_' (not starting "
+                                "with a digit)",
+                                kv),
+                    kExitUsage);
+    }
     if (opts.resume.empty() && opts.target_python.empty())
       throw Error("--target-python is required (a free-threaded CPython, e.g. python3.13t)", kExitUsage);
     int code = run(std::move(opts));

@@ -1,5 +1,7 @@
 #include "labeille/driver/run.hpp"
 
+#include <sys/statvfs.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <map>
@@ -20,11 +23,13 @@
 #include "labeille/analyzers/fold.hpp"
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/views.hpp"
+#include "labeille/core/cmake_value.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/json.hpp"
 #include "labeille/core/names.hpp"
 #include "labeille/core/record.hpp"
+#include "labeille/core/test_names.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/registry/registry.hpp"
 #include "labeille/core/time.hpp"
@@ -148,6 +153,87 @@ Stability measure_stability() {
   return s;
 }
 
+// The first value of "<key>: value" lines (/proc/cpuinfo) or "<key> value" (/proc/meminfo).
+std::optional<std::string> proc_field(const char* file, std::string_view key) {
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) {
+      auto colon = line.find(':');
+      return trim(colon == std::string::npos ? line.substr(key.size()) : line.substr(colon + 1));
+    }
+  return std::nullopt;
+}
+
+double meminfo_gb(const char* key) {
+  auto v = proc_field("/proc/meminfo", key);
+  return v ? std::strtod(v->c_str(), nullptr) / (1024.0 * 1024.0) : 0.0;  // kB
+}
+
+// The Python labeille tool's SystemProfile, key for key (docs/records.md), so its `ft
+// show` names the machine; best effort, each field its default when unknown.
+template <class Out>
+void system_profile_fields(Out& out, fs::path results_dir) {
+  auto cpu_model = proc_field("/proc/cpuinfo", "model name");
+  out.key("cpu_model").str(cpu_model.value_or("unknown"));
+  std::set<std::pair<std::string, std::string>> cores;
+  {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line, physical;
+    while (std::getline(in, line)) {
+      auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      if (line.rfind("physical id", 0) == 0) physical = trim(line.substr(colon + 1));
+      else if (line.rfind("core id", 0) == 0) cores.emplace(physical, trim(line.substr(colon + 1)));
+    }
+  }
+  const int logical = static_cast<int>(std::thread::hardware_concurrency());
+  out.key("cpu_cores_physical").integer(cores.empty() ? logical : static_cast<int>(cores.size()));
+  out.key("cpu_cores_logical").integer(logical);
+  auto mhz = proc_field("/proc/cpuinfo", "cpu MHz");
+  out.key("cpu_freq_mhz");
+  mhz ? out.num(std::strtod(mhz->c_str(), nullptr)) : out.null();
+  std::ifstream max_freq("/sys/devices/system/cpu/cpu0/cpufreq/scaling_max_freq");
+  double khz = 0;
+  out.key("cpu_freq_max_mhz");
+  (max_freq >> khz) ? out.num(khz / 1000) : out.null();
+  utsname u{};
+  ::uname(&u);
+  out.key("cpu_architecture").str(u.machine);
+  out.key("ram_total_gb").num(meminfo_gb("MemTotal"));
+  out.key("ram_available_gb").num(std::round(meminfo_gb("MemAvailable") * 100) / 100);
+  out.key("swap_total_gb").num(meminfo_gb("SwapTotal"));
+  out.key("os_name").str(u.sysname);
+  out.key("os_kernel_version").str(u.release);
+  std::string distro;
+  if (auto pretty = proc_field("/etc/os-release", "PRETTY_NAME=")) {
+    distro = *pretty;
+    if (distro.size() >= 2 && distro.front() == '"' && distro.back() == '"') distro = distro.substr(1, distro.size() - 2);
+  }
+  out.key("os_distro").str(distro.empty() ? fmt::format("{} {}", u.sysname, u.release) : distro);
+  // The host interpreter running the tool: there is none (the tool is C++).
+  out.key("host_python_version").str("");
+  out.key("host_python_implementation").str("");
+  double load[3] = {0, 0, 0};
+  ::getloadavg(load, 3);
+  out.key("load_avg_1m").num(std::round(load[0] * 100) / 100);
+  out.key("load_avg_5m").num(std::round(load[1] * 100) / 100);
+  out.key("load_avg_15m").num(std::round(load[2] * 100) / 100);
+  auto running = proc_field("/proc/stat", "procs_running");
+  out.key("running_processes").integer(running ? std::atoi(running->c_str()) : 0);
+  out.key("disk_type").str("unknown");
+  struct statvfs st{};
+  double avail = 0;
+  std::error_code ec;
+  while (results_dir.has_parent_path() && results_dir != results_dir.parent_path() && !fs::exists(results_dir, ec))
+    results_dir = results_dir.parent_path();  // the disk the results go to, before they exist
+  if (::statvfs(results_dir.c_str(), &st) == 0)
+    avail = std::round(static_cast<double>(st.f_bavail) * st.f_frsize / (1024.0 * 1024 * 1024) * 10) / 10;
+  out.key("disk_available_gb").num(avail);
+  out.key("hostname").str(host_name());
+  out.key("timestamp").str(iso8601_utc_now());
+}
+
 // The base of ft_meta.json (analyzers::write_meta writes the file): built with
 // RapidJSON's writer, every string sanitized.
 std::string meta_base(const RunOptions& o, const std::string& run_id, const PythonProfile& py,
@@ -160,7 +246,8 @@ std::string meta_base(const RunOptions& o, const std::string& run_id, const Pyth
   out.key("timestamp").str(iso8601_utc_now());
   out.key("system_profile");
   w.StartObject();
-  out.key("hostname").str(host_name());
+  system_profile_fields(out, o.results_dir);
+  // Ours.
   out.key("cpu_count").integer(std::thread::hardware_concurrency());
   out.key("os").str("Linux");
   if (stability) {
@@ -174,43 +261,50 @@ std::string meta_base(const RunOptions& o, const std::string& run_id, const Pyth
   w.EndObject();
   out.key("python_profile");
   py.doc.Accept(w);
+  // The run's settings are the module's (module_config() puts them in after the
+  // configure); these are what only the driver knows.
   out.key("config");
   w.StartObject();
-  out.key("target_python").str(o.target_python);
-  out.key("iterations").integer(o.iterations);
-  out.key("timeout").num(o.timeout);
-  out.key("setup_timeout").num(o.setup_timeout);
-  out.key("stall_threshold").num(o.stall_threshold);
-  out.key("compare_with_gil").boolean(o.compare_with_gil);
-  out.key("tsan_build").boolean(o.tsan);
-  out.key("tsan_suppressions").strings(o.tsan_suppressions);
-  out.key("stop_on_first_pass").boolean(o.stop_on_first_pass);
-  out.key("detect_extensions").boolean(o.detect_extensions);
-  out.key("extra_deps").strings(o.extra_deps);
-  out.key("test_command_suffix").str(o.test_command_suffix);
-  out.key("test_command_override").str(o.test_command_override);
-  out.key("install_from").str("registry");
-  out.key("source").str(o.source);
-  out.key("installer").str(o.installer.empty() ? "auto" : o.installer);
   out.key("registry_dir").str(o.registry_dir.string());
   out.key("packages").strings(o.packages);
   out.key("top").integer(o.top);
   out.key("jobs").integer(o.jobs);
-  out.key("parallel_threads").integer(o.parallel_threads);
-  out.key("until_bound").num(o.until_bound);
-  out.key("stress").boolean(o.stress);
-  out.key("stress_threads").integer(o.stress_threads);
-  out.key("stress_repeat").integer(o.stress_repeat);
-  out.key("env").strings(o.env);
   w.EndObject();
   out.key("cli_args").strings(o.cli_args);
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize());
 }
 
+void stall_warning(double stall, double timeout) {
+  if (stall > 0 && stall >= timeout)
+    std::cerr << fmt::format("labeille: warning: --stall-threshold {:g} is not below --timeout {:g}: a hung test will "
+                             "be reported as a timeout, never as a deadlock\n",
+                             stall, timeout);
+}
+
+// ft_meta.json's `config` has one builder, the module (_labeille_ft_write_meta, the run's
+// values after its defaults and TSAN scaling): its object, read from the configured
+// build, with the driver's own keys of `base` added.
+std::string module_config(const std::string& base, const fs::path& build) {
+  const fs::path seed_file = build / "LabeilleFT" / "ft_meta_seed.json";
+  rj::Document seed = json::parse_object(read_file(seed_file), seed_file.string());
+  rj::Document meta = json::parse_object(base, "ft_meta.json");
+  auto& a = meta.GetAllocator();
+  if (!seed.HasMember("config") || !seed["config"].IsObject())
+    throw Error(fmt::format("{}: config: expected an object", seed_file.string()), kExitInternal);
+  rj::Value config(seed["config"], a);
+  if (meta.HasMember("config") && meta["config"].IsObject())
+    for (auto& m : meta["config"].GetObject())
+      if (!config.HasMember(m.name)) config.AddMember(rj::Value(m.name, a), rj::Value(m.value, a), a);
+  meta.RemoveMember("config");
+  meta.AddMember("config", config, a);
+  return json::text(meta);
+}
+
 // Test names that already have a record (for --resume) and outcome counts (for progress).
 struct Seen {
   std::set<std::string> done_tests;
+  std::set<std::string> set_up;  // packages whose set-up succeeded (its venv is there)
   std::map<std::string, int> outcomes;
   int records = 0;
 };
@@ -230,9 +324,10 @@ void scan_records(const fs::path& records, Seen& seen, std::set<fs::path>& read)
           if (a->outcome != Outcome::Interrupted) seen.done_tests.insert(a->test_name);
         } else if (auto* s = std::get_if<SetupRecord>(&rec)) {
           ++seen.outcomes[s->ok ? "installed" : "install_failed"];
+          if (s->ok) seen.set_up.insert(s->package);
         } else if (auto* p = std::get_if<ProbeRecord>(&rec)) {
           ++seen.outcomes[p->ok ? "imported" : "import_failed"];
-          seen.done_tests.insert("ft." + p->package + ".probe");
+          seen.done_tests.insert(test_names::probe(p->package));
         }
       } catch (const Error&) {
         // A record being written right now: read it on the next pass.
@@ -255,51 +350,78 @@ std::string regex_escape(const std::string& s) {
 
 std::string run_dir_name(long long t) { return "ft_" + compact_utc(t); }
 
-void scale_for_tsan(RunOptions& o) {
-  if (!o.tsan) return;
-  if (!o.timeout_given) o.timeout *= kTsanSlowdown;
-  if (!o.setup_timeout_given) o.setup_timeout *= kTsanSlowdown;  // pip under TSAN is slow too
-  if (!o.stall_threshold_given) o.stall_threshold *= kTsanSlowdown;
+void check_run_dir(const fs::path& run_dir, std::string_view option) {
+  const std::string dir = run_dir.string();
+  check_cmake_value(dir, option, kExitUsage);
+  if (dir.find(';') != std::string::npos)
+    throw Error(fmt::format("{} {}: holds ';', which CMake takes as a list separator in a build directory's path "
+                            "(its own modules would write outside it); choose a directory without ';'",
+                            option, dir),
+                kExitUsage);
 }
 
-std::vector<std::string> cmake_definitions(const RunOptions& o, const fs::path& run_dir) {
-  auto absolute = [](const std::vector<std::string>& files) {
-    std::vector<std::string> out;
-    for (const auto& f : files) out.push_back(fs::absolute(f).string());
-    return out;
+std::string run_settings(const RunOptions& o, const fs::path& run_dir) {
+  std::string out =
+      "# Written by `labeille ft run`: the values given on its command line (the module has the\n"
+      "# defaults), each a bracket argument, list items encoded (core/cmake_value.hpp).\n";
+  auto set = [&](std::string_view name, std::string_view value, std::string_view option) {
+    check_cmake_value(value, option, kExitUsage);
+    out += cmake_set(name, value);
   };
-  auto list = [](const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, ";")); };
+  auto list = [&](std::string_view name, const std::vector<std::string>& items, std::string_view option) {
+    for (const auto& i : items) check_cmake_value(i, option, kExitUsage);
+    out += fmt::format("set({} {})\n", name, cmake_list(items));
+  };
   auto onoff = [](bool b) { return b ? "ON" : "OFF"; };
-  std::vector<std::string> d = {
-      "-DLABEILLE_FT_TARGET_PYTHON=" + o.target_python,
-      fmt::format("-DLABEILLE_FT_ITERATIONS={}", o.iterations),
-      fmt::format("-DLABEILLE_FT_TIMEOUT={:g}", o.timeout),
-      fmt::format("-DLABEILLE_FT_STALL_THRESHOLD={:g}", o.stall_threshold),
-      fmt::format("-DLABEILLE_FT_SETUP_TIMEOUT={:g}", o.setup_timeout),
-      std::string("-DLABEILLE_FT_GIL_MODES=") + (o.compare_with_gil ? "gil0;gil1" : "gil0"),
-      std::string("-DLABEILLE_FT_STOP_ON_FIRST_PASS=") + onoff(o.stop_on_first_pass),
-      std::string("-DLABEILLE_FT_TSAN=") + onoff(o.tsan),
-      "-DLABEILLE_FT_TSAN_SUPPRESSIONS=" + list(absolute(o.tsan_suppressions)),
-      std::string("-DLABEILLE_FT_DETECT_EXTENSIONS=") + onoff(o.detect_extensions),
-      "-DLABEILLE_FT_EXTRA_DEPS=" + list(o.extra_deps),
-      "-DLABEILLE_FT_ENV=" + list(o.env),
-      "-DLABEILLE_FT_TEST_COMMAND_SUFFIX=" + o.test_command_suffix,
-      "-DLABEILLE_FT_TEST_COMMAND_OVERRIDE=" + o.test_command_override,
-      fmt::format("-DLABEILLE_FT_PARALLEL_THREADS={}", o.parallel_threads),
-      fmt::format("-DLABEILLE_FT_UNTIL_BOUND={:g}", o.until_bound),
-      std::string("-DLABEILLE_FT_STRESS=") + onoff(o.stress),
-      "-DLABEILLE_FT_SOURCE=" + o.source,
-      "-DLABEILLE_FT_RECORDS_DIR=" + (run_dir / "records").string(),
-      "-DLABEILLE_FT_REPOS_DIR=" + fs::absolute(o.repos_dir).string(),
-      "-DLABEILLE_FT_VENVS_DIR=" + fs::absolute(o.venvs_dir).string(),
-      "-DLABEILLE_FT_RESULTS_DIR=" + (run_dir / "ctest" / "results").string(),
-      // The driver folds the run itself (records, JUnit, Test.xml): no ft.fold test.
-      "-DLABEILLE_FT_FOLD=OFF",
+  auto num = [](double d) { return fmt::format("{:g}", d); };
+  set("LABEILLE_FT_TARGET_PYTHON", o.target_python, "--target-python");
+  if (o.iterations) set("LABEILLE_FT_ITERATIONS", std::to_string(*o.iterations), "-n");
+  if (o.timeout) set("LABEILLE_FT_TIMEOUT", num(*o.timeout), "--timeout");
+  if (o.stall_threshold) set("LABEILLE_FT_STALL_THRESHOLD", num(*o.stall_threshold), "--stall-threshold");
+  if (o.setup_timeout) set("LABEILLE_FT_SETUP_TIMEOUT", num(*o.setup_timeout), "--setup-timeout");
+  if (o.until_bound) set("LABEILLE_FT_UNTIL_BOUND", num(*o.until_bound), "--until-bound");
+  if (o.parallel_threads) set("LABEILLE_FT_PARALLEL_THREADS", std::to_string(*o.parallel_threads), "--parallel-threads");
+  if (o.stress_threads) set("LABEILLE_FT_STRESS_THREADS", std::to_string(*o.stress_threads), "--stress-threads");
+  if (o.stress_repeat) set("LABEILLE_FT_STRESS_REPEAT", std::to_string(*o.stress_repeat), "--stress-repeat");
+  if (o.source) set("LABEILLE_FT_SOURCE", *o.source, "--source");
+  if (o.installer) set("LABEILLE_FT_INSTALLER", *o.installer, "--installer");
+  if (o.compare_with_gil) out += "set(LABEILLE_FT_GIL_MODES gil0 gil1)\n";
+  if (o.stop_on_first_pass) out += "set(LABEILLE_FT_STOP_ON_FIRST_PASS ON)\n";
+  if (o.tsan) out += "set(LABEILLE_FT_TSAN ON)\n";
+  if (!o.detect_extensions) out += "set(LABEILLE_FT_DETECT_EXTENSIONS OFF)\n";
+  if (o.stress) out += fmt::format("set(LABEILLE_FT_STRESS {})\n", onoff(o.stress));
+  std::vector<std::string> supp;
+  for (const auto& f : o.tsan_suppressions) supp.push_back(fs::absolute(f).string());
+  if (!supp.empty()) list("LABEILLE_FT_TSAN_SUPPRESSIONS", supp, "--tsan-suppressions");
+  if (!o.extra_deps.empty()) list("LABEILLE_FT_EXTRA_DEPS", o.extra_deps, "--extra-deps");
+  if (!o.env.empty()) list("LABEILLE_FT_ENV", o.env, "--env");
+  if (!o.test_command_suffix.empty())
+    set("LABEILLE_FT_TEST_COMMAND_SUFFIX", o.test_command_suffix, "--test-command-suffix");
+  if (!o.test_command_override.empty())
+    set("LABEILLE_FT_TEST_COMMAND_OVERRIDE", o.test_command_override, "--test-command-override");
+  // Paths inside the run directory are written relative to this file
+  // (<run>/ctest/src/settings.cmake), so a run directory configured again after a move or
+  // copy points into itself and never into the original.
+  out += "get_filename_component(_lft_run \"${CMAKE_CURRENT_LIST_DIR}/../..\" ABSOLUTE)\n";
+  const fs::path run = fs::absolute(run_dir).lexically_normal();
+  auto path = [&](std::string_view name, const fs::path& p, std::string_view option) {
+    const fs::path abs = fs::absolute(p).lexically_normal();
+    const fs::path rel = abs.lexically_relative(run);
+    if (!rel.empty() && *rel.begin() != "..") {
+      check_cmake_value(rel.string(), option, kExitUsage);
+      out += fmt::format("set({0} \"${{_lft_run}}/\")\nstring(APPEND {0} {1})\n", name, cmake_bracket(rel.string()));
+    } else {
+      set(name, abs.string(), option);
+    }
   };
-  d.push_back(fmt::format("-DLABEILLE_FT_STRESS_THREADS={}", o.stress_threads));
-  d.push_back(fmt::format("-DLABEILLE_FT_STRESS_REPEAT={}", o.stress_repeat));
-  if (!o.installer.empty()) d.push_back("-DLABEILLE_FT_INSTALLER=" + o.installer);
-  return d;
+  if (!o.repos_dir.empty()) path("LABEILLE_FT_REPOS_DIR", o.repos_dir, "--repos-dir");
+  if (!o.venvs_dir.empty()) path("LABEILLE_FT_VENVS_DIR", o.venvs_dir, "--venvs-dir");
+  path("LABEILLE_FT_RECORDS_DIR", run / "records", "--results-dir");
+  path("LABEILLE_FT_RESULTS_DIR", run / "ctest" / "results", "--results-dir");
+  // The driver folds the run itself (records, JUnit, Test.xml): no ft.fold test.
+  out += "set(LABEILLE_FT_FOLD OFF)\nset(LABEILLE_FT_INSTALL_FROM registry)\n";
+  list("LABEILLE_FT_CLI_ARGS", o.cli_args, "the command line");
+  return out;
 }
 
 std::string progress_line(int done, int total, double elapsed, const std::vector<std::pair<std::string, int>>& counts,
@@ -344,11 +466,9 @@ void configure(const RunPaths& p, const std::vector<std::string>& defs, bool ver
 void start_run(RunOptions& o, const RunPaths& p) {
   auto py = python_profile(o.target_python);
   check_tsan(o, py);
-  scale_for_tsan(o);
-  if (o.stall_threshold > 0 && o.stall_threshold >= o.timeout)
-    std::cerr << fmt::format("labeille: warning: --stall-threshold {:g} is not below --timeout {:g}: a hung test will "
-                             "be reported as a timeout, never as a deadlock\n",
-                             o.stall_threshold, o.timeout);
+  // Both given: said before anything is made. With a module default on one side the
+  // configured values are compared (stall_warning).
+  if (o.stall_threshold && o.timeout) stall_warning(*o.stall_threshold, *o.timeout);
   if (!fs::is_regular_file(o.registry_dir / "index.yaml"))
     throw Error(fmt::format("--registry-dir {}: no index.yaml (a labeille registry has index.yaml and packages/)",
                             o.registry_dir.string()));
@@ -362,23 +482,35 @@ void start_run(RunOptions& o, const RunPaths& p) {
     for (const auto& pr : *list) std::cerr << "labeille: warning: " << pr.to_string() << " (skipped)\n";
   for (const auto& [name, why] : chosen.skipped) std::cerr << fmt::format("labeille: skipping {}: {}\n", name, why);
   if (chosen.run.empty()) throw Error(fmt::format("{}: no package selected to run", o.registry_dir.string()));
+  if (auto pins = registry::pin_problems(reg, chosen, o.source.value_or("repo")); !pins.empty())
+    throw Error(fmt::format("{}", fmt::join(pins, "; ")), kExitUsage);
   const fs::path package = package_dir();
+  // Every value checked (a string CMake cannot carry is refused) before anything is made.
+  const std::string settings = run_settings(o, p.dir) + cmake_set("LabeilleFT_DIR", package.string());
   std::optional<Stability> stability;
   if (o.check_stability) stability = measure_stability();
 
   // The run directory: ft_meta.json first, so even a run killed now is readable.
   fs::create_directories(p.ctest / "src");
-  analyzers::write_meta(p.dir, meta_base(o, p.dir.filename().string(), py, stability));
+  const std::string base = meta_base(o, p.dir.filename().string(), py, stability);
+  analyzers::write_meta(p.dir, base);
+  atomic_write_file(p.ctest / "src" / "settings.cmake", settings);
   atomic_write_file(p.ctest / "src" / "packages.cmake", registry::render_cmake(reg, chosen));
   atomic_write_file(p.ctest / "src" / "CMakeLists.txt",
                     "# Written by `labeille ft run`: the packages of this run as CTest tests.\n"
                     "cmake_minimum_required(VERSION 3.25)\nproject(labeille_ft_run LANGUAGES NONE)\n"
-                    "enable_testing()\nfind_package(LabeilleFT REQUIRED)\ninclude(packages.cmake)\n");
-  std::cerr << fmt::format("labeille: {} package(s), {} iteration(s){}; results in {}\n", chosen.run.size(),
-                           o.iterations, o.compare_with_gil ? " x 2 GIL modes" : "", p.dir.string());
-  auto defs = cmake_definitions(o, p.dir);
-  defs.push_back("-DLabeilleFT_DIR=" + package.string());
-  configure(p, defs, o.verbose);
+                    "enable_testing()\ninclude(settings.cmake)\nfind_package(LabeilleFT REQUIRED)\n"
+                    "include(packages.cmake)\n");
+  std::cerr << fmt::format("labeille: {} package(s){}; results in {}\n", chosen.run.size(),
+                           o.compare_with_gil ? " x 2 GIL modes" : "", p.dir.string());
+  configure(p, {}, o.verbose);
+  const std::string meta = module_config(base, p.build);
+  analyzers::write_meta(p.dir, meta);
+  if (!(o.stall_threshold && o.timeout)) {
+    auto doc = json::parse_object(meta, "ft_meta.json");
+    json::Reader config(doc["config"], "ft_meta.json", "config.");
+    stall_warning(config.num("stall_threshold"), config.num("timeout"));
+  }
 }
 
 // CMakeCache.txt entries ("NAME:TYPE=VALUE"; CMake's own line format) whose name starts
@@ -399,7 +531,9 @@ std::vector<std::pair<std::string, std::string>> cache_entries(const fs::path& c
 // --resume works on the directory it is given. The CTest build inside a run directory
 // holds the absolute paths of where it was made (records, results, the build itself), so
 // a run directory that was moved or copied would write into the original: its build is
-// configured again here first, with the run's own options and every path that pointed
+// configured again here first. Its settings.cmake names every path inside the run
+// relative to itself, so the new configure points into this directory; a run made before
+// settings.cmake existed gets its cache's LABEILLE_FT_* values, every path that pointed
 // into the old run directory pointed into this one. Nothing of the original is touched.
 void reroot_if_moved(const RunPaths& p, bool verbose) {
   const fs::path cache = p.build / "CMakeCache.txt";
@@ -411,10 +545,11 @@ void reroot_if_moved(const RunPaths& p, bool verbose) {
   std::cerr << fmt::format("labeille: {} was made in {}; configuring its CTest build here first\n", p.dir.string(),
                            old_dir);
   std::vector<std::string> defs;
-  for (auto [decl, value] : cache_entries(cache, {"LABEILLE_FT_", "LabeilleFT_DIR:"})) {
-    if (value == old_dir || value.rfind(old_dir + "/", 0) == 0) value = p.dir.string() + value.substr(old_dir.size());
-    defs.push_back("-D" + decl + "=" + value);
-  }
+  if (!fs::exists(p.ctest / "src" / "settings.cmake"))
+    for (auto [decl, value] : cache_entries(cache, {"LABEILLE_FT_", "LabeilleFT_DIR:"})) {
+      if (value == old_dir || value.rfind(old_dir + "/", 0) == 0) value = p.dir.string() + value.substr(old_dir.size());
+      defs.push_back("-D" + decl + "=" + value);
+    }
   // Only CMake's state goes; Testing/ (the Test.xml of the first part) stays.
   fs::remove(cache);
   fs::remove_all(p.build / "CMakeFiles");
@@ -430,6 +565,19 @@ std::vector<std::string> ctest_command(const RunPaths& p, const RunOptions& o, c
     std::string re;
     for (const auto& t : seen.done_tests) re += (re.empty() ? "^(" : "|") + regex_escape(t);
     ctest.insert(ctest.end(), {"-E", re + ")$"});
+  }
+  // A set-up that succeeded is not run again: neither selected (-E) nor added back by
+  // CTest as the setup of a fixture a remaining iteration requires (-FS, fixture ft.<pkg>).
+  if (resuming && !seen.set_up.empty()) {
+    std::string tests, fixtures;
+    for (const auto& pkg : seen.set_up) {
+      tests += (tests.empty() ? "^(" : "|") + regex_escape(test_names::setup(pkg));
+      fixtures += (fixtures.empty() ? "^(" : "|") + regex_escape(test_names::fixture(pkg));
+    }
+    ctest.insert(ctest.end(), {"-FS", fixtures + ")$"});
+    auto e = std::find(ctest.begin(), ctest.end(), "-E");
+    if (e != ctest.end()) *(e + 1) = tests + "|" + (e + 1)->substr(2);
+    else ctest.insert(ctest.end(), {"-E", tests + ")$"});
   }
   return ctest;
 }
@@ -504,6 +652,7 @@ int run(RunOptions o) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
   const RunPaths p(fs::absolute(resuming ? o.resume : fs::absolute(o.results_dir) / run_dir_name(now)));
+  check_run_dir(p.dir, resuming ? "--resume" : "--results-dir");
 
   if (resuming) {
     if (!fs::is_regular_file(p.dir / "ft_meta.json") || !fs::exists(p.build / "CTestTestfile.cmake") ||
@@ -526,8 +675,8 @@ int run(RunOptions o) {
 
   fold_run(p);
   const auto results = analyzers::read_run(p.dir, analyzers::ReadOptions::summary());
-  std::cout << analyzers::render_show(results, analyzers::SortBy::Category, 0,
-                                      analyzers::Style{::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr});
+  write_stdout(analyzers::render_show(results, analyzers::SortBy::Category, 0,
+                                      analyzers::Style{::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr}));
   if (t.termination.interrupted) {
     std::cerr << fmt::format("labeille: interrupted; the partial run is in {}; complete it with: labeille ft run "
                              "--resume {}\n",

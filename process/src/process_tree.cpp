@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -43,21 +44,44 @@ class ProcFsTable final : public ProcessTable {
       ProcInfo p;
       p.pid = static_cast<int>(pid);
       unsigned long utime = 0, stime = 0;
+      long cutime = 0, cstime = 0;
       int ppid = 0, pgrp = 0;
       char state = '?';
       // fields after comm: state ppid pgrp session tty tpgid flags minflt cminflt majflt
-      // cmajflt utime stime
-      if (std::sscanf(s.c_str() + close + 1, " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-                      &state, &ppid, &pgrp, &utime, &stime) != 5)
+      // cmajflt utime stime cutime cstime
+      if (std::sscanf(s.c_str() + close + 1, " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld",
+                      &state, &ppid, &pgrp, &utime, &stime, &cutime, &cstime) != 7)
         continue;
       p.state = state;
       p.ppid = ppid;
       p.pgid = pgrp;
       p.cpu_s = static_cast<double>(utime + stime) / ticks;
+      p.reaped_cpu_s = static_cast<double>(cutime + cstime) / ticks;
       out.push_back(p);
     }
     ::closedir(d);
     return out;
+  }
+
+  std::optional<IoCounters> io(int pid) const override {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/io", pid);
+    FILE* f = std::fopen(path, "re");
+    if (!f) return std::nullopt;
+    IoCounters c;
+    char key[32];
+    unsigned long long v = 0;
+    int found = 0;
+    while (std::fscanf(f, "%31[^:]: %llu\n", key, &v) == 2) {
+      std::string k(key);
+      if (k == "rchar") c.rchar = v, ++found;
+      else if (k == "wchar") c.wchar = v, ++found;
+      else if (k == "syscr") c.syscr = v, ++found;
+      else if (k == "syscw") c.syscw = v, ++found;
+    }
+    std::fclose(f);
+    if (found == 0) return std::nullopt;
+    return c;
   }
 };
 
@@ -89,6 +113,27 @@ double cpu_seconds(const std::vector<ProcInfo>& table, const std::vector<int>& p
   for (const auto& p : table)
     if (want.count(p.pid)) total += p.cpu_s;
   return total;
+}
+
+TreeSample sample_tree(const ProcessTable& table, int root) {
+  const auto snap = table.snapshot();
+  TreeSample t;
+  t.pids = descendants_of(snap, root);
+  std::sort(t.pids.begin(), t.pids.end());
+  for (const auto& p : snap)
+    if (std::binary_search(t.pids.begin(), t.pids.end(), p.pid)) t.cpu_s += p.cpu_s + p.reaped_cpu_s;
+  for (int pid : t.pids)
+    if (auto c = table.io(pid)) {
+      t.io_chars += c->rchar + c->wchar;
+      t.io_calls += c->syscr + c->syscw;
+    }
+  return t;
+}
+
+bool tree_moved(const TreeSample& before, const TreeSample& after, double interval_s) {
+  if (before.pids != after.pids) return true;
+  if (after.io_calls != before.io_calls || after.io_chars != before.io_chars) return true;
+  return after.cpu_s - before.cpu_s >= kActiveCpuShare * interval_s;
 }
 
 bool has_children() {

@@ -315,6 +315,14 @@ class Supervision {
     result_.stall.detected = t.stalled;
     result_.stall.threshold_s = spec_.watchdog.stall_threshold_s;
     result_.stall.last_output_age_s = wd_.silence(end);
+    const double stopped_at = wd_.reason() == StopReason::None ? end : wd_.last_output() + wd_.silence(end);
+    result_.stall.last_activity_age_s = stopped_at - std::max(wd_.last_activity(), wd_.last_output());
+    // Silent for the threshold while it kept working: a busy stall, never a deadlock. It
+    // ran on, and either ended by itself or (still busy and silent) at the timeout.
+    if (!t.stalled) {
+      result_.stall.busy_silence = seen_busy_silence_ || wd_.busy_silence(end);
+      if (wd_.busy_silence(end)) result_.stall.cpu_state = "busy";
+    }
     result_.thread_stacks = sanitize_utf8(result_.thread_stacks);
     result_.duration_s = end - start_;
     rusage ru{};
@@ -352,7 +360,10 @@ class Supervision {
     timer_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       const double now = monotonic_s();
-      if (!main_exited_) stop(wd_.tick(now));
+      if (!main_exited_) {
+        sample_activity(now);
+        stop(wd_.tick(now));
+      }
       if (leftover_kill_at_ > 0 && now >= leftover_kill_at_) {
         signal_all(0, tree(), SIGKILL);
         leftover_kill_at_ = -1;
@@ -363,6 +374,24 @@ class Supervision {
       }
       arm_timer();
     });
+  }
+
+  // While the tree is silent, every activity_every_s: did it use CPU or do I/O since the
+  // previous sample? Only a tree that did neither for the whole stall threshold stalls.
+  // Not sampled while output flows (output alone keeps it alive; /proc is not free).
+  void sample_activity(double now) {
+    const auto& cfg = spec_.watchdog;
+    if (cfg.stall_threshold_s <= 0 || now < next_activity_) return;
+    next_activity_ = now + cfg.activity_every_s;
+    if (now - wd_.last_output() < cfg.activity_every_s) {
+      activity_prev_.reset();
+      return;
+    }
+    auto cur = sample_tree(*table_, self_);
+    if (activity_prev_ && tree_moved(*activity_prev_, cur, now - activity_prev_t_)) wd_.on_activity(now);
+    seen_busy_silence_ = seen_busy_silence_ || wd_.busy_silence(now);
+    activity_prev_ = std::move(cur);
+    activity_prev_t_ = now;
   }
 
   bool done() const {
@@ -392,6 +421,10 @@ class Supervision {
   bool capturing_ = false;
   double sample_start_ = 0, cpu_at_start_ = 0;
   std::vector<int> sample_pids_;
+  // The tree's activity while it is silent (sample_activity).
+  std::optional<TreeSample> activity_prev_;
+  double activity_prev_t_ = 0, next_activity_ = 0;
+  bool seen_busy_silence_ = false;
 };
 
 }  // namespace
@@ -424,6 +457,23 @@ Spec helper_spec(std::vector<std::string> argv, std::string cwd, std::vector<std
   spec.stdout_log = log_dir / (name + ".stdout.log");
   spec.stderr_log = log_dir / (name + ".stderr.log");
   return spec;
+}
+
+std::string signal_name(int sig) {
+  switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";
+    case SIGILL: return "SIGILL";
+    case SIGFPE: return "SIGFPE";
+    case SIGKILL: return "SIGKILL";
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    case SIGPIPE: return "SIGPIPE";
+    case SIGUSR1: return "SIGUSR1";
+    default: return fmt::format("signal {}", sig);
+  }
 }
 
 bool exited_zero(const Result& r) {

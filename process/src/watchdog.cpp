@@ -3,11 +3,21 @@
 namespace labeille::process {
 
 Watchdog::Watchdog(WatchdogConfig cfg, double start)
-    : cfg_(cfg), start_(start), last_output_(start) {}
+    : cfg_(cfg), start_(start), last_output_(start), last_activity_(start) {}
 
 void Watchdog::on_output(double now) {
   // Output during Sampling is the stack dump we asked for, not a recovery.
   if (phase_ == Phase::Running) last_output_ = now;
+}
+
+void Watchdog::on_activity(double now) {
+  if (phase_ == Phase::Running) last_activity_ = now;
+}
+
+bool Watchdog::busy_silence(double now) const {
+  const double at = silence_at_stop_ >= 0 ? last_output_ + silence_at_stop_ : now;
+  return cfg_.stall_threshold_s > 0 && at - last_output_ >= cfg_.stall_threshold_s &&
+         at - last_activity_ < cfg_.stall_threshold_s;
 }
 
 void Watchdog::interrupt(double now) {
@@ -36,7 +46,8 @@ WatchdogAction Watchdog::tick(double now) {
   switch (phase_) {
     case Phase::Running: {
       bool timeout = cfg_.timeout_s > 0 && now - start_ >= cfg_.timeout_s;
-      bool stall = cfg_.stall_threshold_s > 0 && now - last_output_ >= cfg_.stall_threshold_s;
+      bool stall = cfg_.stall_threshold_s > 0 && now - last_output_ >= cfg_.stall_threshold_s &&
+                   now - last_activity_ >= cfg_.stall_threshold_s;
       if (!timeout && !stall) return WatchdogAction::None;
       // A stall wins over a timeout reached at the same tick: silence is the stronger
       // evidence of what went wrong.

@@ -1,9 +1,11 @@
 #include "labeille/core/names.hpp"
 #include "labeille/registry/registry.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fmt/format.h>
 #include <regex>
 #include <type_traits>
@@ -72,7 +74,12 @@ std::map<std::string, std::string> read_skip_versions(const YAML::Node& node) {
 
 Problem problem_from(const fs::path& file, const YAML::Exception& e) {
   // yaml-cpp marks are 0-based; an unknown mark has line -1.
-  return {file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.msg};
+  const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+  // yaml-cpp 0.7 gives its nesting limit the message of a missing file ("bad file").
+  if (const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&e))
+    return {file, line,
+            fmt::format("nested deeper than {} levels (the YAML parser's limit); refused", deep->depth())};
+  return {file, line, e.msg};
 }
 
 class DiskReader final : public FileReader {
@@ -145,6 +152,12 @@ Registry load(const fs::path& dir, const FileReader& files) {
       reg.problems.push_back(problem_from(index_file, e));
       continue;
     }
+    if (pkg.name.size() > kMaxPackageName) {  // before it is a path: "File name too long" ends no run
+      reg.problems.push_back({index_file, entry.Mark().line + 1,
+                              fmt::format("field name: \"{}...\" is longer than {} characters ({}); refused",
+                                          pkg.name.substr(0, 40), kMaxPackageName, pkg.name.size())});
+      continue;
+    }
     if (!is_valid_name(pkg.name)) {
       reg.problems.push_back({index_file, entry.Mark().line + 1,
                               fmt::format("field name: \"{}\" is not a valid package name (PEP 508); refused", pkg.name)});
@@ -167,6 +180,30 @@ Registry load(const fs::path& dir, const FileReader& files) {
     reg.packages.push_back(std::move(pkg));
   }
   return reg;
+}
+
+std::vector<std::string> pin_problems(const Registry& registry, const Chosen& chosen, std::string_view source) {
+  std::vector<std::string> out;
+  for (const Package& p : chosen.run) {
+    if (p.version.empty()) continue;
+    const std::string item = p.name + "==" + p.version;
+    const bool version_chars = std::all_of(p.version.begin(), p.version.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || std::string_view(".!+_-*").find(c) != std::string_view::npos;
+    });
+    const Source src = source_of(p, registry.dir);
+    if (!version_chars)
+      out.push_back(fmt::format("--packages \"{}\": \"{}\" is not a version (PEP 440: letters, digits, . ! + _ - *)",
+                                item, p.version));
+    else if (src.kind == Source::Kind::path)
+      out.push_back(fmt::format("--packages \"{}\": {}'s repo is a local path ({}), which is always installed as it "
+                                "is; a version cannot be pinned",
+                                item, p.name, src.location));
+    else if (src.kind == Source::Kind::git && source == "repo")
+      out.push_back(fmt::format("--packages \"{}\": a version pins the sdist, and --source repo clones {}'s repo; "
+                                "give --source sdist or auto",
+                                item, p.name));
+  }
+  return out;
 }
 
 std::pair<std::string, std::string> split_pin(const std::string& item) {

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "labeille/core/test_names.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/names.hpp"
@@ -16,15 +17,19 @@
 #include "labeille/core/stopping_rule.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/core/time.hpp"
-#include "labeille/runner/classify.hpp"
-#include "labeille/runner/environment.hpp"
-#include "labeille/runner/output_scan.hpp"
+#include "labeille/observe/classify.hpp"
+#include "labeille/observe/environment.hpp"
+#include "labeille/observe/output_scan.hpp"
+#include "labeille/observe/tsan.hpp"
 #include "labeille/runner/stress.hpp"
-#include "labeille/runner/tsan.hpp"
 
 namespace fs = std::filesystem;
 
 namespace labeille::runner {
+
+// An attempt is mostly the watching of one test command (observe/, shared with set-up's
+// import probe).
+using namespace observe;
 
 namespace {
 
@@ -181,7 +186,13 @@ std::string ctest_tags(const AttemptRecord& r) {
 }
 
 int run_attempt(const Options& o, std::ostream& out) {
-  const std::string stem = fmt::format("{}.iter{:02d}", o.mode, o.iteration);
+  // The attempt directory's stem is the test name's <mode>.iter<NN> (core/test_names.hpp),
+  // so it has as many digits as the module gave <NN> (3 from 100 iterations on) and the
+  // fold maps a directory back to its test.
+  std::string stem = test_names::iteration_stem(o.mode, o.iteration);
+  if (auto t = test_names::parse(o.test_name); t && t->package == o.package && t->kind == o.mode &&
+                                                t->iteration == o.iteration)
+    stem = t->canonical.substr(test_names::fixture(o.package).size() + 1);
   auto claimed = claim_attempt_dir(o.record_dir / o.package, stem);
   const fs::path dir = fs::absolute(claimed.dir);
 
@@ -192,7 +203,7 @@ int run_attempt(const Options& o, std::ostream& out) {
   r.gil = gil.value_or(GilMode::Unset);
   r.iteration = o.iteration;
   r.attempt = claimed.attempt;
-  r.test_name = o.test_name.empty() ? fmt::format("ft.{}.{}", o.package, stem) : o.test_name;
+  r.test_name = o.test_name.empty() ? test_names::iteration(o.package, o.mode, o.iteration) : o.test_name;
   r.shell = !o.shell.empty();
   r.command = r.shell ? std::vector<std::string>{"/bin/sh", "-c", o.shell} : o.argv;
   r.cwd = o.cwd.empty() ? fs::current_path().string() : fs::absolute(o.cwd).string();
@@ -267,7 +278,16 @@ int run_attempt(const Options& o, std::ostream& out) {
   spec.argv = r.command;
   spec.cwd = r.cwd;
   spec.env = to_entries(plan.env);
-  spec.watchdog.stall_threshold_s = o.stall_threshold_s;
+  // A stress run repeats each test K times in a row: a test silent for s seconds is silent
+  // K x s there, so its threshold grows with the repetitions; but it stays below half the
+  // hard timeout, or an idle deadlock under stress would end as a timeout.
+  double stall_threshold_s = o.stall_threshold_s;
+  if (o.stress_threads > 0 && stall_threshold_s > 0) {
+    stall_threshold_s *= std::max(1, o.stress_repeat);
+    if (o.timeout_s > 0) stall_threshold_s = std::min(stall_threshold_s, std::max(o.stall_threshold_s, o.timeout_s / 2));
+  }
+  r.stall.threshold_s = stall_threshold_s;
+  spec.watchdog.stall_threshold_s = stall_threshold_s;
   spec.watchdog.timeout_s = o.timeout_s;
   spec.watchdog.grace_s = o.grace_s;
   spec.watchdog.sample_s = o.sample_s;
@@ -307,12 +327,18 @@ int run_attempt(const Options& o, std::ostream& out) {
     auto why = pytest_not_run_reason(r.exit_code.value_or(0), r.out.tail, r.err.tail);
     if (!why.empty()) v.detail += ": " + why;
   }
-  if (o.stress_threads > 0) r.stress = read_stress_output(dir / kStressOutFile, o.stress_threads, o.stress_repeat);
+  if (o.stress_threads > 0) r.stress = read_stress_output(dir / attempt_files::kStressOut, o.stress_threads, o.stress_repeat);
   if (o.tsan) apply_tsan_logs(read_tsan_logs(tsan_dir), r, v);
   if (v.outcome == Outcome::Deadlock)
     v.detail = fmt::format("stalled: no output for {:.1f} s, {}", r.stall.last_output_age_s,
                            r.stall.cpu_state.empty() ? "not sampled" : r.stall.cpu_state);
-  if (v.outcome == Outcome::Timeout) v.detail = fmt::format("hard timeout of {:g} s reached", o.timeout_s);
+  if (v.outcome == Outcome::Timeout) {
+    v.detail = fmt::format("hard timeout of {:g} s reached", o.timeout_s);
+    if (r.stall.busy_silence)
+      v.detail += fmt::format("; stalled (busy): no output for {:.1f} s while the tree kept using CPU or doing I/O "
+                              "(not a deadlock)",
+                              r.stall.last_output_age_s);
+  }
   if (v.outcome == Outcome::Pass && r.tsan_count > 0)
     v.detail = fmt::format("passed with {} ThreadSanitizer report(s)", r.tsan_count);
   return finish(v);

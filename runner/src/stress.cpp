@@ -16,7 +16,7 @@ namespace labeille::runner {
 StressEnv stress_environment(const fs::path& venv, int threads, int repeat, const fs::path& attempt_dir) {
   StressEnv e;
   e.vars.emplace_back("PYTHONPATH", (venv / kStressToolsDir).string());
-  e.vars.emplace_back("LABEILLE_FT_STRESS_OUT", (attempt_dir / kStressOutFile).string());
+  e.vars.emplace_back("LABEILLE_FT_STRESS_OUT", (attempt_dir / attempt_files::kStressOut).string());
   // -p run-parallel also when the package disables plugin autoloading. The GIL check of
   // pytest-run-parallel is off: the import probe reports a GIL fallback already, and
   // this mode must fail only for what the tests do.

@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
   prep->add_option("--uv", po.installer.uv, "The uv executable (with --installer uv)");
   prep->add_option("--test-command", po.test_command, "Checked for its test paths in the sources (not run)");
   prep->add_option("--extra-deps", extra, "Comma-separated extra requirements");
+  // One requirement each, as it was given (a specifier may hold ',' or ';'): what the
+  // CMake module passes.
+  std::vector<std::string> extra_one;
+  prep->add_option("--extra-dep", extra_one, "One extra requirement (repeatable)");
   prep->add_option("--hook-dir", po.hook_dir, "Directory of labeille_ft_hook.{py,pth}");
   prep->add_option("--timeout", po.timeout_s, "Seconds per step");
   prep->add_flag("--stress", po.stress, "Also install the stress tools (pytest-run-parallel, labeille_ft_stress plugin)");
@@ -84,6 +88,7 @@ int main(int argc, char** argv) {
         return kUsageExitCode;
       }
       po.extra_deps = split_list(extra);
+      po.extra_deps.insert(po.extra_deps.end(), extra_one.begin(), extra_one.end());
       po.installer.kind = *setup::parse_installer(installer);
       if (po.installer.kind == setup::InstallerKind::Uv && access(po.installer.uv.c_str(), X_OK) != 0) {
         std::cerr << "labeille-ft-setup: error: --installer uv needs --uv naming the uv executable, got \""

@@ -18,10 +18,9 @@
 #include "labeille/core/text.hpp"
 #include "labeille/core/time.hpp"
 #include "labeille/process/supervisor.hpp"
-#include "labeille/runner/classify.hpp"
-#include "labeille/runner/environment.hpp"
-#include "labeille/runner/stress.hpp"
-#include "labeille/runner/supervise_test.hpp"
+#include "labeille/observe/classify.hpp"
+#include "labeille/observe/environment.hpp"
+#include "labeille/observe/supervise_test.hpp"
 
 namespace fs = std::filesystem;
 
@@ -85,15 +84,15 @@ constexpr const char* kDefaultInstall = "python -m pip install . pytest";
 // The installer adds its own variables (installer_env).
 std::vector<std::string> step_env(const std::string& venv, const std::string& package,
                                   const Installer& installer = {}) {
-  runner::EnvInputs in;
+  observe::EnvInputs in;
   in.venv = venv;
   in.gil = GilMode::Unset;
   in.package = package;
   in.mode = "setup";
-  const auto base = runner::current_environment();
+  const auto base = observe::current_environment();
   in.user = {{"PIP_DISABLE_PIP_VERSION_CHECK", "1"}, {"PIP_NO_INPUT", "1"}};
   for (auto& kv : installer_env(installer, base)) in.user.push_back(kv);
-  return runner::to_entries(runner::build_environment(base, in).env);
+  return observe::to_entries(observe::build_environment(base, in).env);
 }
 
 struct StepResult {
@@ -117,7 +116,7 @@ StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, c
   if (!s.ok) {
     std::string why = !t.started ? t.start_error
                       : t.timed_out ? fmt::format("timed out after {:g} s, the set-up timeout per step", timeout_s)
-                      : t.signal   ? "killed by " + runner::signal_name(t.signal)
+                      : t.signal   ? "killed by " + process::signal_name(t.signal)
                                    : fmt::format("exit {}", t.exit_code.value_or(-1));
     std::string last = telling_line(r.err.tail);
     if (last.empty()) last = telling_line(r.out.tail);
@@ -408,7 +407,7 @@ class Preparation {
   // pytest-run-parallel (with the target interpreter's own pip, however the venv was
   // made) and our plugin, into <venv>/labeille-ft-stress/, apart from site-packages.
   Step install_stress_tools() {
-    const fs::path tools = venv_ / runner::kStressToolsDir;
+    const fs::path tools = venv_ / kStressToolsDir;
     auto s = run_step({o_.python, "-m", "pip", "install", "--quiet", "--upgrade", "--no-deps", "--target",
                        tools.string(), kStressRequirement},
                       src_, plain_env_, dir_, "stress-tools", o_.timeout_s);
@@ -512,11 +511,11 @@ ProbeRecord probe(const ProbeOptions& o) {
   rec.host = host_name();
 
   // Not the source tree as cwd: the installed package must be imported. A crash while
-  // importing is read from the output like a test's (runner::supervise).
-  runner::SuperviseSpec spec(process::helper_spec({(venv / "bin" / "python").string(), o.probe_script.string(), rec.import_name,
+  // importing is read from the output like a test's (observe::supervise).
+  observe::SuperviseSpec spec(process::helper_spec({(venv / "bin" / "python").string(), o.probe_script.string(), rec.import_name,
                                    o.detect_extensions ? "1" : "0", fmt::format("{:g}", std::max(10.0, o.timeout_s / 4))},
                                   dir.string(), step_env(venv.string(), o.package), dir, "probe", o.timeout_s));
-  auto r = runner::supervise(spec);
+  auto r = observe::supervise(spec);
 
   std::string answer;
   for (auto line : split_lines(r.out.tail))
@@ -556,7 +555,7 @@ ProbeRecord probe(const ProbeOptions& o) {
   }
   if (!answered) {
     // The import itself crashed, hung or the interpreter could not start.
-    auto v = runner::classify(r.termination, r.fatal_error, r.crash_frames);
+    auto v = observe::classify(r.termination, r.fatal_error, r.crash_frames);
     rec.ok = false;
     rec.crash = v.crash;
     std::string last = answer_error.empty() ? last_line(r.err.tail) : answer_error;

@@ -20,77 +20,44 @@ TEST(Driver, ProgressLine) {
   EXPECT_EQ(progress_line(1, 100, 60, {}, 4), "[....] 1/100 ETA 1h39m");
 }
 
-TEST(Driver, EveryRunOptionReachesTheModule) {
+// Only what the user gave reaches the module, each value as one bracket argument; the
+// module has the defaults (and their x10 under TSAN).
+TEST(Driver, SettingsCarryOnlyTheGivenValues) {
   RunOptions o;
   o.target_python = "/py/python3.13t";
-  o.iterations = 7;
-  o.timeout = 90;
-  o.stall_threshold = 12.5;
-  o.compare_with_gil = true;
-  o.stop_on_first_pass = true;
   o.tsan = true;
-  o.tsan_suppressions = {"/s/mine.supp", "/s/other.supp"};
-  o.detect_extensions = false;
-  o.extra_deps = {"trustme", "uvicorn"};
-  o.env = {"PYTHONMALLOC=debug", "A=b"};
-  o.test_command_suffix = "--tb=short";
-  o.test_command_override = "python -m pytest tests/";
-  o.parallel_threads = 4;
-  o.until_bound = 0.05;
-  o.stress = true;
-  o.stress_threads = 3;
-  o.stress_repeat = 15;
-  o.repos_dir = "/w/repos";
-  o.venvs_dir = "/w/venvs";
-  o.setup_timeout = 300;
-  o.source = "sdist";
-  auto d = cmake_definitions(o, "/r/ft_1");
-  auto has = [&](const std::string& s) { return std::find(d.begin(), d.end(), s) != d.end(); };
-  EXPECT_TRUE(has("-DLABEILLE_FT_TARGET_PYTHON=/py/python3.13t"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_ITERATIONS=7"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_SOURCE=sdist"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_TIMEOUT=90"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_STALL_THRESHOLD=12.5"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_GIL_MODES=gil0;gil1"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_STOP_ON_FIRST_PASS=ON"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_TSAN=ON"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_TSAN_SUPPRESSIONS=/s/mine.supp;/s/other.supp"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_DETECT_EXTENSIONS=OFF"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_EXTRA_DEPS=trustme;uvicorn"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_ENV=PYTHONMALLOC=debug;A=b"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_TEST_COMMAND_SUFFIX=--tb=short"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_TEST_COMMAND_OVERRIDE=python -m pytest tests/"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_PARALLEL_THREADS=4"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_UNTIL_BOUND=0.05"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_STRESS=ON"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_STRESS_THREADS=3"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_STRESS_REPEAT=15"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_RECORDS_DIR=/r/ft_1/records"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_REPOS_DIR=/w/repos"));
-  EXPECT_TRUE(has("-DLABEILLE_FT_SETUP_TIMEOUT=300"));
-  // The driver folds the run itself: the module's ft.fold is left out.
-  EXPECT_TRUE(has("-DLABEILLE_FT_FOLD=OFF"));
+  o.cli_args = {"ft", "run"};
+  const std::string s = run_settings(o, "/r/ft_1");
+  EXPECT_NE(s.find("set(LABEILLE_FT_TARGET_PYTHON [=[/py/python3.13t]=])"), std::string::npos) << s;
+  EXPECT_NE(s.find("set(LABEILLE_FT_TSAN ON)"), std::string::npos) << s;
+  for (const char* absent : {"LABEILLE_FT_TIMEOUT", "LABEILLE_FT_ITERATIONS", "LABEILLE_FT_STALL_THRESHOLD",
+                             "LABEILLE_FT_SETUP_TIMEOUT", "LABEILLE_FT_SOURCE", "LABEILLE_FT_INSTALLER",
+                             "LABEILLE_FT_STRESS_THREADS"})
+    EXPECT_EQ(s.find(std::string(absent) + " "), std::string::npos) << absent << " is the module's default:\n" << s;
+  EXPECT_NE(s.find("set(LABEILLE_FT_FOLD OFF)"), std::string::npos) << "the driver folds the run itself";
+  o.timeout = 90;
+  o.env = {"X=a;b", "Y=[c"};
+  o.test_command_override = "true; true ]=] ]==]";
+  const std::string t = run_settings(o, "/r/ft_1");
+  EXPECT_NE(t.find("set(LABEILLE_FT_TIMEOUT [=[90]=])"), std::string::npos) << t;
+  EXPECT_NE(t.find("set(LABEILLE_FT_ENV [=[X=a%3Bb;Y=%5Bc]=])"), std::string::npos) << t;
+  EXPECT_NE(t.find("set(LABEILLE_FT_TEST_COMMAND_OVERRIDE [===[true; true ]=] ]==]]===])"), std::string::npos) << t;
 }
 
-TEST(Driver, TsanScalesOnlyTheDefaultTimeouts) {
+TEST(Driver, ValuesCMakeCannotCarryAreRefused) {
   RunOptions o;
-  scale_for_tsan(o);
-  EXPECT_EQ(o.timeout, 600);  // no --tsan: untouched
-  o.tsan = true;
-  scale_for_tsan(o);
-  EXPECT_EQ(o.timeout, 600 * kTsanSlowdown);
-  EXPECT_EQ(o.stall_threshold, 60 * kTsanSlowdown);
-  EXPECT_EQ(o.setup_timeout, 1800 * kTsanSlowdown);
-  RunOptions given;
-  given.tsan = true;
-  given.timeout = 90;
-  given.timeout_given = true;
-  given.setup_timeout = 120;
-  given.setup_timeout_given = true;
-  scale_for_tsan(given);
-  EXPECT_EQ(given.timeout, 90);  // what the user set stays
-  EXPECT_EQ(given.setup_timeout, 120);
-  EXPECT_EQ(given.stall_threshold, 60 * kTsanSlowdown);
+  o.target_python = "/py/python3.13t";
+  o.env = {std::string("X=\xff\xfe")};
+  try {
+    run_settings(o, "/r/ft_1");
+    ADD_FAILURE() << "a non-UTF-8 --env value was accepted";
+  } catch (const labeille::Error& e) {
+    EXPECT_EQ(e.exit_code(), labeille::kExitUsage);
+    EXPECT_NE(std::string(e.what()).find("--env"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not valid UTF-8"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(check_run_dir("/tmp/victim;x/ft_1", "--results-dir"), labeille::Error);
+  EXPECT_NO_THROW(check_run_dir("/tmp/odd [dir] $x/ft_1", "--results-dir"));
 }
 
 // -n 0 (set-up and probe only) passes the option check and reaches the run, which then

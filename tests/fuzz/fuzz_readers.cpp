@@ -17,6 +17,7 @@
 // A failing input is saved under WORK_DIR/failures/ and named on stderr; exit 1.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -28,6 +29,7 @@
 #include "labeille/analyzers/fold.hpp"
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/views.hpp"
+#include "labeille/core/cmake_value.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/record.hpp"
@@ -77,8 +79,12 @@ void render_all(const analyzers::RunResults& run) {
       analyzers::render_export(run, "csv"),
       analyzers::render_export(run, "json"),
   };
-  for (const auto& o : outs)
+  for (const auto& o : outs) {
     if (sanitize_utf8(o) != o) throw std::runtime_error("a view wrote invalid UTF-8 or a NUL byte");
+    // One sanitizer (safe_text) for every byte from a test: no control sequence reaches a
+    // terminal, a report or a CSV cell (issue #20).
+    if (safe_text(o) != o) throw std::runtime_error("a view wrote a control character");
+  }
 }
 
 // Folds `records` (+ CTest files) into `out` and reads the result back with every view.
@@ -183,6 +189,37 @@ Target target_for(const std::string& name, const fs::path& corpus) {
       return reg / (index ? "index.yaml" : "packages");
     };
   }
+  if (name.rfind("cmake_value", 0) == 0)
+    // Issue #20's boundary: a value through the one writer of CMake values
+    // (core/cmake_value.hpp) and the module's item decoder comes back byte for byte, or
+    // (not UTF-8, a NUL) is refused with an Error (exit 3 here: the fuzzer's contract).
+    return [](const std::string& t, const fs::path& dir) {
+      const fs::path script = dir / "roundtrip.cmake";
+      try {
+        check_cmake_value(t, script.string(), kExitInput);
+      } catch (const Error&) {
+        if (sanitize_utf8(t) == t && t.find('\r') == std::string::npos)
+          throw std::runtime_error("a valid UTF-8 value was refused");
+        throw;
+      }
+      const fs::path module = fs::path(LABEILLE_FT_SOURCE_DIR) / "cmake" / "modules" / "LabeilleFT.cmake";
+      // The decoder, as the module defines it (the module itself needs a project).
+      const std::string text = read(module);
+      const auto from = text.find("function(_labeille_ft_item_decode");
+      const auto to = text.find("endfunction()", from);
+      if (from == std::string::npos || to == std::string::npos) throw std::runtime_error("no decoder in the module");
+      std::string code = text.substr(from, to - from) + "endfunction()\n";
+      code += "set(v " + cmake_bracket(t) + ")\nfile(WRITE " + cmake_bracket((dir / "scalar").string()) + " \"${v}\")\n";
+      code += "set(l " + cmake_list({t, "x", t}) + ")\nset(_out \"\")\nforeach(_i IN LISTS l)\n"
+              "  _labeille_ft_item_decode(_d \"${_i}\")\n  string(APPEND _out \"${_d}<sep>\")\nendforeach()\n"
+              "file(WRITE " + cmake_bracket((dir / "list").string()) + " \"${_out}\")\n";
+      write(script, code);
+      const std::string cmd = "cmake -P '" + script.string() + "' > /dev/null 2>&1";
+      if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cmake -P failed on the round trip script");
+      if (read(dir / "scalar") != t) throw std::runtime_error("a bracket argument changed the value");
+      if (read(dir / "list") != t + "<sep>x<sep>" + t + "<sep>") throw std::runtime_error("a list item changed");
+      return script;
+    };
   return nullptr;
 }
 
@@ -202,12 +239,17 @@ struct Mutator {
   std::string operator()(std::string s) {
     static const std::vector<std::string> kJsonValues = {
         "\"x\"", "-5", "1e400", "[]", "{}", "null", "true", "\"\\u0000\"", "99999999999999999999", "-0.0", "3.5",
-        "\"\xff\xfe\"", "[[[[[[[[[[]]]]]]]]]]", "\"\\ud800\""};
+        "\"\xff\xfe\"", "[[[[[[[[[[]]]]]]]]]]", "\"\\ud800\"",
+        // Issue #20: out of the numeric range policy, terminal control sequences, a
+        // spreadsheet formula.
+        "1e308", "4294967297", "1000000000000000", "-9007199254740993", "\"\\u001b]0;PWNED\\u0007\\u001b[2J\"",
+        "\"\x1b[2J\x9b\"", "\"=HYPERLINK(\\\"http://x\\\")\""};
     static const std::vector<std::string> kAttr = {"-1", "nan", "x", "1e999", "", "99999999999999999999", "\xc0\x80"};
     static const std::vector<std::string> kYaml = {"[1, 2]", "{a: b}", "!!binary AAAA", "*nowhere", "~",
                                                    "99999999999999999999", "\"\xff\"", "&a [*a]", "- x", "? [a]"};
     static const std::vector<std::string> kBad = {"\xff", "\xc0\x80", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80",
-                                                  std::string(1, '\0'), "\r", "\x1b[31m"};
+                                                  std::string(1, '\0'), "\r", "\x1b[31m", "\x1b]0;PWNED\x07",
+                                                  "\xc2\x9b"};
     switch (pick(10)) {
       case 0:  // truncate
         return s.substr(0, pick(s.size() + 1));

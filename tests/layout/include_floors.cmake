@@ -3,13 +3,14 @@
 #   cmake -DSOURCE_DIR=<repo> -P include_floors.cmake
 set(_floor_core 0)
 set(_floor_process 1)
-set(_floor_runner 2)
+set(_floor_observe 2)
 set(_floor_registry 2)
 set(_floor_analyzers 2)
+set(_floor_runner 3)
 set(_floor_setup 3)
 set(_floor_driver 3)
 set(_floor_app 4)
-set(_parts core process runner registry analyzers setup driver app)
+set(_parts core process observe runner registry analyzers setup driver app)
 
 set(_bad "")
 set(_checked 0)

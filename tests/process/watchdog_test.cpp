@@ -74,3 +74,43 @@ TEST(Watchdog, InterruptDuringGraceShortensIt) {
 }
 
 }  // namespace labeille::process
+
+namespace labeille::process {
+
+// A silent tree that keeps working (a long pytest collection, CPU or I/O) is not a stall:
+// only the hard timeout ends it, and the watchdog says it was busy.
+TEST(Watchdog, SilentButActiveTreeIsNeverAStall) {
+  Watchdog w(cfg(5, 60), 0);
+  w.on_output(1);
+  for (double t = 2; t < 60; t += 1) {
+    w.on_activity(t);
+    ASSERT_EQ(w.tick(t + 0.5), WatchdogAction::None) << t;
+  }
+  EXPECT_TRUE(w.busy_silence(59.5));
+  EXPECT_EQ(w.tick(60), WatchdogAction::DumpStacksAndSample);
+  EXPECT_EQ(w.reason(), StopReason::Timeout);
+  EXPECT_TRUE(w.busy_silence(100));  // as it was when it acted
+}
+
+// Activity that stops is followed, a threshold later, by the stall: silence and
+// inactivity must both last the whole threshold.
+TEST(Watchdog, StallCountsFromTheLastOutputOrActivityWhicheverIsLater) {
+  Watchdog w(cfg(5, 100), 0);
+  w.on_output(1);
+  w.on_activity(4);
+  EXPECT_EQ(w.tick(8.9), WatchdogAction::None);  // silent 7.9 s, inactive only 4.9 s
+  EXPECT_EQ(w.tick(9.0), WatchdogAction::DumpStacksAndSample);
+  EXPECT_EQ(w.reason(), StopReason::Stall);
+  EXPECT_FALSE(w.busy_silence(9.0));
+}
+
+// Activity reported while the watchdog samples or terminates changes nothing.
+TEST(Watchdog, ActivityAfterTheDecisionIsIgnored) {
+  Watchdog w(cfg(5, 100), 0);
+  EXPECT_EQ(w.tick(5), WatchdogAction::DumpStacksAndSample);
+  w.on_activity(5.2);
+  EXPECT_EQ(w.tick(5.5), WatchdogAction::Terminate);
+  EXPECT_EQ(w.reason(), StopReason::Stall);
+}
+
+}  // namespace labeille::process

@@ -6,11 +6,14 @@
 
 #include <gtest/gtest.h>
 
-#include "labeille/runner/environment.hpp"
+#include "labeille/observe/environment.hpp"
 
 namespace fs = std::filesystem;
 
 namespace labeille::runner {
+
+using observe::build_environment;
+using observe::EnvInputs;
 
 TEST(Stress, EnvironmentAddsTheToolsAndOptionsBeforeTheJUnit) {
   auto se = stress_environment("/v", 2, 20, "/a");

@@ -1,6 +1,7 @@
 // The results model: what `labeille ft fold` writes and every view reads.
-// Field names follow the Python labeille tool's ft_results.jsonl / ft_meta.json so its
-// readers accept ours; our additions are extra keys (docs/analyzers.md lists them).
+// Every key the Python labeille tool defines keeps its name and JSON type in what we
+// write, so its readers accept ours, and ours accept its; our additions are keys it does
+// not use (docs/records.md has both schemas, field by field).
 #pragma once
 
 #include <map>
@@ -12,7 +13,7 @@ namespace labeille::analyzers {
 
 struct TestResult {
   std::string id;       // "classname::name" from pytest's JUnit
-  std::string status;   // passed | failed | error | skipped
+  std::string status;   // passed | failed | error | skipped (JSON: PASSED, FAILED, ERROR, SKIPPED)
   std::string message;  // first line of the failure message
 };
 
@@ -21,15 +22,17 @@ struct IterationResult {
   std::string status;            // pass | fail | crash | deadlock | timeout | error
   std::optional<int> exit_code;
   double duration_s = 0;
-  int crash_signal = 0;
+  std::string crash_signal;      // "SIGSEGV", "" when none (JSON: the name or null)
   std::string crash_signature;
-  int tsan_warnings = 0;
+  // The distinct ThreadSanitizer warning types of the run, sorted ("data race", ...).
+  std::vector<std::string> tsan_warnings;
   bool output_stalled = false;
   std::string last_output_line;
   std::string stderr_tail;       // last lines only (the record keeps 64 KiB)
   std::vector<TestResult> test_results;
   int tests_passed = 0, tests_failed = 0, tests_errored = 0, tests_skipped = 0;
   // Our additions.
+  int tsan_warning_count = 0;    // TSAN reports seen, before dedup (JSON: tsan_warning_count)
   int iteration = 0, attempt = 0;
   std::string stall_cpu_state;   // idle | busy | ""
   std::string stall_signature;   // "stall (idle) | a.py:3 f ; b.py:9 g": top frame of every thread
@@ -43,10 +46,11 @@ struct IterationResult {
 };
 
 struct ExtensionResult {
-  std::string module;
+  std::string module;   // JSON: module_name (the Python tool's) and module
   bool import_ok = true;
   std::optional<bool> reenabled_gil;
   std::string declaration;
+  std::string import_error;
 };
 
 struct ExtensionCompat {
@@ -115,9 +119,13 @@ struct PackageResult {
   bool import_ok = true;
   std::string import_error;
   std::string commit, install_from, sdist_version;
+  // The Python tool's sdist and wheel look-up, kept as read (ours: the set-up's `declared`).
+  std::optional<bool> sdist_tag_matched, ft_wheel_found;
+  std::string ft_wheel_version;
   std::vector<IterationResult> iterations;
   std::optional<ExtensionCompat> extension_compat;
   std::optional<double> gil_enabled_pass_rate;
+  // How many GIL=1 runs counted (JSON: the length of gil_enabled_iterations, the runs).
   int gil_enabled_iterations = 0;
   // Our additions.
   std::string verdict;              // "10/10 passed: failure rate <= 26% (95%)"
@@ -133,7 +141,8 @@ struct PackageResult {
   std::vector<TsanRace> tsan_races;          // distinct races, most runs first
   // First JUnit message line of each failing test (the first run it failed in).
   std::map<std::string, std::string> failing_test_messages;
-  // The counted GIL=1 runs (compare-with-gil), in order, without per-test results.
+  // The counted GIL=1 runs (compare-with-gil), in order, without per-test results
+  // (JSON: gil_enabled_iterations, the Python tool's list of GIL=1 runs).
   std::vector<IterationResult> gil_enabled_runs;
   // Runs whose tests never ran, when no run of the package ran them (then none counts
   // and the package is unknown); both modes.

@@ -71,6 +71,9 @@ class RunWriter {
   std::optional<AtomicFile> results_;
   std::map<std::string, int> categories_;
   int packages_ = 0, completed_ = 0, total_iterations_ = 0;
+  // The Python tool's FTRunSummary counters (ft_summary.json).
+  std::map<std::string, int> pass_rate_buckets_;
+  int pure_python_ = 0, extension_ = 0, pure_python_compatible_ = 0, extension_compatible_ = 0, tsan_packages_ = 0;
   double total_duration_ = 0;
 };
 

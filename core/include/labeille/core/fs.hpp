@@ -48,6 +48,12 @@ class AtomicFile {
 // an Error naming it, exit kExitUsage, before anything is written.
 void write_output_file(const std::filesystem::path& path, std::string_view content);
 
+// The one writer of standard output for what a command produces (a view, a report, an
+// export): every byte written or an Error "standard output: <reason>" (exit
+// kExitInternal, 70), so a full disk behind `> file` or /dev/full is never an exit 0 with
+// the output cut. Writes straight to file descriptor 1 (nothing buffered behind it).
+void write_stdout(std::string_view content);
+
 // Reads a whole file; throws labeille::Error naming the path on failure.
 std::string read_file(const std::filesystem::path& path);
 
@@ -75,6 +81,13 @@ inline constexpr std::string_view kStdout = "stdout.log";
 inline constexpr std::string_view kStderr = "stderr.log";
 inline constexpr std::string_view kJUnit = "junit.xml";
 inline constexpr std::string_view kHookDir = "hook";  // startup hook writes here
+// A stress attempt's plugin output: one JSON line per pytest session (runner/stress.hpp).
+inline constexpr std::string_view kStressOut = "stress.jsonl";
 }  // namespace attempt_files
+
+// The directory below a package's venv that holds the stress tools: set-up installs them
+// there, a stress attempt puts it on PYTHONPATH (outside site-packages, so plain
+// iterations never load them).
+inline constexpr std::string_view kStressToolsDir = "labeille-ft-stress";
 
 }  // namespace labeille

@@ -9,10 +9,18 @@
 // - a key that is there with the wrong type is an Error
 //   "<source>: <field>: expected <type>, got <value>" (never a silent default: a
 //   retyped count would become a wrong number in every view);
-// - every string read or written is valid UTF-8 (sanitize_utf8), so bytes a test process
-//   printed never reach a terminal, a report or a JSON file raw.
+// - one range policy for every number read or written: a number is finite and within
+//   ±kMaxMagnitude (1e15: seconds, bytes and counts far beyond any real run); an integer
+//   is also within ±2^53 (exact in every JSON reader, Python's and JavaScript's too); a
+//   field kept as an int (iteration, attempt, signal, counts) is read with int32() or
+//   count(), which refuse what an int cannot hold instead of wrapping it; json::Out writes
+//   a number outside the policy as null, never as broken JSON;
+// - every string read or written is valid UTF-8 without control characters but tab and
+//   newlines (safe_text, core/text.hpp), so bytes a test process printed never reach a
+//   terminal, a report or a JSON file raw.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -31,6 +39,10 @@ namespace labeille::json {
 // Deeper than this is refused while parsing: nothing we write nests more than a few
 // levels, and a recursive walk of a hostile document must not overflow the stack.
 inline constexpr int kMaxDepth = 64;
+
+// The range policy above.
+inline constexpr double kMaxMagnitude = 1e15;
+inline constexpr std::int64_t kMaxExactInteger = (std::int64_t{1} << 53) - 1;
 
 // Parses `text` into a document that must be a JSON object; throws
 // labeille::Error "<source>: ..." (exit 3) naming what is wrong.
@@ -54,8 +66,9 @@ class Reader {
   bool has(std::string_view key) const { return find(key) != nullptr; }
 
   std::string str(std::string_view key, std::string_view dflt = "") const;  // sanitized
-  double num(std::string_view key, double dflt = 0) const;
-  std::int64_t integer(std::string_view key, std::int64_t dflt = 0) const;
+  double num(std::string_view key, double dflt = 0) const;  // finite, within ±kMaxMagnitude
+  std::int64_t integer(std::string_view key, std::int64_t dflt = 0) const;  // within ±kMaxExactInteger
+  int int32(std::string_view key, int dflt = 0) const;  // an integer an int holds
   // A count: an integer from 0 to INT_MAX.
   int count(std::string_view key) const;
   std::optional<int> opt_int(std::string_view key) const;
@@ -111,8 +124,14 @@ class Out {
   }
   void str(std::string_view s);
   void str_or_null(std::string_view s) { s.empty() ? null() : str(s); }
-  void num(double d) { w_.Double(d); }
-  void integer(std::int64_t i) { w_.Int64(i); }
+  void num(double d) {
+    if (std::isfinite(d) && std::fabs(d) <= kMaxMagnitude) w_.Double(d);
+    else w_.Null();
+  }
+  void integer(std::int64_t i) {
+    if (i >= -kMaxExactInteger && i <= kMaxExactInteger) w_.Int64(i);
+    else w_.Null();
+  }
   void boolean(bool b) { w_.Bool(b); }
   void null() { w_.Null(); }
   void opt_bool(const std::optional<bool>& b) { b ? boolean(*b) : null(); }

@@ -10,8 +10,11 @@ namespace labeille {
 // PEP 508's name grammar: ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$, case-insensitive.
 bool is_pep508_name(std::string_view name);
 
-// The package-name rule of every part (registry, set-up, runner): a PEP 508 name without
-// "..", since the name becomes a path component and a CTest test name.
+// The package-name rule of every part (registry, set-up, runner, the CMake module): a PEP
+// 508 name without "..", at most kMaxPackageName characters, since the name becomes a path
+// component (NAME_MAX is 255 bytes, and "<name>.yaml" or a venv's files go below it) and
+// a CTest test name.
+inline constexpr std::size_t kMaxPackageName = 200;
 bool is_package_name(std::string_view name);
 
 // gethostname(), "" when it fails.

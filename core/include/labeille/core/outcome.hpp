@@ -19,8 +19,8 @@ namespace labeille {
   X(Pass,        "pass",         0,   true,  "the command exited 0")                              \
   X(Fail,        "fail",         1,   true,  "non-zero exit")                                     \
   X(Crash,       "crash",        2,   true,  "killed by SEGV/ABRT/BUS/ILL/FPE, or a Fatal Python error") \
-  X(Deadlock,    "deadlock",     3,   true,  "no output on stdout or stderr for the stall threshold") \
-  X(Timeout,     "timeout",      4,   true,  "the hard timeout was reached while output still flowed") \
+  X(Deadlock,    "deadlock",     3,   true,  "no output, CPU time or I/O of the whole tree for the stall threshold") \
+  X(Timeout,     "timeout",      4,   true,  "the hard timeout was reached while output flowed or the silent tree kept working (stalled, busy)") \
   X(Error,       "error",        5,   true,  "the command could not be started")                  \
   X(TestsNotRun, "tests_not_run", 6,  true,  "pytest exited 2-5 (collection error, interrupted, internal or usage error, no tests collected) or is not installed: the suite did not run") \
   X(Interrupted, "interrupted",  130, false, "the runner got SIGINT/SIGTERM/SIGHUP; the tree was killed") \

@@ -41,6 +41,12 @@ struct StallInfo {
   std::string cpu_state;         // "idle" | "busy" | "" (not sampled)
   double cpu_seconds = 0;        // CPU time the tree used during the sample window
   double sample_s = 0;           // length of the sample window
+  // Seconds since the tree last printed, used CPU or did I/O when the runner acted (or at
+  // exit): a deadlock has been inactive for at least the threshold.
+  double last_activity_age_s = 0;
+  // At some point silent for the threshold while still using CPU or doing I/O: not a
+  // deadlock (the run went on, and ended by itself or at the hard timeout).
+  bool busy_silence = false;
 };
 
 struct TsanReport {

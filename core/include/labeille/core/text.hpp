@@ -13,6 +13,15 @@ namespace labeille {
 // JSON text and stays readable by tools that choke on \u0000.
 std::string sanitize_utf8(std::string_view bytes);
 
+// The one sanitizer for bytes a test (or a hostile file) produced on their way to a
+// terminal, a report, a CSV cell or a JSON file: sanitize_utf8, and then every control
+// character but tab, newline and the CR of a CRLF becomes visible: C0 controls as their
+// Control Pictures (ESC -> U+241B "␛", a lone CR -> U+240D), DEL as U+2421, the C1
+// controls (U+0080..U+009F, which some terminals obey like ESC sequences) as U+FFFD. No
+// terminal title, screen clear or cursor move survives. json::Out and json::Reader apply
+// it to every string, so every view gets it.
+std::string safe_text(std::string_view bytes);
+
 // Keeps the last `capacity` bytes written to it (a ring buffer), for stream tails.
 class TailBuffer {
  public:

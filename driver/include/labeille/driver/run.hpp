@@ -14,7 +14,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,43 +28,39 @@ namespace labeille::driver {
 
 struct RunOptions {
   std::string target_python;
-  int iterations = 10;
-  double timeout = 600;
-  double setup_timeout = 1800;  // per set-up step (clone, download, install); the probe's too
-  double stall_threshold = 60;
-  std::vector<std::string> packages;  // --packages a,b (b==1.2 pins b's sdist)
+  // Settings whose defaults (and x10 scaling under --tsan) the LabeilleFT module owns
+  // (docs/cmake.md "Run-wide defaults"): set only when given on the command line, and
+  // only those reach the module. ft_meta.json's config block is the module's.
+  std::optional<int> iterations;
+  std::optional<double> timeout;
+  std::optional<double> setup_timeout;  // per set-up step (clone, download, install); the probe's too
+  std::optional<double> stall_threshold;
+  std::optional<double> until_bound;    // docs/run.md "Iterations where the evidence is weak"
+  std::optional<int> parallel_threads;
+  std::optional<int> stress_threads;
+  std::optional<int> stress_repeat;
+  std::optional<std::string> source;     // repo | sdist | auto
+  std::optional<std::string> installer;  // uv | pip (the module's default: uv when found)
+  std::vector<std::string> packages;     // --packages a,b (b==1.2 pins b's sdist)
   int top = 0;
   bool compare_with_gil = false;
   bool stop_on_first_pass = false;
   bool detect_extensions = true;
   bool tsan = false;
   std::vector<std::string> tsan_suppressions;  // --tsan-suppressions FILE (repeatable)
-  bool timeout_given = false, setup_timeout_given = false, stall_threshold_given = false;  // set on the command line
   bool check_stability = false;
   std::vector<std::string> extra_deps;
-  std::string installer;  // "uv" | "pip" | "": the module's default (uv when found)
   std::string test_command_suffix, test_command_override;
   std::vector<std::string> env;  // KEY=VALUE
   std::filesystem::path registry_dir, work_dir, repos_dir, venvs_dir, results_dir;
   std::filesystem::path resume;  // a run directory to complete
   int jobs = 0;                  // 0: number of CPUs
-  int parallel_threads = 0;
-  double until_bound = 0;        // 0: off (docs/run.md "Iterations where the evidence is weak")
   bool stress = false;           // stress iterations through pytest-run-parallel
-  int stress_threads = 2;        // the module's defaults too (docs/detection.md says why)
-  int stress_repeat = 20;
   bool verbose = false;
-  std::string source = "repo";  // repo | sdist | auto
   std::vector<std::string> cli_args;
 };
 
 int run(RunOptions opts);
-
-// How much slower a suite runs on a ThreadSanitizer build (docs/run.md has the
-// measurement): under --tsan, the default --timeout and --stall-threshold are multiplied
-// by it unless given on the command line.
-inline constexpr int kTsanSlowdown = 10;
-void scale_for_tsan(RunOptions& o);
 
 // Registers `run` under `ft`.
 void add_commands(CLI::App& ft);
@@ -70,8 +68,17 @@ void add_commands(CLI::App& ft);
 // "ft_20260303_140000" for a UTC time in seconds since the epoch.
 std::string run_dir_name(long long epoch_seconds);
 
-// The -D arguments that carry the options into the generated CMake project.
-std::vector<std::string> cmake_definitions(const RunOptions& o, const std::filesystem::path& run_dir);
+// The run's settings file (ctest/src/settings.cmake), read by the generated project
+// before find_package(LabeilleFT): one set() per value the user gave, each value a
+// bracket argument and each list item encoded (core/cmake_value.hpp), so every string
+// reaches the module intact. Paths inside the run directory are written relative to
+// the file (a moved or copied run directory configures into itself). Throws Error
+// (exit 2) for a value CMake cannot carry (not UTF-8).
+std::string run_settings(const RunOptions& o, const std::filesystem::path& run_dir);
+
+// Refuses (Error, exit 2) a --results-dir or --resume directory CMake cannot build in:
+// CMake's own modules take a build directory holding ';' as a list and write outside it.
+void check_run_dir(const std::filesystem::path& run_dir, std::string_view option);
 
 // One progress line: bar, done/total, ETA, outcome counts.
 std::string progress_line(int done, int total, double elapsed_s, const std::vector<std::pair<std::string, int>>& counts,

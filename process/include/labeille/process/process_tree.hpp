@@ -2,7 +2,9 @@
 // tree logic (who descends from whom, how much CPU they used) is tested with fakes.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace labeille::process {
@@ -13,12 +15,21 @@ struct ProcInfo {
   int pgid = 0;
   char state = '?';       // 'Z' zombie, 'R' running, 'S' sleeping, ...
   double cpu_s = 0;       // utime + stime of the process itself
+  double reaped_cpu_s = 0;  // cutime + cstime: its children it has waited for
+};
+
+// /proc/<pid>/io: characters and system calls of reads and writes (of every kind: files,
+// pipes, sockets), including those of the children it has waited for.
+struct IoCounters {
+  std::uint64_t rchar = 0, wchar = 0, syscr = 0, syscw = 0;
 };
 
 class ProcessTable {
  public:
   virtual ~ProcessTable() = default;
   virtual std::vector<ProcInfo> snapshot() const = 0;
+  // nullopt when the process is gone or its counters cannot be read.
+  virtual std::optional<IoCounters> io(int pid) const = 0;
 };
 
 // Reads /proc/<pid>/stat of every process.
@@ -36,6 +47,22 @@ bool has_children();
 
 // CPU seconds used by the given pids in the snapshot.
 double cpu_seconds(const std::vector<ProcInfo>& table, const std::vector<int>& pids);
+
+// What the whole tree below `root` has done so far: CPU time (also of processes it has
+// reaped), I/O characters and read/write system calls, and who is in it. Two samples
+// tell whether the tree made progress between them (tree_moved).
+struct TreeSample {
+  double cpu_s = 0;
+  std::uint64_t io_chars = 0, io_calls = 0;
+  std::vector<int> pids;  // sorted
+};
+TreeSample sample_tree(const ProcessTable& table, int root);
+
+// A deadlocked tree uses no CPU and does no I/O; a polling thread in it may still use a
+// sliver of a core (a wake-up every few ms). Anything above this share of one core over
+// the interval is work; so is any read or write, and a process starting or ending.
+inline constexpr double kActiveCpuShare = 0.02;
+bool tree_moved(const TreeSample& before, const TreeSample& after, double interval_s);
 
 // True when the live process `pid` has a handler installed for `sig` (the SigCgt mask
 // of /proc/<pid>/status). A pid whose hook announced a handler may since have exec'd a

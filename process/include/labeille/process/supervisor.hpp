@@ -35,6 +35,9 @@ struct Termination {
   bool interrupted = false;
 };
 
+// "SIGSEGV", or "signal 42": how records and messages name a signal.
+std::string signal_name(int sig);
+
 struct Spec {
   std::vector<std::string> argv;  // argv[0] is looked up on the child's PATH if it has no '/'
   std::string cwd;

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace labeille::registry {
@@ -94,6 +95,13 @@ struct Source {
 // http(s)/ssh/git URLs -> git; file:// URL or a path (absolute, or relative to the
 // registry dir) -> path, unless it is a git repository (has .git) -> git; "" -> sdist.
 Source source_of(const Package& package, const std::filesystem::path& registry_dir);
+
+// A pin can only be honoured where an sdist is fetched: the package's source must be an
+// sdist (no repo), or a git repo under --source sdist|auto; a local path always installs
+// from the path, a repo under --source repo clones HEAD. One message per pin that would
+// be ignored or is not a version (PEP 440 characters only: letters, digits, . ! + _ - *),
+// naming the --packages item.
+std::vector<std::string> pin_problems(const Registry& registry, const Chosen& chosen, std::string_view source);
 
 // Wraps `text` as a CMake bracket argument ([=[...]=]) that no content can close.
 std::string bracket_quote(const std::string& text);

@@ -15,7 +15,7 @@
 
 #include "labeille/core/outcome.hpp"
 #include "labeille/core/record.hpp"
-#include "labeille/runner/supervise_test.hpp"
+#include "labeille/observe/supervise_test.hpp"
 
 namespace labeille::runner {
 

@@ -18,10 +18,8 @@
 
 namespace labeille::runner {
 
-// The directory below the venv, shared with the set-up step.
-inline constexpr const char* kStressToolsDir = "labeille-ft-stress";
-// What the plugin writes into the attempt directory (one JSON line per pytest session).
-inline constexpr const char* kStressOutFile = "stress.jsonl";
+// The directory below the venv (kStressToolsDir) and the plugin's output file in the
+// attempt directory (attempt_files::kStressOut) are named in core/fs.hpp, shared with set-up.
 
 // The variables a stress attempt sets: PYTHONPATH, LABEILLE_FT_STRESS_OUT, and the
 // PYTEST_ADDOPTS words (the runner appends them to its own).

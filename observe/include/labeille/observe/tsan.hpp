@@ -18,7 +18,7 @@
 
 #include "labeille/core/record.hpp"
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 // The TSAN_OPTIONS value (paths quoted: TSAN splits flags on spaces, commas and colons).
 std::string tsan_options(const std::filesystem::path& log_dir, const std::string& suppressions);
@@ -35,4 +35,4 @@ TsanLogs read_tsan_logs(const std::filesystem::path& log_dir);
 
 inline constexpr std::uint64_t kMaxTsanLogBytes = 64ull << 20;
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

@@ -1,4 +1,4 @@
-#include "labeille/runner/supervise_test.hpp"
+#include "labeille/observe/supervise_test.hpp"
 
 #include <signal.h>
 
@@ -10,11 +10,11 @@
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/process/process_tree.hpp"
-#include "labeille/runner/output_scan.hpp"
+#include "labeille/observe/output_scan.hpp"
 
 namespace fs = std::filesystem;
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 namespace {
 
@@ -93,4 +93,4 @@ SuperviseResult supervise(const SuperviseSpec& spec) {
   return result;
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

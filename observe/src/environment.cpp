@@ -1,4 +1,4 @@
-#include "labeille/runner/environment.hpp"
+#include "labeille/observe/environment.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 
 extern char** environ;
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 std::map<std::string, std::string> current_environment() {
   std::map<std::string, std::string> env;
@@ -83,4 +83,4 @@ EnvPlan build_environment(const std::map<std::string, std::string>& base, const 
   return plan;
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

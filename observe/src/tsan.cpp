@@ -1,15 +1,15 @@
-#include "labeille/runner/tsan.hpp"
+#include "labeille/observe/tsan.hpp"
 
 #include <algorithm>
 #include <fstream>
 
 #include <fmt/format.h>
 
-#include "labeille/runner/output_scan.hpp"
+#include "labeille/observe/output_scan.hpp"
 
 namespace fs = std::filesystem;
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 namespace {
 // TSAN's flag parser takes a value in single or double quotes as it is.
@@ -52,4 +52,4 @@ TsanLogs read_tsan_logs(const fs::path& log_dir) {
   return out;
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

@@ -1,11 +1,11 @@
-#include "labeille/runner/output_scan.hpp"
+#include "labeille/observe/output_scan.hpp"
 
 #include <cstdlib>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 TEST(OutputScanner, FatalErrorAndCurrentThreadFramesAcrossChunkBoundaries) {
   OutputScanner s(false);
@@ -208,4 +208,4 @@ TEST(Normalize, TsanKinds) {
   EXPECT_EQ(tsan_kind("signal handler spoils errno"), "signal handler spoils errno");
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

@@ -1,11 +1,11 @@
-#include "labeille/runner/classify.hpp"
+#include "labeille/observe/classify.hpp"
 
 #include <csignal>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 namespace {
 Termination exited(int code) {
@@ -86,4 +86,4 @@ TEST(Classify, SignatureKeepsTopThreeFrames) {
   EXPECT_EQ(crash_signature("SIGSEGV", "", {"a", "b", "c", "d"}), "SIGSEGV | a < b < c");
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

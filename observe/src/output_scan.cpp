@@ -1,4 +1,4 @@
-#include "labeille/runner/output_scan.hpp"
+#include "labeille/observe/output_scan.hpp"
 
 #include <algorithm>
 #include <regex>
@@ -6,7 +6,7 @@
 #include "labeille/core/signature.hpp"
 #include "labeille/core/text.hpp"
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 namespace {
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -231,4 +231,4 @@ void OutputScanner::end_tsan_report() {
   merge_tsan_reports(tsan_, {r}, kMaxDistinctTsan);
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

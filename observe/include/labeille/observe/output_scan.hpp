@@ -18,7 +18,7 @@
 
 #include "labeille/core/record.hpp"
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 // A frame of a TSAN stack: "worker racy.c:8" and the module it is in ("racy").
 struct NativeFrame {
@@ -99,4 +99,4 @@ std::string tsan_kind(std::string_view type);
 // than `max_distinct` are kept (the attempt's total count says how many were seen).
 void merge_tsan_reports(std::vector<TsanReport>& into, const std::vector<TsanReport>& more, std::size_t max_distinct);
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

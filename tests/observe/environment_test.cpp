@@ -1,8 +1,8 @@
-#include "labeille/runner/environment.hpp"
+#include "labeille/observe/environment.hpp"
 
 #include <gtest/gtest.h>
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 TEST(Environment, DesignRules) {
   std::map<std::string, std::string> base = {{"PATH", "/usr/bin"}, {"PYTHONPATH", "/evil"},
@@ -53,4 +53,4 @@ TEST(Environment, GilUnsetRemovesIt) {
   EXPECT_EQ(build_environment({}, in).env.at("PYTHON_GIL"), "1");
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

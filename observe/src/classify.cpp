@@ -1,4 +1,4 @@
-#include "labeille/runner/classify.hpp"
+#include "labeille/observe/classify.hpp"
 
 #include <csignal>
 #include <cstring>
@@ -7,27 +7,10 @@
 
 #include "labeille/core/pytest_output.hpp"
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 bool is_crash_signal(int sig) {
   return sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS || sig == SIGILL || sig == SIGFPE;
-}
-
-std::string signal_name(int sig) {
-  switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGBUS: return "SIGBUS";
-    case SIGILL: return "SIGILL";
-    case SIGFPE: return "SIGFPE";
-    case SIGKILL: return "SIGKILL";
-    case SIGTERM: return "SIGTERM";
-    case SIGINT: return "SIGINT";
-    case SIGHUP: return "SIGHUP";
-    case SIGPIPE: return "SIGPIPE";
-    case SIGUSR1: return "SIGUSR1";
-    default: return fmt::format("signal {}", sig);
-  }
 }
 
 std::string crash_signature(const std::string& sig, const std::string& fatal_error,
@@ -43,7 +26,9 @@ Verdict classify(const Termination& t, const std::string& fatal_error,
                  const std::vector<std::string>& frames, bool pytest) {
   if (!t.started) return {Outcome::Error, "could not start: " + t.start_error, std::nullopt};
   if (t.interrupted) return {Outcome::Interrupted, "interrupted: the runner was told to stop", std::nullopt};
-  if (t.stalled) return {Outcome::Deadlock, "stalled: no output for the stall threshold", std::nullopt};
+  // The supervisor stalls a tree only when it printed nothing AND used no CPU and did no
+  // I/O for the whole threshold; a silent busy tree runs on to the timeout.
+  if (t.stalled) return {Outcome::Deadlock, "stalled: no output, CPU or I/O for the stall threshold", std::nullopt};
   if (t.timed_out) return {Outcome::Timeout, "hard timeout reached", std::nullopt};
 
   int crash_sig = 0;
@@ -53,7 +38,7 @@ Verdict classify(const Termination& t, const std::string& fatal_error,
   if (crash_sig != 0 || (!fatal_error.empty() && nonzero)) {
     CrashInfo c;
     c.signal = crash_sig;
-    c.signal_name = crash_sig ? signal_name(crash_sig) : "";
+    c.signal_name = crash_sig ? process::signal_name(crash_sig) : "";
     c.fatal_error = fatal_error;
     c.frames = frames;
     c.signature = crash_signature(c.signal_name, fatal_error, frames);
@@ -61,7 +46,7 @@ Verdict classify(const Termination& t, const std::string& fatal_error,
     std::string what = !c.signal_name.empty() ? c.signal_name : fatal_error;
     return {Outcome::Crash, what + where, std::move(c)};
   }
-  if (t.signal != 0) return {Outcome::Fail, "killed by " + signal_name(t.signal), std::nullopt};
+  if (t.signal != 0) return {Outcome::Fail, "killed by " + process::signal_name(t.signal), std::nullopt};
   int code = t.exit_code.value_or(-1);
   if (code == 0) return {Outcome::Pass, "passed", std::nullopt};
   if (pytest && pytest_suite_did_not_run(code))
@@ -70,4 +55,4 @@ Verdict classify(const Termination& t, const std::string& fatal_error,
   return {Outcome::Fail, fmt::format("exit {}", code), std::nullopt};
 }
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

@@ -9,7 +9,7 @@
 #include "labeille/core/record.hpp"
 #include "labeille/process/supervisor.hpp"
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 // How the supervised command ended (process/supervisor.hpp).
 using Termination = process::Termination;
@@ -22,7 +22,6 @@ struct Verdict {
 
 // Signals that mean the program crashed (rather than being stopped).
 bool is_crash_signal(int sig);
-std::string signal_name(int sig);  // "SIGSEGV", or "signal 42"
 
 // Rules, first match wins: not started -> error; interrupted -> interrupted; stalled ->
 // deadlock; timed out -> timeout; killed by a crash signal, or exit 128+N for a crash
@@ -37,4 +36,4 @@ Verdict classify(const Termination& t, const std::string& fatal_error,
 std::string crash_signature(const std::string& signal_name, const std::string& fatal_error,
                             const std::vector<std::string>& frames);
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

@@ -12,7 +12,7 @@
 #include "labeille/core/record.hpp"
 #include "labeille/process/supervisor.hpp"
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 struct SuperviseSpec : process::Spec {
   SuperviseSpec() = default;
@@ -34,4 +34,4 @@ struct SuperviseResult : process::Result {
 
 SuperviseResult supervise(const SuperviseSpec& spec);
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe

@@ -12,7 +12,7 @@
 
 #include "labeille/core/outcome.hpp"
 
-namespace labeille::runner {
+namespace labeille::observe {
 
 struct EnvInputs {
   std::string venv;                  // "" = none
@@ -42,4 +42,4 @@ std::map<std::string, std::string> current_environment();
 // "KEY=VALUE" strings for exec.
 std::vector<std::string> to_entries(const std::map<std::string, std::string>& env);
 
-}  // namespace labeille::runner
+}  // namespace labeille::observe
