@@ -1,5 +1,5 @@
 // labeille: the `labeille ft ...` command line. The executable that joins the parts:
-// each library adds its own commands (analyzers: fold and the views; driver: run).
+// each library adds its own commands (analyzers: fold and the views; driver: run, test).
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +8,7 @@
 #include "labeille/core/error.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/driver/run.hpp"
+#include "labeille/driver/test_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"labeille: free-threaded CPython compatibility testing"};
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   ft->require_subcommand(1);
   labeille::analyzers::add_commands(*ft);
   labeille::driver::add_commands(*ft);
+  labeille::driver::add_test_command(*ft);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -34,9 +34,9 @@ def gen_results(path, packages, iterations, rng):
             for k in range(iterations):
                 s = rng.choice(STATUSES)
                 its.append({"index": k + 1, "status": s, "exit_code": 0 if s == "pass" else 1,
-                            "duration_s": round(rng.uniform(1, 60), 3), "crash_signal": 11 if s == "crash" else None,
+                            "duration_s": round(rng.uniform(1, 60), 3), "crash_signal": "SIGSEGV" if s == "crash" else None,
                             "crash_signature": "SIGSEGV | mod.py:%d f" % (i % 50) if s == "crash" else None,
-                            "tsan_warnings": 0, "output_stalled": s == "deadlock",
+                            "tsan_warnings": [], "output_stalled": s == "deadlock",
                             "last_output_line": "== 120 passed in 12.3s ==", "stderr_tail": "" if s == "pass" else tail,
                             "test_results": {}, "tests_passed": 120, "tests_failed": 0 if s == "pass" else 1,
                             "tests_errored": 0, "tests_skipped": 3})

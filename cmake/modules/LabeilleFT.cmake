@@ -1080,10 +1080,12 @@ macro(_labeille_ft_render_iterations)
     endforeach()
     # One set_tests_properties() per mode: CTest scans every test per call, so one call
     # per test made `ctest -N` quadratic (60k tests: minutes).
+    # The runner's skip status comes with its target, from the outcome table (core/outcome.hpp).
+    get_target_property(_skip_code LabeilleFT::runner LABEILLE_FT_SKIP_RETURN_CODE)
     string(APPEND _code
       "set_tests_properties(${_names} PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
       "LABELS [=[${_labels};${_mode_label}]=]${_lock} "
-      "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE 77)\n")
+      "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE ${_skip_code})\n")
     string(APPEND _tests "${_names}")
   endforeach()
 endmacro()

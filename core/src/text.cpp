@@ -205,6 +205,11 @@ std::string last_line(std::string_view text) {
   return {};
 }
 
+std::string first_line(std::string_view s) {
+  auto nl = s.find('\n');
+  return trim(s.substr(0, nl));
+}
+
 std::string xml_escape(std::string_view s) {
   // A document that is one text node prints as exactly that text, escaped by pugixml.
   pugi::xml_document doc;

@@ -348,6 +348,16 @@ std::string regex_escape(const std::string& s) {
 
 }  // namespace
 
+std::string system_profile_json(const fs::path& results_dir) {
+  rj::StringBuffer sb;
+  json::LineWriter w(sb);
+  json::Out out(w);
+  w.StartObject();
+  system_profile_fields(out, results_dir);
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
 std::string run_dir_name(long long t) { return "ft_" + compact_utc(t); }
 
 void check_run_dir(const fs::path& run_dir, std::string_view option) {
@@ -419,7 +429,9 @@ std::string run_settings(const RunOptions& o, const fs::path& run_dir) {
   path("LABEILLE_FT_RECORDS_DIR", run / "records", "--results-dir");
   path("LABEILLE_FT_RESULTS_DIR", run / "ctest" / "results", "--results-dir");
   // The driver folds the run itself (records, JUnit, Test.xml): no ft.fold test.
-  out += "set(LABEILLE_FT_FOLD OFF)\nset(LABEILLE_FT_INSTALL_FROM registry)\n";
+  out += "set(LABEILLE_FT_FOLD OFF)\n";
+  // A registry's packages, or (ft test) one checkout given by its path.
+  out += o.packages_cmake.empty() ? "set(LABEILLE_FT_INSTALL_FROM registry)\n" : "set(LABEILLE_FT_INSTALL_FROM path)\n";
   list("LABEILLE_FT_CLI_ARGS", o.cli_args, "the command line");
   return out;
 }
@@ -469,21 +481,29 @@ void start_run(RunOptions& o, const RunPaths& p) {
   // Both given: said before anything is made. With a module default on one side the
   // configured values are compared (stall_warning).
   if (o.stall_threshold && o.timeout) stall_warning(*o.stall_threshold, *o.timeout);
-  if (!fs::is_regular_file(o.registry_dir / "index.yaml"))
-    throw Error(fmt::format("--registry-dir {}: no index.yaml (a labeille registry has index.yaml and packages/)",
-                            o.registry_dir.string()));
-  registry::Selection sel;
-  if (o.top > 0) sel.top = static_cast<std::size_t>(o.top);
-  registry::add_packages(sel, o.packages);  // name==version pins the sdist
-  sel.python_version = py.version_xy;
-  const auto reg = registry::load(o.registry_dir);
-  const auto chosen = registry::choose(reg, sel);
-  for (const auto* list : {&reg.problems, &chosen.problems})
-    for (const auto& pr : *list) std::cerr << "labeille: warning: " << pr.to_string() << " (skipped)\n";
-  for (const auto& [name, why] : chosen.skipped) std::cerr << fmt::format("labeille: skipping {}: {}\n", name, why);
-  if (chosen.run.empty()) throw Error(fmt::format("{}: no package selected to run", o.registry_dir.string()));
-  if (auto pins = registry::pin_problems(reg, chosen, o.source.value_or("repo")); !pins.empty())
-    throw Error(fmt::format("{}", fmt::join(pins, "; ")), kExitUsage);
+  // The packages as CMake code: the registry's, or (`labeille ft test`) the one package
+  // its caller described.
+  std::string packages = o.packages_cmake;
+  std::size_t count = 1;
+  if (packages.empty()) {
+    if (!fs::is_regular_file(o.registry_dir / "index.yaml"))
+      throw Error(fmt::format("--registry-dir {}: no index.yaml (a labeille registry has index.yaml and packages/)",
+                              o.registry_dir.string()));
+    registry::Selection sel;
+    if (o.top > 0) sel.top = static_cast<std::size_t>(o.top);
+    registry::add_packages(sel, o.packages);  // name==version pins the sdist
+    sel.python_version = py.version_xy;
+    const auto reg = registry::load(o.registry_dir);
+    const auto chosen = registry::choose(reg, sel);
+    for (const auto* list : {&reg.problems, &chosen.problems})
+      for (const auto& pr : *list) std::cerr << "labeille: warning: " << pr.to_string() << " (skipped)\n";
+    for (const auto& [name, why] : chosen.skipped) std::cerr << fmt::format("labeille: skipping {}: {}\n", name, why);
+    if (chosen.run.empty()) throw Error(fmt::format("{}: no package selected to run", o.registry_dir.string()));
+    if (auto pins = registry::pin_problems(reg, chosen, o.source.value_or("repo")); !pins.empty())
+      throw Error(fmt::format("{}", fmt::join(pins, "; ")), kExitUsage);
+    packages = registry::render_cmake(reg, chosen);
+    count = chosen.run.size();
+  }
   const fs::path package = package_dir();
   // Every value checked (a string CMake cannot carry is refused) before anything is made.
   const std::string settings = run_settings(o, p.dir) + cmake_set("LabeilleFT_DIR", package.string());
@@ -492,16 +512,17 @@ void start_run(RunOptions& o, const RunPaths& p) {
 
   // The run directory: ft_meta.json first, so even a run killed now is readable.
   fs::create_directories(p.ctest / "src");
-  const std::string base = meta_base(o, p.dir.filename().string(), py, stability);
+  std::string base = meta_base(o, p.dir.filename().string(), py, stability);
+  if (!o.meta_extra.empty()) base = analyzers::merge_meta(base, o.meta_extra, "the run's own settings");
   analyzers::write_meta(p.dir, base);
   atomic_write_file(p.ctest / "src" / "settings.cmake", settings);
-  atomic_write_file(p.ctest / "src" / "packages.cmake", registry::render_cmake(reg, chosen));
+  atomic_write_file(p.ctest / "src" / "packages.cmake", packages);
   atomic_write_file(p.ctest / "src" / "CMakeLists.txt",
                     "# Written by `labeille ft run`: the packages of this run as CTest tests.\n"
                     "cmake_minimum_required(VERSION 3.25)\nproject(labeille_ft_run LANGUAGES NONE)\n"
                     "enable_testing()\ninclude(settings.cmake)\nfind_package(LabeilleFT REQUIRED)\n"
                     "include(packages.cmake)\n");
-  std::cerr << fmt::format("labeille: {} package(s){}; results in {}\n", chosen.run.size(),
+  std::cerr << fmt::format("labeille: {} package(s){}; results in {}\n", count,
                            o.compare_with_gil ? " x 2 GIL modes" : "", p.dir.string());
   configure(p, {}, o.verbose);
   const std::string meta = module_config(base, p.build);
@@ -651,7 +672,9 @@ int run(RunOptions o) {
   if (o.venvs_dir.empty()) o.venvs_dir = o.work_dir / "venvs";
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count();
-  const RunPaths p(fs::absolute(resuming ? o.resume : fs::absolute(o.results_dir) / run_dir_name(now)));
+  const RunPaths p(fs::absolute(resuming          ? o.resume
+                                : !o.run_dir.empty() ? o.run_dir
+                                                     : fs::absolute(o.results_dir) / run_dir_name(now)));
   check_run_dir(p.dir, resuming ? "--resume" : "--results-dir");
 
   if (resuming) {
@@ -675,7 +698,8 @@ int run(RunOptions o) {
 
   fold_run(p);
   const auto results = analyzers::read_run(p.dir, analyzers::ReadOptions::summary());
-  write_stdout(analyzers::render_show(results, analyzers::SortBy::Category, 0,
+  if (o.print_summary)
+    write_stdout(analyzers::render_show(results, analyzers::SortBy::Category, 0,
                                       analyzers::Style{::isatty(1) == 1 && std::getenv("NO_COLOR") == nullptr}));
   if (t.termination.interrupted) {
     std::cerr << fmt::format("labeille: interrupted; the partial run is in {}; complete it with: labeille ft run "

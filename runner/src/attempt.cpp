@@ -278,14 +278,9 @@ int run_attempt(const Options& o, std::ostream& out) {
   spec.argv = r.command;
   spec.cwd = r.cwd;
   spec.env = to_entries(plan.env);
-  // A stress run repeats each test K times in a row: a test silent for s seconds is silent
-  // K x s there, so its threshold grows with the repetitions; but it stays below half the
-  // hard timeout, or an idle deadlock under stress would end as a timeout.
-  double stall_threshold_s = o.stall_threshold_s;
-  if (o.stress_threads > 0 && stall_threshold_s > 0) {
-    stall_threshold_s *= std::max(1, o.stress_repeat);
-    if (o.timeout_s > 0) stall_threshold_s = std::min(stall_threshold_s, std::max(o.stall_threshold_s, o.timeout_s / 2));
-  }
+  const double stall_threshold_s = o.stress_threads > 0
+                                       ? stress_stall_threshold(o.stall_threshold_s, o.stress_repeat, o.timeout_s)
+                                       : o.stall_threshold_s;
   r.stall.threshold_s = stall_threshold_s;
   spec.watchdog.stall_threshold_s = stall_threshold_s;
   spec.watchdog.timeout_s = o.timeout_s;

@@ -26,6 +26,13 @@ StressEnv stress_environment(const fs::path& venv, int threads, int repeat, cons
   return e;
 }
 
+double stress_stall_threshold(double plain_s, int repeat, double timeout_s) {
+  if (plain_s <= 0) return plain_s;  // stall detection off
+  double t = plain_s * std::max(1, repeat);
+  if (timeout_s > 0) t = std::min(t, std::max(plain_s, timeout_s / 2));
+  return t;
+}
+
 StressInfo read_stress_output(const fs::path& file, int threads, int repeat) {
   StressInfo s;
   s.threads = threads;

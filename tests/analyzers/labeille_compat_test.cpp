@@ -8,6 +8,7 @@
 //   and the keys its from_dict requires, checked line by line against that schema.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
 
@@ -296,6 +297,46 @@ TEST(LabeilleCompat, FoldWritesLabeillesKeysWithLabeillesTypes) {
   EXPECT_TRUE(s["pass_rate_distribution"].IsObject());
   EXPECT_EQ(s["extension_count"].GetInt(), 1);
   EXPECT_EQ(s["tsan_warning_count"].GetInt(), 1);
+  fs::remove_all(d);
+}
+
+// labeille's own load_ft_run on what we write: every line read (its reader skips a line it
+// cannot take, logging "Skipping malformed JSONL line"), with our values.
+TEST(LabeilleCompat, LabeillesOwnReaderReadsEveryLineOfOurs) {
+  const std::string python = LABEILLE_FT_TEST_LABEILLE_PYTHON;
+  if (python.empty())
+    GTEST_SKIP() << "LABEILLE_FT_TEST_LABEILLE_PYTHON is not set (a Python with labeille installed)";
+  auto d = scratch("theirs");
+  const auto ours = fold_rich_run(d);
+  write_run(read_run(kLabeilleRun), d / "rewritten", read_file(kLabeilleRun / "ft_meta.json"));
+  const std::string script =
+      "import sys, pathlib\n"
+      "from labeille.ft.results import load_ft_run\n"
+      "for d in sys.argv[1:]:\n"
+      "    meta, results = load_ft_run(pathlib.Path(d))\n"
+      "    lines = sum(1 for l in open(pathlib.Path(d) / 'ft_results.jsonl') if l.strip())\n"
+      "    print(len(results), lines, meta.system_profile.cpu_model)\n"
+      "    for r in results:\n"
+      "        for it in r.iterations + (r.gil_enabled_iterations or []):\n"
+      "            assert isinstance(it.tsan_warnings, list) and all(isinstance(w, str) for w in it.tsan_warnings)\n"
+      "            assert it.crash_signal is None or it.crash_signal.startswith('SIG'), it.crash_signal\n"
+      "        print(r.package, r.category.value, len(r.gil_enabled_iterations or []),\n"
+      "              sorted({w for it in r.iterations for w in it.tsan_warnings}),\n"
+      "              [it.crash_signal for it in r.iterations if it.crash_signal],\n"
+      "              r.extension_compat.gil_fallback_active if r.extension_compat else None)\n";
+  atomic_write_file(d / "read.py", script);
+  const auto cmd = fmt::format("'{}' '{}' '{}' '{}' >'{}' 2>'{}'", python, (d / "read.py").string(), ours.string(),
+                               (d / "rewritten").string(), (d / "out").string(), (d / "err").string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << read_file(d / "err");
+  const auto out = read_file(d / "out"), err = read_file(d / "err");
+  EXPECT_EQ(err.find("Skipping"), std::string::npos) << err;
+  EXPECT_NE(out.find("4 4 "), std::string::npos) << out;
+  EXPECT_NE(out.find("6 6 AMD EPYC 7B13"), std::string::npos) << out;
+  EXPECT_NE(out.find("crashy crash 2 [] ['SIGSEGV'] True"), std::string::npos) << out;
+  EXPECT_NE(out.find("racy tsan_warnings 0 ['data race'] [] None"), std::string::npos) << out;
+  EXPECT_NE(out.find("stucky deadlock"), std::string::npos) << out;
+  EXPECT_NE(out.find("racy-counter tsan_warnings 0 ['data race', 'thread leak']"), std::string::npos) << out;
+  EXPECT_NE(out.find("flippy intermittent 2"), std::string::npos) << out;
   fs::remove_all(d);
 }
 

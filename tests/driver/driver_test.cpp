@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <thread>
+
+#include <rapidjson/document.h>
 
 #include <CLI/CLI.hpp>
 
@@ -76,6 +79,36 @@ TEST(Driver, ZeroIterationsIsAValidRun) {
   EXPECT_THROW(parse("-1"), CLI::ValidationError);
   EXPECT_THROW(parse("0"), labeille::Error);  // the interpreter check, past option parsing
   std::filesystem::remove_all(results);
+}
+
+}  // namespace labeille::driver
+
+namespace labeille::driver {
+
+// ft_meta.json's system_profile has every key of the Python labeille tool's
+// SystemProfile with its type, measured on this machine (its `ft show` prints "System:
+// <cpu_model>, <ram_total_gb>GB RAM, <os_distro>" from it).
+TEST(Driver, SystemProfileHasTheLabeilleToolsKeysAndTypes) {
+  const auto text = system_profile_json(std::filesystem::temp_directory_path() / "labeille-not-yet-made" / "x");
+  rapidjson::Document d;
+  d.Parse(text.c_str());
+  ASSERT_TRUE(d.IsObject()) << text;
+  for (const char* k : {"cpu_model", "cpu_architecture", "os_name", "os_kernel_version", "os_distro",
+                        "host_python_version", "host_python_implementation", "disk_type", "hostname", "timestamp"})
+    EXPECT_TRUE(d.HasMember(k) && d[k].IsString()) << k << " in " << text;
+  for (const char* k : {"cpu_cores_physical", "cpu_cores_logical", "running_processes"})
+    EXPECT_TRUE(d.HasMember(k) && d[k].IsInt()) << k << " in " << text;
+  for (const char* k : {"ram_total_gb", "ram_available_gb", "swap_total_gb", "load_avg_1m", "load_avg_5m",
+                        "load_avg_15m", "disk_available_gb"})
+    EXPECT_TRUE(d.HasMember(k) && d[k].IsNumber()) << k << " in " << text;
+  for (const char* k : {"cpu_freq_mhz", "cpu_freq_max_mhz"})
+    EXPECT_TRUE(d.HasMember(k) && (d[k].IsNumber() || d[k].IsNull())) << k << " in " << text;
+  EXPECT_EQ(d["cpu_cores_logical"].GetInt(), static_cast<int>(std::thread::hardware_concurrency()));
+  EXPECT_GT(d["ram_total_gb"].GetDouble(), 0.1);
+  EXPECT_GT(d["disk_available_gb"].GetDouble(), 0.0);  // the nearest existing parent's disk
+  EXPECT_EQ(std::string(d["os_name"].GetString()), "Linux");
+  EXPECT_FALSE(std::string(d["os_distro"].GetString()).empty());
+  EXPECT_NE(std::string(d["cpu_model"].GetString()), "");
 }
 
 }  // namespace labeille::driver

@@ -53,4 +53,17 @@ TEST(Stress, PluginLinesAddUpAndABrokenLineIsSkipped) {
   EXPECT_FALSE(read_stress_output(f, 2, 20).reported);  // the run died before pytest's end
 }
 
+// The stall threshold grows with the repetitions (a slow silent test repeated 20 times
+// is silent 20 times as long), up to half the hard timeout so an idle deadlock under
+// stress still shows as one; off stays off.
+TEST(Stress, StallThresholdGrowsWithTheRepetitionsBelowHalfTheTimeout) {
+  EXPECT_DOUBLE_EQ(stress_stall_threshold(60, 20, 0), 1200);      // no timeout: the whole growth
+  EXPECT_DOUBLE_EQ(stress_stall_threshold(60, 20, 600), 300);     // at most half the timeout
+  EXPECT_DOUBLE_EQ(stress_stall_threshold(10, 3, 600), 30);       // below the cap: repetitions x plain
+  EXPECT_DOUBLE_EQ(stress_stall_threshold(60, 1, 600), 60);
+  EXPECT_DOUBLE_EQ(stress_stall_threshold(60, 0, 600), 60);       // repeat unset: as plain
+  EXPECT_DOUBLE_EQ(stress_stall_threshold(200, 20, 300), 200);    // never below the plain threshold
+  EXPECT_DOUBLE_EQ(stress_stall_threshold(0, 20, 600), 0);        // stall detection off
+}
+
 }  // namespace labeille::runner

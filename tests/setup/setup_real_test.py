@@ -18,9 +18,9 @@ INSTALLER = ["--installer", "uv", "--uv", UV] if UV else ["--installer", "pip"]
 PACKAGES = os.path.join(SOURCE, "tests", "fixtures", "packages")
 
 
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
+# The one fail() of the Python test scripts.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "ctest_scripts"))
+from common import fail  # noqa: E402
 
 
 def prepare(pkg, *args, installer=None):

@@ -1,5 +1,6 @@
 // `labeille ft fold`: attempt records (+ CTest's JUnit/Test.xml, + each attempt's pytest
-// JUnit) -> one RunResults. Pure apart from reading files; re-running gives the same
+// JUnit) -> one RunResults. Records are read by record_scan (src/), CTest's and pytest's
+// files by ctest_inputs.hpp; this part folds them, package by package in parallel. Pure apart from reading files; re-running gives the same
 // result, the same attempt seen twice (shards copied twice) counts once, and a corrupt
 // record is reported and skipped.
 #pragma once
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "labeille/analyzers/ctest_inputs.hpp"  // CTest's and pytest's files fold reads
 #include "labeille/analyzers/model.hpp"
 
 namespace labeille::analyzers {
@@ -26,19 +28,6 @@ struct FoldReport {
   int lost = 0;         // attempts known only from CTest (no record)
   std::vector<std::string> problems;  // "path: reason" for each skipped input
 };
-
-// A CTest test result, from either CTest format.
-struct CTestResult {
-  std::string name;
-  std::string status;   // passed | failed | notrun | skipped
-  std::string reason;   // "Timeout", "Failed", "Not Run", ...
-  double duration_s = -1;  // CTest's time for the (last) run; -1 when not given
-};
-
-std::vector<CTestResult> read_ctest_junit(const std::filesystem::path& file);
-std::vector<CTestResult> read_ctest_xml(const std::filesystem::path& file);
-// pytest's JUnit XML: one TestResult per testcase.
-std::vector<TestResult> parse_pytest_junit(std::string_view xml, std::string_view source);
 
 // Folds package by package and hands the results to `sink` in package-name order, a
 // chunk at a time (packages of a chunk fold in parallel): memory holds one chunk, never

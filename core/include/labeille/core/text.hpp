@@ -43,6 +43,9 @@ class TailBuffer {
 // Last non-empty line of `text` (without trailing whitespace).
 std::string last_line(std::string_view text);
 
+// The first line, trimmed.
+std::string first_line(std::string_view s);
+
 // Splits on '\n', dropping a trailing '\r' of each line.
 std::vector<std::string_view> split_lines(std::string_view text);
 

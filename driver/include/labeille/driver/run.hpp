@@ -58,6 +58,14 @@ struct RunOptions {
   bool stress = false;           // stress iterations through pytest-run-parallel
   bool verbose = false;
   std::vector<std::string> cli_args;
+  // `labeille ft test` (test_command.hpp): the package described as CMake code
+  // (labeille_ft_add_package(... PATH ...)) instead of a registry, a run directory fixed
+  // in advance, a JSON object merged into ft_meta.json ("" = none), and no summary table
+  // (it prints its own verdict). Empty / true: `ft run`'s behaviour.
+  std::string packages_cmake;
+  std::filesystem::path run_dir;
+  std::string meta_extra;
+  bool print_summary = true;
 };
 
 int run(RunOptions opts);
@@ -67,6 +75,11 @@ void add_commands(CLI::App& ft);
 
 // "ft_20260303_140000" for a UTC time in seconds since the epoch.
 std::string run_dir_name(long long epoch_seconds);
+
+// ft_meta.json's system_profile as the Python labeille tool's SystemProfile has it (every
+// key, its type; docs/records.md), measured now, for results going to `results_dir`: one
+// JSON object.
+std::string system_profile_json(const std::filesystem::path& results_dir);
 
 // The run's settings file (ctest/src/settings.cmake), read by the generated project
 // before find_package(LabeilleFT): one set() per value the user gave, each value a

@@ -30,6 +30,12 @@ struct StressEnv {
 StressEnv stress_environment(const std::filesystem::path& venv, int threads, int repeat,
                              const std::filesystem::path& attempt_dir);
 
+// A stress attempt's stall threshold: each test runs `repeat` times in a row, so a test
+// that is silent for s seconds keeps the run silent for repeat x s; the plain threshold
+// grows with the repetitions, but stays at most half the hard timeout (when there is one
+// and it is the larger), so an idle deadlock under stress is still caught as one.
+double stress_stall_threshold(double plain_s, int repeat, double timeout_s);
+
 // The plugin's output folded into one StressInfo (several pytest sessions in one command
 // add up); `reported` false when the file is missing (the run died before pytest's end).
 // Lines that do not parse are skipped: a run killed mid-write loses only that session.
