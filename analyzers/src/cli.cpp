@@ -49,6 +49,9 @@ void add_commands(CLI::App& ft) {
     cmd->add_option("--meta", *meta, "JSON object whose keys go into ft_meta.json (run_id, config, ...)");
     cmd->add_option("--ctest-junit", *junit, "ctest --output-junit file (repeatable)");
     cmd->add_option("--ctest-xml", *xml, "Testing/<tag>/Test.xml file (repeatable)");
+    auto durations = std::make_shared<std::string>();
+    cmd->add_option("--durations", *durations,
+                    "Also write the run's durations per package and mode here (the module's CTest COST for the next run)");
     cmd->add_option("record_dirs", *dirs, "Record directories (several = shards)")->required();
     cmd->callback([=] {
       FoldInputs in;
@@ -91,6 +94,7 @@ void add_commands(CLI::App& ft) {
       // Package by package: a large run never sits in memory whole.
       const std::size_t packages = fold_to_dir(in, report, *out, base);
       for (const auto& p : report.problems) std::cerr << "labeille: warning: skipped " << safe_text(p) << "\n";
+      if (!durations->empty()) write_output_file(*durations, durations_tsv(read_run(*out, ReadOptions::summary())));
       std::cerr << fmt::format("labeille: folded {} record(s) ({} duplicate, {} not counted, {} known only from CTest) "
                                "into {} package(s): {}\n",
                                report.records, report.duplicates, report.uncounted, report.lost, packages, *out);

@@ -31,33 +31,7 @@ std::optional<int> small_number(std::string_view s) {
 
 }  // namespace
 
-std::optional<TestName> parse_test_name(const std::string& name) {
-  // [<prefix>]ft.<pkg>.<mode>.iter<NN> or [<prefix>]ft.<pkg>.{setup,probe}: the suffix
-  // fixes <mode> and <NN> (or the kind); the test name proper starts at the first "ft."
-  // that leaves a non-empty <pkg> (what TEST_PREFIX put before it is dropped).
-  std::string_view n(name);
-  auto named = [&](std::size_t end_of_pkg, std::string kind, int iteration) -> std::optional<TestName> {
-    for (auto p = n.find("ft."); p != std::string_view::npos && p + 3 < end_of_pkg; p = n.find("ft.", p + 1))
-      return TestName{std::string(n.substr(p + 3, end_of_pkg - p - 3)), std::move(kind), iteration,
-                      std::string(n.substr(p))};
-    return std::nullopt;
-  };
-  if (auto it = n.rfind(".iter"); it != std::string_view::npos) {
-    auto number = small_number(n.substr(it + 5));
-    auto head = n.substr(0, it);
-    auto dot = head.rfind('.');
-    if (number && dot != std::string_view::npos && is_word(head.substr(dot + 1))) {
-      // A stress iteration's <mode> is "stress.<gil mode>" (so a package named "x.stress"
-      // would read as x's stress iterations: docs/analyzers.md).
-      const auto start = head.substr(0, dot).ends_with(".stress") ? dot - 7 : dot;
-      if (auto t = named(start, std::string(head.substr(start + 1)), *number)) return t;
-    }
-  }
-  for (std::string_view kind : {"setup", "probe"})
-    if (n.size() > kind.size() + 1 && n.substr(n.size() - kind.size()) == kind && n[n.size() - kind.size() - 1] == '.')
-      if (auto t = named(n.size() - kind.size() - 1, std::string(kind), 0)) return t;
-  return std::nullopt;
-}
+std::optional<TestName> parse_test_name(const std::string& name) { return test_names::parse(name); }
 
 std::string canonical_test_name(const std::string& name) {
   // A name that starts with "ft." has the empty prefix (the shortest): no regex on the

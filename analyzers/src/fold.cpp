@@ -206,7 +206,10 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
   std::set<std::string> tsan_types;
   std::map<std::string, std::pair<int, int>> per_test;  // id -> (passes, failures)
   int last_gil0_iteration = 0;
+  bool control_not_needed = false, stress_control_not_needed = false;  // --compare-with-gil auto
   for (auto& a : inp.attempts) {
+    if (a.outcome == Outcome::Skipped && is_gil1(a) && a.skip_detail == kGilControlNotNeeded)
+      (is_stress(a) ? stress_control_not_needed : control_not_needed) = true;
     if (!is_stress(a) && !is_gil1(a)) last_gil0_iteration = std::max(last_gil0_iteration, a.iteration);
     if (!counts_as_iteration(a.outcome)) {
       ++counts.uncounted;
@@ -259,6 +262,9 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
         !why.empty())
       p.tests_not_run = why + ": " + p.tests_not_run + "; " + kShadowingFix;
   summarize(p, gil1, gil_fallback);
+  if (gil1.empty() && control_not_needed) p.gil_comparison = "not_needed";
+  if (p.stress && p.stress->gil_enabled_iterations.empty() && stress_control_not_needed)
+    p.stress->comparison = "not_needed";
   p.gil_enabled_runs = std::move(gil1);
   return p;
 }

@@ -235,6 +235,7 @@ const char* stress_kind_text(const std::string& kind) {
   if (kind == "thread_unsafe") return "thread-unsafe test (fails with the GIL too)";
   if (kind == "not_compared") return "not compared (no GIL=1 stress runs)";
   if (kind == "gil_only") return "fails only with the GIL (no failure without it)";
+  if (kind == "not_needed") return kGilControlNotNeeded.data();
   return kind.c_str();
 }
 
@@ -256,6 +257,7 @@ std::string stress_section(const StressResult& s) {
   item(o, "Stress verdict", s.verdict);
   item(o, "Compared with the GIL",
        s.comparison == "not_compared" ? std::string("not compared (no GIL=1 stress runs)")
+       : s.comparison == "not_needed" ? std::string(kGilControlNotNeeded)
                                       : s.comparison + (s.fisher_p ? fmt::format(" (Fisher p={:.3g})", *s.fisher_p) : ""));
   item(o, "Stress evidence", s.evidence, s.finding ? "warn" : "");
   o += "</dl>\n";

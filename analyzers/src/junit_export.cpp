@@ -10,6 +10,7 @@
 #include "labeille/analyzers/evidence.hpp"
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/views.hpp"
+#include "labeille/core/outcome.hpp"
 #include "labeille/core/text.hpp"
 
 namespace labeille::analyzers {
@@ -101,7 +102,8 @@ std::string render_junit(const RunResults& run) {
     if (not_measured(p)) {
       fail(s1, tc1, p.category, message(p), story);
     } else if (p.gil_enabled_iterations == 0) {
-      tc1.append_child("skipped").append_attribute("message") = "no GIL=1 run";
+      tc1.append_child("skipped").append_attribute("message") =
+          p.gil_comparison == "not_needed" ? kGilControlNotNeeded.data() : "no GIL=1 run";
       ++s1.skipped;
     } else if (p.gil_enabled_pass_count < p.gil_enabled_iterations) {
       std::string first;

@@ -23,8 +23,10 @@
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/json.hpp"
+#include "labeille/core/names.hpp"
 #include "labeille/core/outcome.hpp"
 #include "labeille/core/record.hpp"
+#include "labeille/core/system_profile.hpp"
 #include "labeille/core/text.hpp"
 
 namespace fs = std::filesystem;
@@ -276,6 +278,8 @@ std::string package_to_json_line(const PackageResult& p) {
     key(w, "gil_enabled_duration_s"); w.Double(std::round(p.gil_enabled_duration_s * 1000) / 1000);
     key(w, "gil_comparison"); str(w, p.gil_comparison);
     key(w, "gil_fisher_p"); p.gil_fisher_p ? w.Double(*p.gil_fisher_p) : w.Null();
+  } else if (!p.gil_comparison.empty()) {
+    key(w, "gil_comparison"); str(w, p.gil_comparison);  // not_needed: no GIL=1 run to count
   }
   key(w, "verdict"); str(w, p.verdict);
   key(w, "failure_rate_low"); w.Double(p.failure_rate_low);
@@ -458,6 +462,8 @@ PackageResult package_from_json(std::string_view text, std::string_view source, 
     p.gil_enabled_duration_s = in.num("gil_enabled_duration_s", duration);
     p.gil_comparison = in.str("gil_comparison");
     if (in.has("gil_fisher_p")) p.gil_fisher_p = in.num("gil_fisher_p");
+  } else {
+    p.gil_comparison = in.str("gil_comparison");
   }
   // The Python tool writes counts only: derive our bound and verdict from them.
   const int failed = p.iterations_completed - p.pass_count;
@@ -620,6 +626,12 @@ void write_meta(const fs::path& run_dir, const std::string& base, const MetaCoun
     else meta.AddMember(rj::Value(k, a), v, a);
   };
   if (!meta.HasMember("run_id")) set("run_id", rj::Value(run_dir.filename().string().c_str(), a));
+  // A base without one (the CMake module's ft_meta_seed.json, a bare --meta): the machine
+  // that folds, which is where the run ran in all but a sharded run (docs/records.md).
+  if (!meta.HasMember("system_profile")) {
+    rj::Document sys = json::parse_object(system_profile_json(run_dir), "system profile");
+    set("system_profile", rj::Value(sys, a));
+  }
   if (!meta.HasMember("timestamp")) set("timestamp", rj::Value(iso8601_utc_now().c_str(), a));
   set("packages_total", rj::Value(n.packages_total));
   set("packages_completed", rj::Value(n.packages_completed));
@@ -714,6 +726,31 @@ void write_run(const RunResults& run, const fs::path& dir, const std::string& me
   RunWriter w(dir, meta_base);
   w.add(run.packages);
   w.finish();
+}
+
+std::string durations_tsv(const RunResults& run) {
+  auto mean = [](const std::vector<IterationResult>& its) {
+    double t = 0;
+    for (const auto& it : its) t += it.duration_s;
+    return its.empty() ? -1.0 : t / static_cast<double>(its.size());
+  };
+  std::string out;
+  auto line = [&](const std::string& pkg, std::string_view key, double s) {
+    if (s >= 0) out += fmt::format("{}\t{}\t{:.1f}\n", pkg, key, s);
+  };
+  for (const auto& p : run.packages) {
+    if (!is_package_name(p.package)) continue;  // a name CMake would have to quote
+    line(p.package, "setup", p.install_duration_s);
+    const double g0 = mean(p.iterations), g1 = mean(p.gil_enabled_runs);
+    line(p.package, "gil0", g0);
+    line(p.package, "gil1", g1 >= 0 ? g1 : g0);
+    if (p.stress) {
+      const double s0 = mean(p.stress->iterations), s1 = mean(p.stress->gil_enabled_iterations);
+      line(p.package, "stress.gil0", s0);
+      line(p.package, "stress.gil1", s1 >= 0 ? s1 : s0);
+    }
+  }
+  return out;
 }
 
 }  // namespace labeille::analyzers

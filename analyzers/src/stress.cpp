@@ -226,7 +226,7 @@ std::string stress_lines(const StressResult& s) {
   std::string o = fmt::format("  stress (threads {}, repeat {}): GIL=0 {}  GIL=1 {}   {}; {}{}\n", s.threads, s.repeat,
                               seq(s.iterations),
                               s.gil_enabled_iterations.empty() ? std::string("not run") : seq(s.gil_enabled_iterations),
-                              s.verdict, s.comparison,
+                              s.verdict, s.comparison == "not_needed" ? std::string(kGilControlNotNeeded) : s.comparison,
                               s.fisher_p ? fmt::format(" (Fisher p={:.3g})", *s.fisher_p) : "");
   for (const auto& t : s.tests) {
     const char* kind = t.kind == "thread_unsafe"    ? "thread-unsafe test"

@@ -42,7 +42,12 @@ std::string paint(const Style& s, const std::string& category, const std::string
 std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
 
 std::string truncate(const std::string& s, std::size_t w) {
-  return s.size() <= w ? s : s.substr(0, w - 3) + "...";
+  if (s.size() <= w) return s;
+  // Cut at a character boundary: a sanitized control character ("␛") is three bytes,
+  // and half of one is invalid UTF-8 (found by fuzz.readers).
+  std::size_t cut = w - 3;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut) + "...";
 }
 
 std::vector<const PackageResult*> sorted(const RunResults& run, SortBy by) {
@@ -92,6 +97,7 @@ std::string gil_text(const PackageResult& p) {
                        p.gil_enabled_iterations, pv);
   if (p.gil_comparison == "gil_only_failures")
     return fmt::format("fails only with GIL=1 ({}/{} passed)", p.gil_enabled_pass_count, p.gil_enabled_iterations);
+  if (p.gil_comparison == "not_needed") return std::string(kGilControlNotNeeded);
   return "";
 }
 

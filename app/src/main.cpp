@@ -6,6 +6,7 @@
 
 #include "labeille/analyzers/cli.hpp"
 #include "labeille/core/error.hpp"
+#include "labeille/core/fs.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/driver/run.hpp"
 #include "labeille/driver/test_command.hpp"
@@ -13,6 +14,20 @@
 int main(int argc, char** argv) {
   CLI::App app{"labeille: free-threaded CPython compatibility testing"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", LABEILLE_FT_VERSION);
+  // For find_package(LabeilleFT) from wherever this labeille is installed (a wheel in a
+  // venv, a `cmake --install` prefix, a build tree): LabeilleFT_DIR or CMAKE_PREFIX_PATH.
+  app.add_flag_callback(
+      "--cmake-dir",
+      [] {
+        const auto dir = labeille::own_cmake_package_dir();
+        if (dir.empty())
+          throw labeille::Error("cannot find LabeilleFTConfig.cmake next to this executable's tree",
+                                labeille::kExitInternal);
+        std::cout << dir.string() << "\n";
+        throw CLI::Success();
+      },
+      "Print the directory of the LabeilleFT CMake package (LabeilleFTConfig.cmake) and exit");
   auto* ft = app.add_subcommand("ft", "Free-threading runs and their results");
   ft->require_subcommand(1);
   labeille::analyzers::add_commands(*ft);

@@ -40,6 +40,10 @@ dependencies; also the import probe's limit),
 ``LABEILLE_FT_UNTIL_BOUND`` (0: off; else R in (0, 1): ``ITERATIONS`` becomes the
 maximum and a mode's iterations are skipped once its verdict is settled, see
 ``UNTIL_BOUND``).
+``LABEILLE_FT_SERIAL_ITERATIONS`` (OFF; see ``SERIAL_ITERATIONS``),
+``LABEILLE_FT_GIL_CONTROL`` (``always``; see ``GIL_CONTROL``),
+``LABEILLE_FT_DURATIONS_FILE`` (``<work>/durations.tsv``: the durations the previous
+run recorded, which become the tests' ``COST``).
 ``LABEILLE_FT_INSTALLER`` (``uv`` when ``LABEILLE_FT_UV`` is found, else ``pip``): what
 makes the venvs and installs into them. With ``uv``, ``uv venv --seed`` makes the venv
 (pip stays in it) and the install command's ``pip install ...`` and
@@ -81,6 +85,7 @@ Commands
         [EXTRA_DEPS <req>...] [ENV <KEY=VALUE>...]
         [TSAN [TSAN_SUPPRESSIONS <file>...]] [STOP_ON_FIRST_PASS] [UNTIL_BOUND <R>] [DETECT_EXTENSIONS <ON|OFF>]
         [STRESS] [STRESS_THREADS <n>] [STRESS_REPEAT <k>]
+        [SERIAL_ITERATIONS] [GIL_CONTROL always|auto]
         [PARALLEL_THREADS <n>] [LABELS <label>...] [NO_RESOURCE_LOCK]
         [TARGET_PYTHON <python>]
         [TEST_PREFIX <prefix>] [TEST_LIST <var>]
@@ -129,9 +134,19 @@ Commands
   use their directory.
 
   All carry the labels ``ft``, ``ft.pkg.<name>``, the mode's ``ft.gil0``/``ft.gil1``,
-  ``ft.shard.<k>`` when sharded, and ``LABELS``; tests of one package share a
-  ``RESOURCE_LOCK`` (they share a checkout and a venv) unless ``NO_RESOURCE_LOCK``
-  (or ``LABEILLE_FT_RESOURCE_LOCK`` OFF). The first call also adds
+  ``ft.shard.<k>`` when sharded, and ``LABELS``. The set-up and the probe hold the
+  package's ``RESOURCE_LOCK``; the iterations run side by side, each in its own copy of
+  the checkout (reflinks where the file system has them, else a copy), sharing the
+  venv. ``SERIAL_ITERATIONS`` (a suite that cannot run beside itself), ``TSAN``,
+  ``STOP_ON_FIRST_PASS`` and ``UNTIL_BOUND`` keep them one after another in the checkout
+  under the lock. ``NO_RESOURCE_LOCK`` (or ``LABEILLE_FT_RESOURCE_LOCK`` OFF): no lock, no
+  copies.
+  ``GIL_CONTROL auto`` (default ``always``): a ``gil1`` iteration (and ``stress.gil1``)
+  ``DEPENDS`` on the package's ``gil0`` (``stress.gil0``) tests and runs only when one of
+  them did not pass; otherwise it exits 77 with "GIL=1 not run: every GIL=0 run passed".
+  Every test has a ``COST``: the previous run's mean duration for its package and mode
+  (``LABEILLE_FT_DURATIONS_FILE``), else ``TIMEOUT``; the set-up's is the package's
+  whole expected work, so the longest packages start first. The first call also adds
   ``ft.fold`` (``FIXTURES_CLEANUP`` of every package), so a plain ``ctest -L ft``
   ends with ``ft_meta.json``, ``ft_results.jsonl`` and ``ft_summary.json`` on disk.
 
@@ -243,7 +258,8 @@ set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_F
     TSAN_SUPPRESSIONS TSAN_SLOWDOWN STRESS STRESS_THREADS STRESS_REPEAT
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
-    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX FOLD SETUP_TIMEOUT INSTALLER UV SOURCE)
+    TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX FOLD SETUP_TIMEOUT INSTALLER UV SOURCE
+    SERIAL_ITERATIONS GIL_CONTROL DURATIONS_FILE)
 
 # <out> = <text> as a CMake bracket argument no content can close early.
 function(_labeille_ft_quote out text)
@@ -280,11 +296,11 @@ function(_labeille_ft_item_decode out item)
 endfunction()
 
 # labeille_ft_add_package's keywords (labeille_ft_add_registry passes them through).
-set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK STRESS)
+set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK STRESS SERIAL_ITERATIONS)
 set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION SOURCE IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
     TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT
     DETECT_EXTENSIONS PARALLEL_THREADS UNTIL_BOUND STRESS_THREADS STRESS_REPEAT TARGET_PYTHON TEST_PREFIX
-    TEST_LIST)
+    TEST_LIST GIL_CONTROL)
 set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS PROPERTIES TSAN_SUPPRESSIONS)
 
 # Appends one bracket-quoted argument to the code in <var>. One value per call, so a value
@@ -339,11 +355,14 @@ macro(_labeille_ft_defaults)
   _labeille_ft_default(LABEILLE_FT_FOLD ON)
   _labeille_ft_default(LABEILLE_FT_SETUP_TIMEOUT 1800)
   _labeille_ft_default(LABEILLE_FT_SOURCE repo)
+  _labeille_ft_default(LABEILLE_FT_SERIAL_ITERATIONS OFF)
+  _labeille_ft_default(LABEILLE_FT_GIL_CONTROL always)
   _labeille_ft_default(LABEILLE_FT_WORK_DIR "${CMAKE_BINARY_DIR}/labeille-ft")
   foreach(_lft_d IN ITEMS RECORDS REPOS VENVS RESULTS)
     string(TOLOWER "${_lft_d}" _lft_sub)
     _labeille_ft_default(LABEILLE_FT_${_lft_d}_DIR "${LABEILLE_FT_WORK_DIR}/${_lft_sub}")
   endforeach()
+  _labeille_ft_default(LABEILLE_FT_DURATIONS_FILE "${LABEILLE_FT_WORK_DIR}/durations.tsv")
   _labeille_ft_installer()
 endmacro()
 
@@ -481,6 +500,43 @@ macro(_labeille_ft_check_run fn)
   endif()
 endmacro()
 
+# The durations the previous run of this work directory recorded
+# (LABEILLE_FT_DURATIONS_FILE, written by `labeille ft fold --durations`: one
+# "<package>\t<setup|mode>\t<seconds>" per line), read once per configure or CTest run.
+function(_labeille_ft_costs)
+  get_property(_read GLOBAL PROPERTY _LFT_COSTS_READ)
+  if(_read)
+    return()
+  endif()
+  set_property(GLOBAL PROPERTY _LFT_COSTS_READ TRUE)
+  if(NOT EXISTS "${LABEILLE_FT_DURATIONS_FILE}")
+    return()
+  endif()
+  file(STRINGS "${LABEILLE_FT_DURATIONS_FILE}" _lines REGEX "^[A-Za-z0-9._-]+\t[a-z0-9.]+\t[0-9]+(\\.[0-9]*)?$")
+  foreach(_line IN LISTS _lines)
+    string(REPLACE "\t" ";" _f "${_line}")
+    list(GET _f 0 _pkg)
+    list(GET _f 1 _key)
+    list(GET _f 2 _s)
+    set_property(GLOBAL PROPERTY "_LFT_COST|${_pkg}|${_key}" "${_s}")
+  endforeach()
+endfunction()
+
+# <out> = CTest COST of one test of <package>'s <key> (setup, gil0, stress.gil1...): the
+# seconds the previous run recorded, rounded up, else <fallback> (the package's timeout:
+# the registry's own guess at how long its suite may run). CTest starts costlier tests
+# first, so long packages do not end the run alone.
+function(_labeille_ft_cost out package key fallback)
+  get_property(_s GLOBAL PROPERTY "_LFT_COST|${package}|${key}")
+  if("${_s}" STREQUAL "")
+    set(${out} "${fallback}" PARENT_SCOPE)
+    return()
+  endif()
+  string(REGEX REPLACE "\\..*" "" _whole "${_s}")
+  math(EXPR _whole "${_whole} + 1")
+  set(${out} "${_whole}" PARENT_SCOPE)
+endfunction()
+
 function(_labeille_ft_emit code)
   if(_LABEILLE_FT_CTEST_MODE)
     cmake_language(EVAL CODE "${code}")
@@ -568,8 +624,11 @@ function(_labeille_ft_write_meta file)
     set(_gil1 true)
   endif()
   string(JSON _m SET "${_m}" config compare_with_gil ${_gil1})
+  if(_gil1)
+    _labeille_ft_json_str(_m "${_m}" config gil_control "${LABEILLE_FT_GIL_CONTROL}")
+  endif()
   foreach(_pair IN ITEMS tsan_build:TSAN stop_on_first_pass:STOP_ON_FIRST_PASS detect_extensions:DETECT_EXTENSIONS
-                         stress:STRESS)
+                         stress:STRESS serial_iterations:SERIAL_ITERATIONS)
     string(REPLACE ":" ";" _pair "${_pair}")
     list(GET _pair 0 _key)
     list(GET _pair 1 _var)
@@ -661,7 +720,7 @@ get_property(_lft_shards GLOBAL PROPERTY _LFT_SHARDS)
 block()
 ${_snapshot}  if(_lft_fixtures AND LABEILLE_FT_FOLD)
     add_test(ft.fold \"\${_LFT_LABEILLE}\" ft fold --output \"\${LABEILLE_FT_RESULTS_DIR}/\${LABEILLE_FT_RUN_ID}\"
-             --meta ${_meta} \"\${LABEILLE_FT_RECORDS_DIR}\")
+             --meta ${_meta} --durations \"\${LABEILLE_FT_DURATIONS_FILE}\" \"\${LABEILLE_FT_RECORDS_DIR}\")
     set_tests_properties(ft.fold PROPERTIES FIXTURES_CLEANUP \"\${_lft_fixtures}\"
                          LABELS \"ft;\${_lft_shards}\" TIMEOUT 600)
   endif()
@@ -709,12 +768,25 @@ function(labeille_ft_add_package name)
   set(_venvs "${LABEILLE_FT_VENVS_DIR}")
   set(_fixture "ft.${name}")
   set(_prefix "${arg_TEST_PREFIX}ft.${name}")  # every test name of the package starts so
-  # The iterations share a checkout (pytest caches, __pycache__) and a venv: serialized by
-  # default; NO_RESOURCE_LOCK (or LABEILLE_FT_RESOURCE_LOCK OFF) lets `ctest -j` overlap them.
+  # The iterations share the package's venv. Side by side (the default) each runs in its
+  # own copy of the checkout (runner/tree_copy.hpp: what tests write into their tree stays
+  # theirs) and holds no lock; serialized (SERIAL_ITERATIONS, TSAN for its memory and
+  # timing, STOP_ON_FIRST_PASS and UNTIL_BOUND whose skips read the earlier runs' records)
+  # they run in the checkout itself under the package's RESOURCE_LOCK, as the set-up and
+  # the probe always do. NO_RESOURCE_LOCK (or LABEILLE_FT_RESOURCE_LOCK OFF): no lock and
+  # no copy, `ctest -j` overlaps them in the one checkout.
   set(_lock " RESOURCE_LOCK [=[${_fixture}]=]")
+  set(_iter_lock "${_lock}")
+  set(_copies "")
   if(arg_NO_RESOURCE_LOCK OR (DEFINED LABEILLE_FT_RESOURCE_LOCK AND NOT LABEILLE_FT_RESOURCE_LOCK))
     set(_lock "")
+    set(_iter_lock "")
+  elseif(NOT (arg_SERIAL_ITERATIONS OR arg_TSAN OR arg_STOP_ON_FIRST_PASS OR NOT arg_UNTIL_BOUND MATCHES "^0?\\.?0*$"))
+    set(_iter_lock "")
+    # A name no package can have (PEP 508 names start with a letter or digit).
+    set(_copies "${_repos}/.copies/${name}")
   endif()
+  _labeille_ft_costs()
   list(JOIN arg_LABELS ";" _user_labels)
   set(_labels "ft;ft.pkg.${name}")
   if(_shard_label)
@@ -730,6 +802,21 @@ function(labeille_ft_add_package name)
   set(_tests "")  # every generated test name, bracket-quoted
 
   _labeille_ft_test_command()
+  # The set-up's COST is the whole package's expected work: set-ups are started first
+  # (everything depends on them), the longest package's first.
+  set(_package_cost 0)
+  set(_cost_modes ${arg_GIL_MODES})
+  if(arg_STRESS)
+    foreach(_m IN LISTS arg_GIL_MODES)
+      list(APPEND _cost_modes "stress.${_m}")
+    endforeach()
+  endif()
+  foreach(_m IN LISTS _cost_modes)
+    _labeille_ft_cost(_c "${name}" "${_m}" "${arg_TIMEOUT}")
+    math(EXPR _package_cost "${_package_cost} + ${_c} * ${arg_ITERATIONS}")
+  endforeach()
+  _labeille_ft_cost(_c "${name}" setup 0)
+  math(EXPR _package_cost "${_package_cost} + ${_c}")
   _labeille_ft_render_setup()
   _labeille_ft_render_probe()
   _labeille_ft_render_iterations()
@@ -804,12 +891,13 @@ macro(_labeille_ft_validate_package)
     set(LABEILLE_FT_TARGET_PYTHON "${arg_TARGET_PYTHON}")
   endif()
   foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT GIL_MODES DETECT_EXTENSIONS
-                      PARALLEL_THREADS UNTIL_BOUND STRESS_THREADS STRESS_REPEAT TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE TEST_PREFIX)
+                      PARALLEL_THREADS UNTIL_BOUND STRESS_THREADS STRESS_REPEAT TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE TEST_PREFIX
+                      GIL_CONTROL)
     if(NOT DEFINED arg_${_k} AND DEFINED LABEILLE_FT_${_k})
       set(arg_${_k} "${LABEILLE_FT_${_k}}")
     endif()
   endforeach()
-  foreach(_k IN ITEMS TSAN STOP_ON_FIRST_PASS STRESS)
+  foreach(_k IN ITEMS TSAN STOP_ON_FIRST_PASS STRESS SERIAL_ITERATIONS)
     if(LABEILLE_FT_${_k})
       set(arg_${_k} TRUE)
     endif()
@@ -868,6 +956,9 @@ macro(_labeille_ft_validate_package)
   endforeach()
   if(NOT DEFINED arg_SOURCE)
     set(arg_SOURCE "${LABEILLE_FT_SOURCE}")
+  endif()
+  if(NOT arg_GIL_CONTROL MATCHES "^(always|auto)$")
+    message(FATAL_ERROR "${_fn}(${name}): GIL_CONTROL takes always or auto, got \"${arg_GIL_CONTROL}\"")
   endif()
   if(NOT arg_SOURCE MATCHES "^(repo|sdist|auto)$")
     message(FATAL_ERROR "${_fn}(${name}): SOURCE takes repo, sdist or auto, got \"${arg_SOURCE}\"")
@@ -973,7 +1064,7 @@ macro(_labeille_ft_render_setup)
   string(APPEND _code
     "add_test([=[${_prefix}.setup]=] \"\${_LFT_SETUP}\"${_cmd})\n"
     "set_tests_properties([=[${_prefix}.setup]=] PROPERTIES FIXTURES_SETUP [=[${_fixture}]=] "
-    "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_setup_timeout}${_tsan_env})\n")
+    "LABELS [=[${_labels}]=]${_lock} TIMEOUT ${_setup_timeout} COST ${_package_cost}${_tsan_env})\n")
   string(APPEND _tests " [=[${_prefix}.setup]=]")
 endmacro()
 
@@ -1035,6 +1126,10 @@ macro(_labeille_ft_render_iterations)
     _labeille_ft_arg(_tail --env)
     _labeille_ft_arg(_tail "${_e}")
   endforeach()
+  if(_copies)
+    _labeille_ft_arg(_tail --copy-cwd-in)
+    _labeille_ft_arg(_tail "${_copies}")
+  endif()
   _labeille_ft_arg(_tail --shell)
   _labeille_ft_arg(_tail "${_test_cmd}")
   # Plain iterations per GIL mode, then (STRESS) the stress iterations of each mode:
@@ -1063,6 +1158,18 @@ macro(_labeille_ft_render_iterations)
     if(arg_ITERATIONS EQUAL 0)  # set-up and probe only
       break()
     endif()
+    # GIL_CONTROL auto: a GIL=1 control runs only when a GIL=0 run of the same kind did not
+    # pass. It decides at start from the records (exit 77 otherwise), so CTest must start
+    # it after those runs: DEPENDS orders without requiring them to pass (a fixture would
+    # turn a failed GIL=0 run into a control Not Run, the opposite of what is wanted).
+    set(_control "")
+    set(_controlled "${_mode}")
+    string(REPLACE "gil1" "gil0" _controlled "${_mode}")
+    if(arg_GIL_CONTROL STREQUAL "auto" AND _gil STREQUAL "1" AND DEFINED _names_${_controlled})
+      _labeille_ft_arg(_control --control-for)
+      _labeille_ft_arg(_control "${_controlled}")
+    endif()
+    _labeille_ft_cost(_cost "${name}" "${_mode}" "${arg_TIMEOUT}")
     set(_names "")
     foreach(_i RANGE 1 ${arg_ITERATIONS})
       string(LENGTH "${_i}" _l)
@@ -1075,17 +1182,24 @@ macro(_labeille_ft_render_iterations)
       set(_test "${_prefix}.${_mode}.iter${_nn}")
       string(APPEND _code
         "add_test([=[${_test}]=] \"\${_LFT_RUNNER}\"${_head} [=[--mode]=] [=[${_mode}]=] [=[--gil]=] [=[${_gil}]=] "
-        "[=[--iteration]=] [=[${_i}]=] [=[--test-name]=] [=[${_test}]=]${_extra}${_tail})\n")
+        "[=[--iteration]=] [=[${_i}]=] [=[--test-name]=] [=[${_test}]=]${_extra}${_control}${_tail})\n")
       string(APPEND _names " [=[${_test}]=]")
     endforeach()
     # One set_tests_properties() per mode: CTest scans every test per call, so one call
     # per test made `ctest -N` quadratic (60k tests: minutes).
+    set(_depends "")
+    if(_control)
+      string(REGEX REPLACE "\\]=\\] \\[=\\[" ";" _d "${_names_${_controlled}}")
+      string(STRIP "${_d}" _d)
+      set(_depends " DEPENDS ${_d}")
+    endif()
     # The runner's skip status comes with its target, from the outcome table (core/outcome.hpp).
     get_target_property(_skip_code LabeilleFT::runner LABEILLE_FT_SKIP_RETURN_CODE)
     string(APPEND _code
       "set_tests_properties(${_names} PROPERTIES FIXTURES_REQUIRED [=[${_fixture}]=] "
-      "LABELS [=[${_labels};${_mode_label}]=]${_lock} "
-      "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE ${_skip_code})\n")
+      "LABELS [=[${_labels};${_mode_label}]=]${_iter_lock}${_depends} "
+      "TIMEOUT ${_ctest_timeout} SKIP_RETURN_CODE ${_skip_code} COST ${_cost})\n")
+    set(_names_${_mode} "${_names}")
     string(APPEND _tests "${_names}")
   endforeach()
 endmacro()

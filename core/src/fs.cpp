@@ -149,4 +149,10 @@ fs::path find_in_own_tree(std::initializer_list<std::string_view> relatives) {
   return {};
 }
 
+fs::path own_cmake_package_dir() {
+  const fs::path config = find_in_own_tree({"LabeilleFTConfig.cmake", "lib/cmake/LabeilleFT/LabeilleFTConfig.cmake",
+                                            "lib64/cmake/LabeilleFT/LabeilleFTConfig.cmake"});
+  return config.empty() ? fs::path() : config.parent_path();
+}
+
 }  // namespace labeille

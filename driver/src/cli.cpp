@@ -29,6 +29,21 @@ std::vector<std::string> command_line() {
 
 }  // namespace
 
+CLI::Option* add_compare_with_gil(CLI::App& cmd, bool& on, std::string& mode) {
+  return cmd
+      .add_option_function<std::string>(
+          "--compare-with-gil",
+          [&on, &mode](const std::string& v) {
+            on = true;
+            mode = v.empty() ? "always" : v;
+          },
+          "Also run with PYTHON_GIL=1: always (the default when no value is given), or auto: only for packages "
+          "with a GIL=0 run that failed, crashed, stalled or did not run its tests")
+      ->expected(0, 1)
+      ->type_name("[always|auto]")
+      ->check(CLI::IsMember({"always", "auto", ""}));
+}
+
 void add_commands(CLI::App& ft) {
   auto* cmd = ft.add_subcommand("run", "Run packages' test suites many times on a free-threaded CPython (via CTest)");
   auto o = std::make_shared<RunOptions>();
@@ -78,7 +93,10 @@ void add_commands(CLI::App& ft) {
   auto* source_opt = cmd->add_option("--source", *source, "Sources: repo (clone), sdist (package index, through pip), auto (repo, else sdist)")
       ->check(CLI::IsMember({"repo", "sdist", "auto"}))
       ->capture_default_str();
-  cmd->add_flag("--compare-with-gil", o->compare_with_gil, "Also run with PYTHON_GIL=1");
+  add_compare_with_gil(*cmd, o->compare_with_gil, o->gil_control);
+  cmd->add_flag("--serial-iterations", o->serial_iterations,
+                "Run each package's iterations one after another (default: side by side when cores are free, each "
+                "in its own copy of the source tree)");
   cmd->add_flag("--stop-on-first-pass", o->stop_on_first_pass, "Skip the remaining iterations after a pass");
   cmd->add_flag("--detect-extensions", o->detect_extensions, "Probe extensions for GIL fallback (default)");
   cmd->add_flag("--no-detect-extensions", *no_detect, "Do not probe extensions");

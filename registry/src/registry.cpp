@@ -101,6 +101,7 @@ void read_package_file(const std::string& text, Package& pkg) {
   pkg.timeout = field<int>(doc, "timeout");
   pkg.clone_depth = field<int>(doc, "clone_depth");
   assign(pkg.uses_xdist, doc, "uses_xdist");
+  assign(pkg.serial_iterations, doc, "serial_iterations");
   assign(pkg.skip, doc, "skip");
   assign(pkg.skip_reason, doc, "skip_reason");
   try {

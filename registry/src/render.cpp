@@ -35,6 +35,7 @@ std::string render_cmake(const Registry& registry, const Chosen& chosen) {
     if (!p.test_command.empty()) line("  TEST_COMMAND " + bracket_quote(p.test_command));
     if (p.timeout) line(fmt::format("  TIMEOUT {}", *p.timeout));
     if (p.uses_xdist) line("  USES_XDIST");
+    if (p.serial_iterations) line("  SERIAL_ITERATIONS");
     line("  ${LABEILLE_FT_REGISTRY_EXTRA_ARGS})");
   }
   return out;

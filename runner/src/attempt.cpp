@@ -22,6 +22,7 @@
 #include "labeille/observe/output_scan.hpp"
 #include "labeille/observe/tsan.hpp"
 #include "labeille/runner/stress.hpp"
+#include "labeille/runner/tree_copy.hpp"
 
 namespace fs = std::filesystem;
 
@@ -95,6 +96,13 @@ std::optional<Options> parse_options(int argc, char** argv) {
                  "Skip (exit 77) once package+mode's verdict is settled: all passed with a 95% failure-rate "
                  "bound <= R, passes and failures both seen, or all failed with a bound > 1 - R")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--control-for", o.control_for,
+                 "A GIL=1 control of MODE (e.g. gil0): skip (exit 77) when every attempt of MODE recorded so far passed")
+      ->type_name("MODE");
+  app.add_option("--copy-cwd-in", o.copy_cwd_in,
+                 "Run in a private copy of --cwd made under DIR (reflinks where possible, else a copy; removed "
+                 "afterwards), so attempts of one package can run side by side")
+      ->type_name("DIR");
   app.add_option("--stress-threads", o.stress_threads,
                  "A stress attempt: pytest-run-parallel runs every test in N threads (needs set-up --stress)")
       ->check(CLI::Range(1, 256));
@@ -130,6 +138,10 @@ std::optional<Options> parse_options(int argc, char** argv) {
   static const std::regex mode_re("^[A-Za-z0-9][A-Za-z0-9._-]*$");
   if (!std::regex_match(o.mode, mode_re))
     throw Error(fmt::format("--mode \"{}\": use letters, digits, '.', '_', '-'", o.mode), kUsageExitCode);
+  if (!o.control_for.empty() && !std::regex_match(o.control_for, mode_re))
+    throw Error(fmt::format("--control-for \"{}\": use letters, digits, '.', '_', '-'", o.control_for), kUsageExitCode);
+  if (!o.copy_cwd_in.empty() && o.cwd.empty())
+    throw Error("--copy-cwd-in needs --cwd (the tree to copy)", kUsageExitCode);
   return o;
 }
 
@@ -163,6 +175,16 @@ std::string skip_reason(const Options& o, const std::vector<Outcome>& earlier) {
     if (auto d = until_bound_decision(passes, failures, o.until_bound); d.stop) return "verdict settled (until-bound): " + d.reason;
   }
   return "";
+}
+
+std::string control_skip_reason(const std::vector<Outcome>& controlled) {
+  bool ran = false;
+  for (auto oc : controlled) {
+    if (oc == Outcome::Skipped || oc == Outcome::Interrupted) continue;  // no evidence either way
+    if (oc != Outcome::Pass) return "";
+    ran = true;
+  }
+  return ran ? std::string(kGilControlNotNeeded) : "";
 }
 
 std::string ctest_tags(const AttemptRecord& r) {
@@ -246,6 +268,33 @@ int run_attempt(const Options& o, std::ostream& out) {
     auto why = skip_reason(o, earlier_outcomes(o.record_dir, o.package, o.mode));
     if (!why.empty()) return finish({Outcome::Skipped, why, std::nullopt});
   }
+  if (!o.control_for.empty()) {
+    // CTest starts a control only after its package's runs of o.control_for (DEPENDS),
+    // so their records are on disk.
+    auto why = control_skip_reason(earlier_outcomes(o.record_dir, o.package, o.control_for));
+    if (!why.empty()) return finish({Outcome::Skipped, why, std::nullopt});
+  }
+
+  // Side by side: a private copy of the tree, so what one attempt writes into its tree
+  // (caches, fixture files) is never another's. The record's cwd stays the tree copied.
+  fs::path run_cwd = r.cwd;
+  struct RemoveCopy {
+    fs::path dir;
+    ~RemoveCopy() {
+      std::error_code ec;
+      if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+  } copy;
+  if (!o.copy_cwd_in.empty()) {
+    const fs::path target = fs::absolute(o.copy_cwd_in) / fmt::format("{}-{}", dir.filename().string(), ::getpid());
+    try {
+      copy.dir = target;
+      copy_tree(r.cwd, target);
+    } catch (const Error& e) {
+      return finish({Outcome::Error, e.what(), std::nullopt});
+    }
+    run_cwd = target;
+  }
 
   const fs::path hook_dir = dir / attempt_files::kHookDir;
   fs::create_directories(hook_dir);
@@ -276,7 +325,7 @@ int run_attempt(const Options& o, std::ostream& out) {
 
   SuperviseSpec spec;
   spec.argv = r.command;
-  spec.cwd = r.cwd;
+  spec.cwd = run_cwd.string();
   spec.env = to_entries(plan.env);
   const double stall_threshold_s = o.stress_threads > 0
                                        ? stress_stall_threshold(o.stall_threshold_s, o.stress_repeat, o.timeout_s)

@@ -205,6 +205,28 @@ class Duplicates(Case):
         self.expect(run("flaky", d, "--package", "nope"), 3, "nope")
 
 
+class StressWithoutGil1(Case):
+    """Smaller list: a stress run without --compare-with-gil never says "GIL=1 no failure"."""
+
+    def test_gil1_not_run(self):
+        d = copy_run("stress-no-gil1", "stress_run")
+        objs = lines(d)
+        for o in objs:
+            s = o["stress"]
+            s["gil_enabled_iterations"], s["gil_enabled_pass_count"], s["gil_enabled_runs"] = 0, 0, []
+            s["comparison"] = "not_compared"
+            for t in s["tests"]:
+                t["gil_enabled_calls"] = t["gil_enabled_failures"] = t["gil_enabled_runs_failed"] = 0
+        write_lines(d, objs)
+        for args in (["show", d, "ft-stress-race"], ["flaky", d, "--package", "ft-stress-race"]):
+            with self.subTest(args=args):
+                r = run(*args)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                out = r.stdout.decode()
+                self.assertNotIn("GIL=1 no failure", out)
+                self.assertIn("GIL=1 not run", out)
+
+
 class FoldInputs(Case):
     """Item 11 and the smaller list: per-attempt junit.xml, and fold -o inside an input."""
 

@@ -107,7 +107,14 @@ if mode != "subdir":  # CTest does not print message(STATUS) from include files
 # Per-test properties, as for labeille_ft_add_package.
 p = props("ft.good-one.gil0.iter01")
 check(p.get("SKIP_RETURN_CODE") == 77, "SKIP_RETURN_CODE 77")
-check(p.get("RESOURCE_LOCK") == ["ft.good-one"], "RESOURCE_LOCK per package")
+check("RESOURCE_LOCK" not in p, "side by side: no lock on an iteration")
+check(props("ft.good-one.setup").get("RESOURCE_LOCK") == ["ft.good-one"], "RESOURCE_LOCK per package on the set-up")
+check_arg("ft.good-one.gil0.iter01", "--copy-cwd-in", os.path.join(work, "build", "labeille-ft", "repos", ".copies", "good-one"),
+          "side by side: each iteration in its own copy")
+check(props("ft.good-two.gil0.iter01").get("RESOURCE_LOCK") == ["ft.good-two"], "serial_iterations: true locks the iterations")
+check("--copy-cwd-in" not in cmd("ft.good-two.gil0.iter01"), "serial_iterations: true runs in the checkout")
+check(props("ft.big.gil0.iter01").get("COST") == 1200, f"COST from the registry's timeout: {props('ft.big.gil0.iter01').get('COST')}")
+check(props("ft.big.setup").get("COST") == 2400, f"set-up COST: the package's work: {props('ft.big.setup').get('COST')}")
 check(p.get("FIXTURES_REQUIRED") == ["ft.good-one"], "FIXTURES_REQUIRED")
 check(set(p.get("LABELS", [])) >= {"ft", "ft.gil0", "ft.pkg.good-one"}, f"labels {p.get('LABELS')}")
 check(props("ft.good-one.setup").get("FIXTURES_SETUP") == ["ft.good-one"], "FIXTURES_SETUP")

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "labeille/core/error.hpp"
+#include "labeille/core/system_profile.hpp"
 
 namespace labeille::driver {
 
@@ -23,8 +24,60 @@ TEST(Driver, ProgressLine) {
   EXPECT_EQ(progress_line(1, 100, 60, {}, 4), "[....] 1/100 ETA 1h39m");
 }
 
+// --compare-with-gil takes an optional value: alone it is `always` (the seed's meaning);
+// a required positional after it is never taken as its value.
+TEST(Driver, CompareWithGilTakesAnOptionalValue) {
+  struct Parsed {
+    bool on = false;
+    std::string mode = "unset", positional;
+  };
+  auto parse = [](std::vector<std::string> args, bool with_positional) {
+    Parsed p;
+    CLI::App app;
+    add_compare_with_gil(app, p.on, p.mode);
+    app.add_option("--iterations", p.positional);
+    if (with_positional) app.add_option("package", p.positional)->required();
+    std::reverse(args.begin(), args.end());
+    app.parse(args);
+    return p;
+  };
+  auto p = parse({"--compare-with-gil"}, false);
+  EXPECT_TRUE(p.on);
+  EXPECT_EQ(p.mode, "always");
+  EXPECT_EQ(parse({"--compare-with-gil", "auto"}, false).mode, "auto");
+  EXPECT_EQ(parse({"--compare-with-gil=auto"}, false).mode, "auto");
+  EXPECT_EQ(parse({"--compare-with-gil", "always"}, false).mode, "always");
+  EXPECT_EQ(parse({"--compare-with-gil", "--iterations", "3"}, false).mode, "always");
+  EXPECT_FALSE(parse({"--iterations", "3"}, false).on);
+  p = parse({"--compare-with-gil", "numpy"}, true);  // `ft test --compare-with-gil numpy`
+  EXPECT_EQ(p.mode, "always");
+  EXPECT_EQ(p.positional, "numpy");
+  p = parse({"--compare-with-gil", "auto", "numpy"}, true);
+  EXPECT_EQ(p.mode, "auto");
+  EXPECT_EQ(p.positional, "numpy");
+  EXPECT_THROW(parse({"--compare-with-gil", "sometimes"}, false), CLI::ValidationError);
+}
+
 // Only what the user gave reaches the module, each value as one bracket argument; the
 // module has the defaults (and their x10 under TSAN).
+// Side by side and the automatic control are the module's defaults (SERIAL_ITERATIONS
+// OFF, GIL_CONTROL always): only a change reaches it; the durations file always does.
+TEST(Driver, SettingsCarryTheScheduleOptions) {
+  RunOptions o;
+  o.target_python = "/py/python3.13t";
+  o.work_dir = "/w";
+  std::string s = run_settings(o, "/r/ft_1");
+  EXPECT_NE(s.find("set(LABEILLE_FT_DURATIONS_FILE [=[/w/durations.tsv]=])"), std::string::npos) << s;
+  EXPECT_EQ(s.find("LABEILLE_FT_SERIAL_ITERATIONS"), std::string::npos) << s;
+  EXPECT_EQ(s.find("LABEILLE_FT_GIL_CONTROL"), std::string::npos) << s;
+  o.compare_with_gil = true;
+  o.gil_control = "auto";
+  o.serial_iterations = true;
+  s = run_settings(o, "/r/ft_1");
+  EXPECT_NE(s.find("set(LABEILLE_FT_GIL_CONTROL [=[auto]=])"), std::string::npos) << s;
+  EXPECT_NE(s.find("set(LABEILLE_FT_SERIAL_ITERATIONS ON)"), std::string::npos) << s;
+}
+
 TEST(Driver, SettingsCarryOnlyTheGivenValues) {
   RunOptions o;
   o.target_python = "/py/python3.13t";
@@ -89,7 +142,7 @@ namespace labeille::driver {
 // SystemProfile with its type, measured on this machine (its `ft show` prints "System:
 // <cpu_model>, <ram_total_gb>GB RAM, <os_distro>" from it).
 TEST(Driver, SystemProfileHasTheLabeilleToolsKeysAndTypes) {
-  const auto text = system_profile_json(std::filesystem::temp_directory_path() / "labeille-not-yet-made" / "x");
+  const auto text = labeille::system_profile_json(std::filesystem::temp_directory_path() / "labeille-not-yet-made" / "x");
   rapidjson::Document d;
   d.Parse(text.c_str());
   ASSERT_TRUE(d.IsObject()) << text;

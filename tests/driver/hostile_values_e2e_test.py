@@ -27,7 +27,9 @@ def main():
     # The override: what the shell sees of $HOSTILE, and a literal of its own, written out.
     override = (f"printf '%s' \"$HOSTILE\" > \"$SEEN\"; printf '%s' '{literal}' > \"$SEEN.literal\"; "
                 "test \"$SEMI\" = 'x;y'")
-    work_dir = os.path.join(work, "w;x [y] $z ]=]")
+    # No "$" here: pip itself cannot install from a path holding "$name" (string.Template in
+    # sysconfig's install schemes), whatever passes the path on.
+    work_dir = os.path.join(work, "w;x [y] ]=] #")
     args = ["ft", "run", "--target-python", python, "--registry-dir", registry, "--packages", "ft-compatible",
             "-n", "1", "-j", "1", "--installer", "pip", "--work-dir", work_dir,
             "--results-dir", os.path.join(work, "results"),

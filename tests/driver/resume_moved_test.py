@@ -10,6 +10,7 @@ usage: resume_moved_test.py LABEILLE PYTHON REGISTRY WORK_DIR
 2. the run directory is copied, one iteration record removed from the copy, and the copy
    resumed: the copy gets the record back, the original is not touched (same files, same
    bytes);
+   and its set-up is not run again, and a resume of the finished copy runs nothing;
 3. the copy is moved, one record removed, and the moved directory resumed: it completes,
    and nothing is written where it was before.
 """
@@ -86,6 +87,17 @@ def main():
         fail(f"resuming the copy changed the original: {changed[:5]}")
     if results(copy)["ft-compatible"]["iterations_completed"] != 2:
         fail(f"the copy's fold: {results(copy)['ft-compatible']}")
+    # A set-up that succeeded is not run again (issue #20 item 9): one setup attempt only.
+    setups = sorted(x for x in os.listdir(os.path.join(copy, "records", "ft-compatible")) if x.startswith("setup."))
+    if setups != ["setup.a001"]:
+        fail(f"the resume ran the set-up again: {setups}")
+    # A resume of a finished run runs nothing.
+    before_copy = snapshot(os.path.join(copy, "records"))
+    r = subprocess.run([labeille, "ft", "run", "--resume", copy], capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        fail(f"resume of the finished copy: exit {r.returncode}\n{r.stderr}")
+    if snapshot(os.path.join(copy, "records")) != before_copy:
+        fail("a resume of a finished run wrote records")
 
     # 3. The copy, moved, resumed: it completes where it is; nothing appears where it was.
     moved = os.path.join(work, "moved", name)

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "labeille/core/test_names.hpp"
 #include "labeille/analyzers/model.hpp"
 
 namespace labeille::analyzers {
@@ -27,15 +28,11 @@ std::vector<CTestResult> read_ctest_xml(const std::filesystem::path& file);
 // pytest's JUnit XML: one TestResult per testcase.
 std::vector<TestResult> parse_pytest_junit(std::string_view xml, std::string_view source);
 
-// "ft.<pkg>.<mode>.iterNN" -> (pkg, mode, NN); "ft.<pkg>.setup" -> (pkg, "setup", 0).
-// A TEST_PREFIX in front ("nightly.ft.<pkg>.setup") is allowed: the shortest prefix
-// that leaves a test name of ours wins; `canonical` is the name without it, the key
-// that matches CTest's tests with records and attempt directories.
-struct TestName {
-  std::string package, kind;
-  int iteration = 0;
-  std::string canonical;
-};
+// CTest test names: the one scheme of core/test_names.hpp (format and parse, checked
+// against the module's output). A TEST_PREFIX in front ("nightly.ft.<pkg>.setup") is
+// allowed; `canonical` is the name without it, the key that matches CTest's tests with
+// records and attempt directories.
+using TestName = test_names::Parsed;
 std::optional<TestName> parse_test_name(const std::string& name);
 // The name without its TEST_PREFIX (the name itself when it is not one of ours).
 std::string canonical_test_name(const std::string& name);

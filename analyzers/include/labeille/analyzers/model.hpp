@@ -80,7 +80,7 @@ struct StressResult {
   std::vector<IterationResult> gil_enabled_iterations;  // PYTHON_GIL=1 stress runs
   int pass_count = 0, gil_enabled_pass_count = 0;
   std::string verdict;     // "3/3 stress runs failed: failure rate >= 37% (95%)"
-  std::string comparison;  // as gil_comparison, or "not_compared"
+  std::string comparison;  // as gil_comparison, or "not_compared"; "not_needed": every GIL=0 stress run passed (auto)
   std::optional<double> fisher_p;
   std::vector<StressTestResult> tests;  // every test that failed under stress
   std::map<std::string, std::string> single_threaded;  // thread-unsafe per pytest-run-parallel: id -> reason
@@ -132,7 +132,7 @@ struct PackageResult {
   double failure_rate_low = 0, failure_rate_high = 1;
   int gil_enabled_pass_count = 0;
   double gil_enabled_duration_s = 0;  // sum over the GIL=1 runs (ft_meta total_duration_s)
-  std::string gil_comparison;       // free_threading_specific | pre_existing | same | ""
+  std::string gil_comparison;       // free_threading_specific | pre_existing | same | gil_only_failures | not_needed (--compare-with-gil auto) | ""
   std::optional<double> gil_fisher_p;
   std::map<std::string, int> failing_tests;  // every failing test id -> failures
   int iterations_allowed = 0;       // with skipped iterations: how many the run allowed

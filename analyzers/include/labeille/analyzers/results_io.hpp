@@ -77,6 +77,14 @@ class RunWriter {
   double total_duration_ = 0;
 };
 
+// The file a work directory keeps the last run's durations in, and its text: one
+// "<package>\t<key>\t<seconds>" line per package and key (setup: the set-up; gil0, gil1,
+// stress.gil0, stress.gil1: the mean of that mode's counted runs; a GIL=1 mode that did
+// not run takes its GIL=0 mean, the same suite). The module turns them into CTest COST,
+// so the next run starts its longest packages first (docs/cmake.md).
+inline constexpr std::string_view kDurationsFile = "durations.tsv";
+std::string durations_tsv(const RunResults& run);
+
 // The whole run at once.
 void write_run(const RunResults& run, const std::filesystem::path& run_dir, const std::string& meta_base);
 

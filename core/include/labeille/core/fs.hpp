@@ -63,6 +63,11 @@ std::string read_file(const std::filesystem::path& path);
 // parent. Empty when none exists. The executable is /proc/self/exe, links resolved.
 std::filesystem::path find_in_own_tree(std::initializer_list<std::string_view> relatives);
 
+// The directory holding this executable's LabeilleFTConfig.cmake (the one to give CMake as
+// LabeilleFT_DIR or in CMAKE_PREFIX_PATH): <prefix>/lib/cmake/LabeilleFT (lib64 too) in an
+// install tree, a wheel's included; the build directory in a build tree. Empty when none.
+std::filesystem::path own_cmake_package_dir();
+
 // Claims the next free attempt directory `<parent>/<stem>.a<NNN>` (NNN from 001) by
 // exclusive creation: mkdir(2) fails with EEXIST exactly like open(O_CREAT|O_EXCL), so
 // two runners started at once (ctest -j, ctest --repeat, two shards sharing a disk)

@@ -24,7 +24,7 @@ namespace labeille {
   X(Error,       "error",        5,   true,  "the command could not be started")                  \
   X(TestsNotRun, "tests_not_run", 6,  true,  "pytest exited 2-5 (collection error, interrupted, internal or usage error, no tests collected) or is not installed: the suite did not run") \
   X(Interrupted, "interrupted",  130, false, "the runner got SIGINT/SIGTERM/SIGHUP; the tree was killed") \
-  X(Skipped,     "skipped",      77,  false, "not run: the verdict was settled (stop-on-first-pass, --until-bound)")
+  X(Skipped,     "skipped",      77,  false, "not run: the verdict was settled (stop-on-first-pass, --until-bound) or a GIL=1 control was not needed (--compare-with-gil auto)")
 // clang-format on
 
 enum class Outcome {
@@ -32,6 +32,10 @@ enum class Outcome {
   LABEILLE_FT_OUTCOMES(LABEILLE_X)
 #undef LABEILLE_X
 };
+
+// The detail of a skipped GIL=1 control (--compare-with-gil auto, the runner's
+// --control-for): the fold and every view know a control that was not needed by it.
+inline constexpr std::string_view kGilControlNotNeeded = "GIL=1 not run: every GIL=0 run passed";
 
 // The exit status the runner returns for CTest. Skipped is CTest's SKIP_RETURN_CODE.
 inline constexpr int kSkipExitCode = 77;

@@ -22,6 +22,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace labeille::driver {
@@ -44,6 +45,8 @@ struct RunOptions {
   std::vector<std::string> packages;     // --packages a,b (b==1.2 pins b's sdist)
   int top = 0;
   bool compare_with_gil = false;
+  std::string gil_control = "always";  // --compare-with-gil [always|auto]: auto runs GIL=1 only where GIL=0 did not all pass
+  bool serial_iterations = false;      // one package's iterations one after another (else side by side)
   bool stop_on_first_pass = false;
   bool detect_extensions = true;
   bool tsan = false;
@@ -70,16 +73,17 @@ struct RunOptions {
 
 int run(RunOptions opts);
 
+// --compare-with-gil [always|auto] on `cmd`: without a value `always` (the seed's
+// meaning). The value is optional, so a following word is taken as one only when no
+// required positional argument still needs it (CLI11 keeps those); a value other than
+// always or auto is refused. Sets `on` and `mode`.
+CLI::Option* add_compare_with_gil(CLI::App& cmd, bool& on, std::string& mode);
+
 // Registers `run` under `ft`.
 void add_commands(CLI::App& ft);
 
 // "ft_20260303_140000" for a UTC time in seconds since the epoch.
 std::string run_dir_name(long long epoch_seconds);
-
-// ft_meta.json's system_profile as the Python labeille tool's SystemProfile has it (every
-// key, its type; docs/records.md), measured now, for results going to `results_dir`: one
-// JSON object.
-std::string system_profile_json(const std::filesystem::path& results_dir);
 
 // The run's settings file (ctest/src/settings.cmake), read by the generated project
 // before find_package(LabeilleFT): one set() per value the user gave, each value a

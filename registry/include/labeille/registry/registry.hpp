@@ -26,6 +26,7 @@ struct Package {
   std::string install_command, test_command, import_name, install_method;
   std::optional<int> timeout, clone_depth;
   bool uses_xdist = false;
+  bool serial_iterations = false;  // our field: the suite cannot run beside itself (shared ports, files outside its tree)
   bool skip = false;  // the package file's skip
   std::string skip_reason;
   std::map<std::string, std::string> skip_versions;  // "3.13" -> reason

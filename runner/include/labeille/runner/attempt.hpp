@@ -39,6 +39,8 @@ struct Options {
   std::string tsan_suppressions;   // --tsan-suppressions FILE
   bool skip_if_passed = false;
   double until_bound = 0;          // --until-bound R (0: off)
+  std::string control_for;         // --control-for MODE: skip unless an attempt of MODE did not pass
+  std::string copy_cwd_in;         // --copy-cwd-in DIR: run in a private copy of --cwd made under DIR
   int stress_threads = 0;          // > 0: a stress attempt (stress.hpp)
   int stress_repeat = 1;
   bool quiet = false;
@@ -59,6 +61,11 @@ std::vector<Outcome> earlier_outcomes(const std::filesystem::path& record_dir, c
 // Why this attempt need not run ("" = run it): stop-on-first-pass once a pass exists,
 // --until-bound once labeille::until_bound_decision() says the verdict is settled.
 std::string skip_reason(const Options& o, const std::vector<Outcome>& earlier);
+
+// Why a control (--control-for MODE) need not run, from the outcomes of MODE's attempts
+// ("" = run it): every one that ran passed. With none (MODE not run, filtered out) or any
+// failure, crash, stall, timeout, tests-not-run or error, the control runs.
+std::string control_skip_reason(const std::vector<Outcome>& controlled);
 
 // Runs the attempt and returns the exit status.
 int run_attempt(const Options& opts, std::ostream& out);

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Time to verdict (issue 21): figures printed, never asserted (README "Figures").
+
+usage: bench_verdict.py LABEILLE PYTHON REGISTRY STRESS_REGISTRY PYPI_REGISTRY [--part all|corpus|one|races]
+                        [--race-runs N] [--one-package NAME==VERSION]
+
+1. corpus: the acceptance-style run of the fixture corpus, `labeille ft run -n 3
+   --compare-with-gil --stall-threshold 5 -j 2`, in one go on the same machine: as the
+   seed scheduled it (`--serial-iterations`, the control always), side by side with the
+   control always, side by side with `--compare-with-gil auto`. Venvs warm and the
+   durations of a warm-up run in the work directory (so COST orders every timed run the
+   same way). Wall times, the ratios to the seed's schedule, and the categories of each
+   configuration against the first. labeille itself (the Python tool) is compared when
+   `python -m labeille` is importable; it is not on PyPI, so here it usually is not.
+2. one: one real package from its sdist, `-n 10 -j 2`, serialized against side by side
+   (what `labeille ft test` of one package does); target >= 1.7x on 2 cores.
+3. races: the corpus' real races (ft-racy, ft-stress-race), plain runs, serialized
+   against side by side: failures out of N each way (a concurrent neighbour changes the
+   load and the preemption points, docs/run.md).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def run_ft(labeille, python, registry, work, results, extra, log):
+    cmd = [labeille, "ft", "run", "--target-python", python, "--registry-dir", registry,
+           "--work-dir", work, "--results-dir", results, *extra]
+    t = time.perf_counter()
+    with open(log, "a") as f:
+        subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, check=False)
+    wall = time.perf_counter() - t
+    runs = sorted(os.listdir(results))
+    rows = {}
+    with open(os.path.join(results, runs[-1], "ft_results.jsonl")) as f:
+        for line in f:
+            r = json.loads(line)
+            rows[r["package"]] = r
+    return wall, rows
+
+
+def categories(rows):
+    return {p: r["category"] for p, r in rows.items()}
+
+
+def loadavg():
+    return os.getloadavg()[0]
+
+
+def corpus(a, base):
+    work, res = os.path.join(base, "corpus-w"), os.path.join(base, "corpus-r")
+    common = ["-n", "3", "--stall-threshold", "5", "-j", "2"]
+    log = os.path.join(base, "corpus.log")
+    run_ft(a.labeille, a.python, a.registry, work, res, common + ["--compare-with-gil"], log)  # warm-up
+    configs = [("seed's schedule (serialized, always)", ["--serial-iterations", "--compare-with-gil"]),
+               ("side by side, --compare-with-gil always", ["--compare-with-gil", "always"]),
+               ("side by side, --compare-with-gil auto", ["--compare-with-gil", "auto"])]
+    got = []
+    for name, extra in configs:
+        before = loadavg()
+        wall, rows = run_ft(a.labeille, a.python, a.registry, work, res, common + extra, log)
+        gil1 = sum(r.get("gil_enabled_iterations", 0) for r in rows.values())
+        got.append((name, wall, rows, gil1, before, loadavg()))
+    print(f"1. acceptance-style run of the fixture corpus ({len(got[0][2])} packages), -n 3 --stall-threshold 5 -j 2")
+    base_wall = got[0][1]
+    for name, wall, rows, gil1, l0, l1 in got:
+        print(f"   {name:42s} {wall:7.1f} s  {base_wall / wall:5.2f}x the seed's schedule  "
+              f"GIL=1 runs {gil1:3d}  load {l0:.1f} -> {l1:.1f}")
+    ref = categories(got[0][2])
+    for name, _, rows, *_ in got[1:]:
+        diff = {p: (ref.get(p), c) for p, c in categories(rows).items() if ref.get(p) != c}
+        print(f"   categories, {name}: " + ("the same" if not diff else f"differ: {diff}"))
+    try:
+        subprocess.run([sys.executable, "-c", "import labeille"], check=True, capture_output=True)
+        print("   labeille (the Python tool) is importable: compare it by hand with the same options")
+    except subprocess.CalledProcessError:
+        print("   labeille (the Python tool): not installed and not on PyPI (`pip index versions labeille`: "
+              "no matching distribution); the ratio against it is not measured here")
+
+
+def one_package(a, base):
+    work, res = os.path.join(base, "one-w"), os.path.join(base, "one-r")
+    log = os.path.join(base, "one.log")
+    pkg = a.one_package
+    common = ["--packages", pkg, "--source", "sdist", "-j", "2", "--extra-deps", a.one_extra_deps]
+    run_ft(a.labeille, a.python, a.registry_pypi, work, res, common + ["-n", "1"], log)  # set-up, warm
+    common += ["-n", "10"]
+    walls = {}
+    for name, extra in (("serialized", ["--serial-iterations"]), ("side by side", [])):
+        l0 = loadavg()
+        wall, rows = run_ft(a.labeille, a.python, a.registry_pypi, work, res, common + extra, log)
+        walls[name] = (wall, rows, l0, loadavg())
+    print(f"2. one real package, {pkg} from its sdist, -n 10 -j 2")
+    for name, (wall, rows, l0, l1) in walls.items():
+        r = next(iter(rows.values()))
+        print(f"   {name:13s} {wall:7.1f} s  {r['category']:14s} {r['pass_count']}/{r['iterations_completed']} passed, "
+              f"mean run {r['mean_duration_s']:.1f} s  load {l0:.1f} -> {l1:.1f}")
+    print(f"   speed-up {walls['serialized'][0] / walls['side by side'][0]:.2f}x (target >= 1.7x on 2 cores)")
+
+
+def races(a, base):
+    print(f"3. the corpus' real races, plain runs, -n {a.race_runs} -j 2: failures serialized / side by side")
+    for pkg in ("ft-racy", "ft-stress-race"):
+        line = f"   {pkg:16s}"
+        for name, extra in (("serialized", ["--serial-iterations"]), ("side by side", [])):
+            work, res = os.path.join(base, "race-w"), os.path.join(base, f"race-r-{pkg}-{len(extra)}")
+            _, rows = run_ft(a.labeille, a.python, a.stress_registry, work, res,
+                             ["--packages", pkg, "-n", str(a.race_runs), "-j", "2", "--stall-threshold", "30", *extra],
+                             os.path.join(base, "races.log"))
+            r = rows[pkg]
+            line += f"  {name}: {r['iterations_completed'] - r['pass_count']}/{r['iterations_completed']} failed"
+        print(line)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("labeille")
+    p.add_argument("python")
+    p.add_argument("registry")
+    p.add_argument("stress_registry")
+    p.add_argument("registry_pypi")
+    p.add_argument("--part", default="all", choices=["all", "corpus", "one", "races"])
+    p.add_argument("--race-runs", type=int, default=20)
+    p.add_argument("--one-package", default="packaging==24.2")
+    p.add_argument("--one-extra-deps", default="pretend,hypothesis")
+    p.add_argument("--keep", action="store_true", help="keep the work directory (its path is printed)")
+    a = p.parse_args()
+    base = tempfile.mkdtemp(prefix="labeille-bench-verdict-")
+    print(f"bench_verdict: {os.cpu_count()} CPUs, load average {loadavg():.1f} at the start; logs in {base}")
+    try:
+        if a.part in ("all", "corpus"):
+            corpus(a, base)
+        if a.part in ("all", "one"):
+            one_package(a, base)
+        if a.part in ("all", "races"):
+            races(a, base)
+    finally:
+        if not a.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
