@@ -395,7 +395,7 @@ int test(TestOptions o) {
                         o.run.stress_threads.value_or(2), o.run.stress_repeat.value_or(20));
   if (o.run.until_bound.value_or(0) > 0)
     runs += fmt::format("; each mode stops once settled (--until-bound {:g})", *o.run.until_bound);
-  std::cout << fmt::format(
+  write_stdout(fmt::format(
       "labeille ft test: {}{} in {} (name from {})\n"
       "  python:   {} (found: {})\n"
       "  declared: {}\n"
@@ -404,20 +404,19 @@ int test(TestOptions o) {
       "  runs:     {}\n",
       d.name, d.version.empty() ? "" : " " + d.version, dir.string(), d.name_from, py.path, py.how,
       fmt::join(d.lines, "; "), install, o.install_command.empty() ? "   (replace with --install-command)" : "",
-      o.test_command, "   (replace with --test-command)", runs);
-  std::cout << std::flush;
+      o.test_command, "   (replace with --test-command)", runs));
 
   const fs::path run_dir = o.run.run_dir;
   const int code = run(o.run);
   if (code != 0) return code;
   const auto results = analyzers::read_run(run_dir, analyzers::ReadOptions::everything());
   if (results.packages.empty()) {
-    std::cout << fmt::format("\nno result for {} in {}\nExit {}: no verdict\n", d.name, run_dir.string(), kExitNoVerdict);
+    write_stdout(fmt::format("\nno result for {} in {}\nExit {}: no verdict\n", d.name, run_dir.string(), kExitNoVerdict));
     return kExitNoVerdict;
   }
   const auto& p = results.packages.front();
   const int status = exit_status_for(p.category, o.fail_on);
-  std::cout << verdict_text(p, run_dir, status) << std::flush;
+  write_stdout(verdict_text(p, run_dir, status));
   return status;
 }
 
