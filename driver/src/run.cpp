@@ -1,7 +1,5 @@
 #include "labeille/driver/run.hpp"
 
-#include <sys/statvfs.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +26,7 @@
 #include "labeille/core/fs.hpp"
 #include "labeille/core/json.hpp"
 #include "labeille/core/names.hpp"
+#include "labeille/core/system_profile.hpp"
 #include "labeille/core/record.hpp"
 #include "labeille/core/test_names.hpp"
 #include "labeille/core/text.hpp"
@@ -151,87 +150,6 @@ Stability measure_stability() {
   return s;
 }
 
-// The first value of "<key>: value" lines (/proc/cpuinfo) or "<key> value" (/proc/meminfo).
-std::optional<std::string> proc_field(const char* file, std::string_view key) {
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) {
-      auto colon = line.find(':');
-      return trim(colon == std::string::npos ? line.substr(key.size()) : line.substr(colon + 1));
-    }
-  return std::nullopt;
-}
-
-double meminfo_gb(const char* key) {
-  auto v = proc_field("/proc/meminfo", key);
-  return v ? std::strtod(v->c_str(), nullptr) / (1024.0 * 1024.0) : 0.0;  // kB
-}
-
-// The Python labeille tool's SystemProfile, key for key (docs/records.md), so its `ft
-// show` names the machine; best effort, each field its default when unknown.
-template <class Out>
-void system_profile_fields(Out& out, fs::path results_dir) {
-  auto cpu_model = proc_field("/proc/cpuinfo", "model name");
-  out.key("cpu_model").str(cpu_model.value_or("unknown"));
-  std::set<std::pair<std::string, std::string>> cores;
-  {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line, physical;
-    while (std::getline(in, line)) {
-      auto colon = line.find(':');
-      if (colon == std::string::npos) continue;
-      if (line.rfind("physical id", 0) == 0) physical = trim(line.substr(colon + 1));
-      else if (line.rfind("core id", 0) == 0) cores.emplace(physical, trim(line.substr(colon + 1)));
-    }
-  }
-  const int logical = static_cast<int>(std::thread::hardware_concurrency());
-  out.key("cpu_cores_physical").integer(cores.empty() ? logical : static_cast<int>(cores.size()));
-  out.key("cpu_cores_logical").integer(logical);
-  auto mhz = proc_field("/proc/cpuinfo", "cpu MHz");
-  out.key("cpu_freq_mhz");
-  mhz ? out.num(std::strtod(mhz->c_str(), nullptr)) : out.null();
-  std::ifstream max_freq("/sys/devices/system/cpu/cpu0/cpufreq/scaling_max_freq");
-  double khz = 0;
-  out.key("cpu_freq_max_mhz");
-  (max_freq >> khz) ? out.num(khz / 1000) : out.null();
-  utsname u{};
-  ::uname(&u);
-  out.key("cpu_architecture").str(u.machine);
-  out.key("ram_total_gb").num(meminfo_gb("MemTotal"));
-  out.key("ram_available_gb").num(std::round(meminfo_gb("MemAvailable") * 100) / 100);
-  out.key("swap_total_gb").num(meminfo_gb("SwapTotal"));
-  out.key("os_name").str(u.sysname);
-  out.key("os_kernel_version").str(u.release);
-  std::string distro;
-  if (auto pretty = proc_field("/etc/os-release", "PRETTY_NAME=")) {
-    distro = *pretty;
-    if (distro.size() >= 2 && distro.front() == '"' && distro.back() == '"') distro = distro.substr(1, distro.size() - 2);
-  }
-  out.key("os_distro").str(distro.empty() ? fmt::format("{} {}", u.sysname, u.release) : distro);
-  // The host interpreter running the tool: there is none (the tool is C++).
-  out.key("host_python_version").str("");
-  out.key("host_python_implementation").str("");
-  double load[3] = {0, 0, 0};
-  ::getloadavg(load, 3);
-  out.key("load_avg_1m").num(std::round(load[0] * 100) / 100);
-  out.key("load_avg_5m").num(std::round(load[1] * 100) / 100);
-  out.key("load_avg_15m").num(std::round(load[2] * 100) / 100);
-  auto running = proc_field("/proc/stat", "procs_running");
-  out.key("running_processes").integer(running ? std::atoi(running->c_str()) : 0);
-  out.key("disk_type").str("unknown");
-  struct statvfs st{};
-  double avail = 0;
-  std::error_code ec;
-  while (results_dir.has_parent_path() && results_dir != results_dir.parent_path() && !fs::exists(results_dir, ec))
-    results_dir = results_dir.parent_path();  // the disk the results go to, before they exist
-  if (::statvfs(results_dir.c_str(), &st) == 0)
-    avail = std::round(static_cast<double>(st.f_bavail) * st.f_frsize / (1024.0 * 1024 * 1024) * 10) / 10;
-  out.key("disk_available_gb").num(avail);
-  out.key("hostname").str(host_name());
-  out.key("timestamp").str(iso8601_utc_now());
-}
-
 // The base of ft_meta.json (analyzers::write_meta writes the file): built with
 // RapidJSON's writer, every string sanitized.
 std::string meta_base(const RunOptions& o, const std::string& run_id, const PythonProfile& py,
@@ -242,21 +160,20 @@ std::string meta_base(const RunOptions& o, const std::string& run_id, const Pyth
   w.StartObject();
   out.key("run_id").str(run_id);
   out.key("timestamp").str(iso8601_utc_now());
-  out.key("system_profile");
-  w.StartObject();
-  system_profile_fields(out, o.results_dir);
-  // Ours.
-  out.key("cpu_count").integer(std::thread::hardware_concurrency());
-  out.key("os").str("Linux");
+  // The Python labeille tool's SystemProfile keys, then ours.
+  rj::Document sys = json::parse_object(system_profile_json(o.results_dir), "system profile");
+  auto& a = sys.GetAllocator();
+  sys.AddMember("cpu_count", rj::Value(static_cast<int>(std::thread::hardware_concurrency())), a);
+  sys.AddMember("os", rj::Value("Linux"), a);
   if (stability) {
-    out.key("stability");
-    w.StartObject();
-    out.key("loadavg_1m").num(stability->loadavg_1m);
-    out.key("cpu_timing_cv").num(stability->cpu_timing_cv);
-    out.key("stable").boolean(stability->stable);
-    w.EndObject();
+    rj::Value st(rj::kObjectType);
+    st.AddMember("loadavg_1m", stability->loadavg_1m, a);
+    st.AddMember("cpu_timing_cv", stability->cpu_timing_cv, a);
+    st.AddMember("stable", stability->stable, a);
+    sys.AddMember("stability", st, a);
   }
-  w.EndObject();
+  out.key("system_profile");
+  sys.Accept(w);
   out.key("python_profile");
   py.doc.Accept(w);
   // The run's settings are the module's (module_config() puts them in after the
@@ -345,16 +262,6 @@ std::string regex_escape(const std::string& s) {
 }
 
 }  // namespace
-
-std::string system_profile_json(const fs::path& results_dir) {
-  rj::StringBuffer sb;
-  json::LineWriter w(sb);
-  json::Out out(w);
-  w.StartObject();
-  system_profile_fields(out, results_dir);
-  w.EndObject();
-  return std::string(sb.GetString(), sb.GetSize());
-}
 
 std::string run_dir_name(long long t) { return "ft_" + compact_utc(t); }
 

@@ -238,7 +238,9 @@ std::string verdict_text(const analyzers::PackageResult& p, const fs::path& run_
   }
   if (!p.tests_not_run.empty()) s += "  " + p.tests_not_run + "\n";
   if (p.stress && !p.stress->evidence.empty()) s += "  stress: " + p.stress->evidence + "\n";
-  if (p.gil_enabled_iterations > 0)
+  if (p.gil_comparison == "not_needed")
+    s += "  GIL=1 control: not run (--compare-with-gil auto: every GIL=0 run passed)\n";
+  else if (p.gil_enabled_iterations > 0)
     s += fmt::format("  GIL=1 control: {}/{} passed{}\n", p.gil_enabled_pass_count, p.gil_enabled_iterations,
                      p.gil_comparison.empty() ? "" : " (" + p.gil_comparison + ")");
   for (const auto& t : analyzers::failing_test_lines(p, 5)) s += "  failing: " + t + "\n";
@@ -389,7 +391,10 @@ int test(TestOptions o) {
   // The module's defaults, for the line that says what will run.
   const int n = o.run.iterations.value_or(10);
   std::string runs = fmt::format("{} x PYTHON_GIL=0", n);
-  if (o.run.compare_with_gil) runs += fmt::format(", {} x PYTHON_GIL=1 (the control)", n);
+  if (o.run.compare_with_gil)
+    runs += o.run.gil_control == "auto"
+                ? fmt::format(", {} x PYTHON_GIL=1 (the control) where a GIL=0 run did not pass", n)
+                : fmt::format(", {} x PYTHON_GIL=1 (the control)", n);
   if (o.run.stress)
     runs += fmt::format("; stress: the same again through pytest-run-parallel ({} threads x {} repetitions)",
                         o.run.stress_threads.value_or(2), o.run.stress_repeat.value_or(20));
@@ -428,7 +433,10 @@ void add_test_command(CLI::App& ft) {
   auto o = std::make_shared<TestOptions>();
   auto& r = o->run;
   r.stress = true;
+  // The GIL=1 control where it can tell something: for a package with a GIL=0 run (plain
+  // or stress) that failed, crashed, stalled or did not run its tests.
   r.compare_with_gil = true;
+  r.gil_control = "auto";
   auto dir = std::make_shared<std::string>(".");
   auto extra = std::make_shared<std::string>();
   auto fail_on = std::make_shared<std::string>();
@@ -468,8 +476,12 @@ void add_test_command(CLI::App& ft) {
   auto* stall = cmd->add_option("--stall-threshold", *stall_s, "Seconds without output before a deadlock (0: off)")
                     ->check(cli::whole_number(0, cli::kMaxSeconds, "a whole number of seconds", "; 0 turns it off"))
                     ->capture_default_str();
-  cmd->add_flag("--compare-with-gil", r.compare_with_gil, "Also run with PYTHON_GIL=1, the control (default)");
+  add_compare_with_gil(*cmd, r.compare_with_gil, r.gil_control)
+      ->description("PYTHON_GIL=1 control runs: auto (the default: only after a GIL=0 run that failed, crashed, "
+                    "stalled or did not run its tests) or always (without a value; give DIR first)");
   cmd->add_flag("--no-compare-with-gil", *no_gil, "No PYTHON_GIL=1 control runs");
+  cmd->add_flag("--serial-iterations", r.serial_iterations,
+                "Run the iterations one after another in the one copy (default: side by side in private copies)");
   cmd->add_flag("--stress", r.stress, "Stress iterations through pytest-run-parallel (default)");
   cmd->add_flag("--no-stress", *no_stress, "No stress iterations");
   auto* sthreads_opt = cmd->add_option("--stress-threads", *stress_threads, "Threads per test in stress iterations")

@@ -133,7 +133,7 @@ TreeSample sample_tree(const ProcessTable& table, int root) {
 bool tree_moved(const TreeSample& before, const TreeSample& after, double interval_s) {
   if (before.pids != after.pids) return true;
   if (after.io_calls != before.io_calls || after.io_chars != before.io_chars) return true;
-  return after.cpu_s - before.cpu_s >= kActiveCpuShare * interval_s;
+  return after.cpu_s - before.cpu_s >= std::max(kActiveCpuShare * interval_s, kActiveCpuMin_s) - 1e-9;
 }
 
 bool has_children() {

@@ -288,6 +288,9 @@ TEST(LabeilleCompat, FoldWritesLabeillesKeysWithLabeillesTypes) {
   EXPECT_EQ(find(run, "racy").iterations.at(0).tsan_warnings, std::vector<std::string>{"data race"});
   EXPECT_EQ(find(run, "racy").iterations.at(0).tsan_warning_count, 3);
   EXPECT_EQ(find(run, "stucky").category, "deadlock");
+  // A --meta without system_profile (the CMake module's seed): the folding machine's.
+  EXPECT_EQ(meta_string(run.meta_json, "system_profile.os_name"), "Linux");
+  EXPECT_FALSE(meta_string(run.meta_json, "system_profile.cpu_model").empty());
   // ft_summary.json: labeille's FTRunSummary keys.
   rj::Document s;
   const auto summary = read_file(run_dir / "ft_summary.json");

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "labeille/core/error.hpp"
+#include "labeille/core/system_profile.hpp"
 
 namespace labeille::driver {
 
@@ -141,7 +142,7 @@ namespace labeille::driver {
 // SystemProfile with its type, measured on this machine (its `ft show` prints "System:
 // <cpu_model>, <ram_total_gb>GB RAM, <os_distro>" from it).
 TEST(Driver, SystemProfileHasTheLabeilleToolsKeysAndTypes) {
-  const auto text = system_profile_json(std::filesystem::temp_directory_path() / "labeille-not-yet-made" / "x");
+  const auto text = labeille::system_profile_json(std::filesystem::temp_directory_path() / "labeille-not-yet-made" / "x");
   rapidjson::Document d;
   d.Parse(text.c_str());
   ASSERT_TRUE(d.IsObject()) << text;

@@ -77,10 +77,16 @@ TEST(ProcessTree, TreeSampleSumsCpuOfReapedChildrenAndIoOfTheTreeOnly) {
 
 TEST(ProcessTree, IdleTreeDoesNotMoveAndAnyWorkDoes) {
   TreeSample idle{3.0, 160, 6, {11, 12}};
-  // A polling thread's sliver of CPU (1% of a core) is not work.
+  // A polling thread's sliver of CPU (1% of a core, 2 ticks when the rounding falls so)
+  // is not work.
   auto polled = idle;
-  polled.cpu_s += 0.01;
+  polled.cpu_s += 0.02;
   EXPECT_FALSE(tree_moved(idle, polled, 1.0));
+  EXPECT_FALSE(tree_moved(idle, polled, 0.2));  // never below 3 ticks, however short
+  auto ticks3 = idle;
+  ticks3.cpu_s += 0.03;
+  EXPECT_TRUE(tree_moved(idle, ticks3, 1.0));
+  EXPECT_FALSE(tree_moved(idle, ticks3, 2.0));  // 1.5% of a core over 2 s
   // CPU (a collection parsing files, on a loaded machine: 5% of a core).
   auto cpu = idle;
   cpu.cpu_s += 0.05;

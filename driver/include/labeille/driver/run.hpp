@@ -85,11 +85,6 @@ void add_commands(CLI::App& ft);
 // "ft_20260303_140000" for a UTC time in seconds since the epoch.
 std::string run_dir_name(long long epoch_seconds);
 
-// ft_meta.json's system_profile as the Python labeille tool's SystemProfile has it (every
-// key, its type; docs/records.md), measured now, for results going to `results_dir`: one
-// JSON object.
-std::string system_profile_json(const std::filesystem::path& results_dir);
-
 // The run's settings file (ctest/src/settings.cmake), read by the generated project
 // before find_package(LabeilleFT): one set() per value the user gave, each value a
 // bracket argument and each list item encoded (core/cmake_value.hpp), so every string

@@ -59,9 +59,12 @@ struct TreeSample {
 TreeSample sample_tree(const ProcessTable& table, int root);
 
 // A deadlocked tree uses no CPU and does no I/O; a polling thread in it may still use a
-// sliver of a core (a wake-up every few ms). Anything above this share of one core over
-// the interval is work; so is any read or write, and a process starting or ending.
-inline constexpr double kActiveCpuShare = 0.02;
+// sliver of a core (a wake-up every few ms: ~1%). CPU time is counted in clock ticks
+// (10 ms), so a 1% poller shows 0-2 ticks in a second; work is at least 3% of a core
+// over the interval and at least 3 ticks. Any read or write is work too, and so is a
+// process starting or ending.
+inline constexpr double kActiveCpuShare = 0.03;
+inline constexpr double kActiveCpuMin_s = 0.03;
 bool tree_moved(const TreeSample& before, const TreeSample& after, double interval_s);
 
 // True when the live process `pid` has a handler installed for `sig` (the SigCgt mask
