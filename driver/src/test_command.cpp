@@ -375,10 +375,10 @@ int test(TestOptions o) {
   if (o.run.repos_dir.empty()) o.run.repos_dir = work / "repos";
   if (o.run.venvs_dir.empty()) o.run.venvs_dir = work / "venvs";
   if (o.run.results_dir.empty()) o.run.results_dir = work / "results";
-  for (const fs::path& inside : {o.run.repos_dir, o.run.venvs_dir})
+  for (const fs::path& inside : {o.run.repos_dir, o.run.venvs_dir, o.run.results_dir})
     if (auto rel = fs::absolute(inside).lexically_normal().lexically_relative(dir); !rel.empty() && *rel.begin() != "..")
-      throw Error(fmt::format("{} is inside {}: the set-up copies the checkout, so it would copy its own copies; "
-                              "choose a --work-dir outside it",
+      throw Error(fmt::format("{} is inside {}: every run copies the checkout, and with it the copies, venvs and results "
+                              "of the runs before; choose a --work-dir and --results-dir outside it",
                               inside.string(), dir.string()),
                   kExitUsage);
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
