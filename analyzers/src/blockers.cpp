@@ -41,14 +41,7 @@ std::string joined(const std::vector<std::string>& v) { return fmt::format("{}",
 
 }  // namespace
 
-std::optional<CauseInfo> setup_cause(const PackageResult& p) {
-  if (p.cause_json.empty()) return std::nullopt;
-  try {
-    return parse_cause_info(p.cause_json, "setup_cause");
-  } catch (const Error&) {
-    return std::nullopt;
-  }
-}
+std::optional<CauseInfo> setup_cause(const PackageResult& p) { return p.cause; }
 
 std::vector<Blocker> blockers(const RunResults& run) {
   std::map<std::string, Blocker> by_name;

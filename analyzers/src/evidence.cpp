@@ -5,15 +5,10 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "labeille/core/outcome.hpp"
 #include "labeille/core/pytest_output.hpp"
 #include "labeille/core/text.hpp"
-
-namespace rj = rapidjson;
 
 namespace labeille::analyzers {
 
@@ -25,9 +20,8 @@ std::string first_error(const AttemptRecord& r, const IterationResult& it) {
     case Outcome::Skipped:
     case Outcome::Interrupted: return "";
     case Outcome::TestsNotRun: {
-      if (auto missing = pytest_missing_line(r.exit_code.value_or(0), r.out.tail, r.err.tail); !missing.empty())
-        return "pytest is not installed: " + missing;
-      auto why = pytest_not_run_reason(r.exit_code.value_or(0), r.out.tail, r.err.tail);
+      // The classifier's detail says why (observe/classify.hpp); the tails are not read again.
+      auto why = tests_not_run_first_error(r.detail, r.exit_code.value_or(0));
       return why.empty() ? r.detail : why;
     }
     case Outcome::Crash: return r.crash ? r.crash->signature : r.detail;
@@ -40,18 +34,6 @@ std::string first_error(const AttemptRecord& r, const IterationResult& it) {
   for (const auto& t : it.test_results)
     if (t.status == "failed" || t.status == "error") return t.message.empty() ? t.id : t.id + ": " + t.message;
   return r.last_output_line.empty() ? r.detail : r.last_output_line;
-}
-
-std::string raw_member(std::string_view json, const char* key) {
-  rj::Document d;
-  d.Parse(json.data(), json.size());
-  if (d.HasParseError() || !d.IsObject()) return {};
-  auto m = d.FindMember(key);
-  if (m == d.MemberEnd() || m->value.IsNull()) return {};
-  rj::StringBuffer sb;
-  rj::Writer<rj::StringBuffer> w(sb);
-  m->value.Accept(w);
-  return std::string(sb.GetString(), sb.GetSize());
 }
 
 void NotRunTally::add(bool gil1_mode, bool not_run, const IterationResult& it) {
@@ -103,30 +85,6 @@ std::string shadowing_reason(std::string_view why, const ProbeRecord& probe, con
 
 namespace {
 
-std::optional<rj::Document> parse_object(const std::string& json) {
-  if (json.empty()) return std::nullopt;
-  rj::Document d;
-  d.Parse(json.c_str());
-  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
-  return d;
-}
-std::string str(const rj::Value& o, const char* k) {
-  auto m = o.FindMember(k);
-  return m != o.MemberEnd() && m->value.IsString() ? m->value.GetString() : "";
-}
-std::optional<bool> opt_bool(const rj::Value& o, const char* k) {
-  auto m = o.FindMember(k);
-  if (m == o.MemberEnd() || !m->value.IsBool()) return std::nullopt;
-  return m->value.GetBool();
-}
-std::vector<std::string> strs(const rj::Value& o, const char* k) {
-  std::vector<std::string> v;
-  auto m = o.FindMember(k);
-  if (m != o.MemberEnd() && m->value.IsArray())
-    for (auto& e : m->value.GetArray())
-      if (e.IsString()) v.emplace_back(e.GetString());
-  return v;
-}
 std::string join(const std::vector<std::string>& v, std::string_view sep) { return fmt::format("{}", fmt::join(v, sep)); }
 
 // "3 - Stable" -> 3; 0 when none or unreadable.
@@ -142,19 +100,17 @@ bool measured_trouble(const std::string& category) {
 }  // namespace
 
 std::optional<SourceSummary> source_summary(const PackageResult& p) {
-  auto d = parse_object(p.source_json);
-  if (!d) return std::nullopt;
-  SourceSummary s{str(*d, "kind"),          str(*d, "version"),          str(*d, "url"),
-                   str(*d, "fallback_reason"), strs(*d, "adapted"),         opt_bool(*d, "tests_present"),
-                   str(*d, "tests_note")};
-  return s;
+  if (!p.source) return std::nullopt;
+  const auto& s = *p.source;
+  return SourceSummary{s.kind,       s.version.value_or(""), s.url.value_or(""), s.fallback_reason.value_or(""),
+                       s.adapted,    s.tests_present,        s.tests_note.value_or("")};
 }
 
 std::optional<DeclaredSupport> declared_support(const PackageResult& p) {
-  auto d = parse_object(p.declared_json);
-  if (!d) return std::nullopt;
-  return DeclaredSupport{str(*d, "classifier_level"), opt_bool(*d, "ft_wheel"), strs(*d, "ft_wheel_tags"),
-                         str(*d, "error"), opt_bool(*d, "on_index")};
+  if (!p.declared) return std::nullopt;
+  const auto& d = *p.declared;
+  return DeclaredSupport{d.classifier_level.value_or(""), d.ft_wheel, d.ft_wheel_tags, d.error.value_or(""),
+                         d.on_index};
 }
 
 std::string source_text(const PackageResult& p) {
@@ -237,7 +193,7 @@ std::string untested_wheel(const PackageResult& p) {
   auto s = source_summary(p);
   const std::string kind = !s ? "source" : s->kind == "repo" ? "repository" : s->kind == "path" ? "local source" : s->kind;
   std::string what = fmt::format("the {} build failed", kind);
-  if (auto c = raw_member(p.cause_json, "blocks"); c == "true") what = fmt::format("the install from the {} failed", kind);
+  if (p.cause && p.cause->blocks) what = fmt::format("the install from the {} failed", kind);
   return fmt::format("{}; the {} wheel was not tested", what, join(abis, ", "));
 }
 

@@ -34,7 +34,6 @@ using Recordless = std::map<std::string, std::map<int, std::optional<StartedMark
 struct PackageInputs {
   std::vector<Attempt> attempts;
   std::optional<SetupRecord> setup;
-  std::string source_json, declared_json;  // of that set-up record, verbatim
   std::optional<ProbeRecord> probe;
   // One result per CTest test name: the driver passes both the JUnit and Test.xml of
   // the same run, and a lost attempt must count once.
@@ -79,9 +78,9 @@ void take_setup(PackageResult& p, const PackageInputs& inp) {
     p.commit = inp.setup->commit;
     p.install_from = inp.setup->install_from;
     p.sdist_version = inp.setup->sdist_version;
-    p.source_json = std::move(inp.source_json);
-    p.declared_json = std::move(inp.declared_json);
-    if (!inp.setup->ok && inp.setup->cause) p.cause_json = to_json(*inp.setup->cause);
+    p.source = inp.setup->source;
+    p.declared = inp.setup->declared;
+    if (!inp.setup->ok) p.cause = inp.setup->cause;
   }
 }
 
@@ -318,11 +317,7 @@ PackageResult fold_one(PackageWork& w, PackageReport& rep, std::string& buf) {
         inp.attempts.push_back(std::move(*a));
       } else if (auto* s = std::get_if<SetupRecord>(&pr.item)) {
         // The newest set-up decides (a re-run after a fix).
-        if (!inp.setup || inp.setup->start_time < s->start_time) {
-          inp.setup = std::move(*s);
-          inp.source_json = std::move(pr.source_json);
-          inp.declared_json = std::move(pr.declared_json);
-        }
+        if (!inp.setup || inp.setup->start_time < s->start_time) inp.setup = std::move(*s);
       } else if (auto* r = std::get_if<ProbeRecord>(&pr.item)) {
         if (!inp.probe || inp.probe->start_time < r->start_time) inp.probe = std::move(*r);
       }

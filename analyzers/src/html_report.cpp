@@ -340,7 +340,6 @@ constexpr const char* kStyle =
 
 std::string render_html_report(const RunResults& run) {
   auto packages = by_category(run);
-  auto m = [&](const char* k) { return meta_string(run.meta_json, k); };
   int runs = 0, stress_runs = 0;
   for (const auto& p : run.packages) {
     runs += static_cast<int>(p.iterations.size() + p.gil_enabled_runs.size() + p.unmeasured_runs.size());
@@ -351,9 +350,10 @@ std::string render_html_report(const RunResults& run) {
       "<title>Free-threading compatibility report</title>\n<style>{}</style></head><body>\n"
       "<h1>Free-threading compatibility report</h1>\n",
       kStyle);
-  std::string python = m("python_profile.version");
-  o += fmt::format("<p class=\"meta\">Run <code>{}</code>{} &middot; {} packages &middot; {} runs{}{}</p>\n", esc(m("run_id")),
-                   m("timestamp").empty() ? "" : " of " + esc(m("timestamp")), run.packages.size(), runs,
+  const std::string& python = run.meta.python_version;
+  o += fmt::format("<p class=\"meta\">Run <code>{}</code>{} &middot; {} packages &middot; {} runs{}{}</p>\n",
+                   esc(run.meta.run_id), run.meta.timestamp.empty() ? "" : " of " + esc(run.meta.timestamp),
+                   run.packages.size(), runs,
                    stress_runs ? fmt::format(" + {} stress runs", stress_runs) : "",
                    python.empty() ? "" : " &middot; Python " + esc(python));
   o += "<h2>Totals</h2>\n" + totals(run);

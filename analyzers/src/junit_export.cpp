@@ -71,7 +71,7 @@ bool not_measured(const PackageResult& p) { return !p.install_ok || !p.import_ok
 }  // namespace
 
 std::string render_junit(const RunResults& run) {
-  bool gil1 = meta_string(run.meta_json, "config.compare_with_gil") == "true";
+  bool gil1 = run.meta.compare_with_gil;
   for (const auto& p : run.packages) gil1 = gil1 || p.gil_enabled_iterations > 0;
 
   pugi::xml_document doc;

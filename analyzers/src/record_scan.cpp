@@ -164,11 +164,6 @@ void parse_into(Parsed& out, std::string_view text, const fs::path& attempt_dir)
           a.tsan = std::move(r.tsan);
           out.item = std::move(a);
         } else {
-          if constexpr (std::is_same_v<T, SetupRecord>) {
-            // Written by setup/ for the views; fold copies them unchanged.
-            out.source_json = raw_member(text, "source");
-            out.declared_json = raw_member(text, "declared");
-          }
           out.item = std::move(r);
         }
       },

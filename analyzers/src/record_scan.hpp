@@ -34,7 +34,6 @@ struct Attempt {
 struct Parsed {
   std::string attempt_dir, package, id, problem;
   std::string warning;  // a problem that does not skip the record (its JUnit)
-  std::string source_json, declared_json;  // a set-up record's, verbatim
   bool missing = false;                 // no record.json (yet)
   std::optional<StartedMarker> started;  // when missing: the runner's started.json
   std::variant<std::monostate, Attempt, SetupRecord, ProbeRecord> item;

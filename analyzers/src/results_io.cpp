@@ -17,15 +17,18 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "iteration_json.hpp"
+#include "stress_json.hpp"
+
 #include "labeille/analyzers/evidence.hpp"
 #include "labeille/analyzers/stats.hpp"
-#include "stress_json.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/json.hpp"
 #include "labeille/core/names.hpp"
 #include "labeille/core/outcome.hpp"
 #include "labeille/core/record.hpp"
+#include "labeille/core/record_json.hpp"
 #include "labeille/core/system_profile.hpp"
 #include "labeille/core/text.hpp"
 
@@ -63,144 +66,37 @@ void counts(W& w, const std::map<std::string, int>& m) {
   json::Out<W>(w).counts(m);
 }
 
-// A per-test status as the Python tool writes it (pytest -v's words) and back: the model
-// keeps JUnit's lower-case words. XFAIL counts as skipped and XPASS as passed, as pytest's
-// JUnit writer does.
-std::string_view python_test_status(std::string_view s) {
-  if (s == "passed") return "PASSED";
-  if (s == "failed") return "FAILED";
-  if (s == "error") return "ERROR";
-  if (s == "skipped") return "SKIPPED";
-  return s;
-}
-std::string model_test_status(std::string s) {
-  if (s == "PASSED" || s == "XPASS") return "passed";
-  if (s == "FAILED") return "failed";
-  if (s == "ERROR") return "error";
-  if (s == "SKIPPED" || s == "XFAIL") return "skipped";
-  return s;
-}
-
-// crash_signal: the Python tool's signal name ("SIGSEGV"); our results before it was
-// aligned wrote the number.
-std::string read_crash_signal(const json::Reader& e) {
-  const auto* v = e.find("crash_signal");
-  if (!v) return {};
-  if (v->IsString()) return e.str("crash_signal");
-  const int n = e.count("crash_signal");  // a number: refused unless 0..INT_MAX
-  if (n == 0) return {};
-  const char* abbrev = n < NSIG ? ::sigabbrev_np(n) : nullptr;
-  return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", n);
-}
-
-// tsan_warnings: the Python tool's list of warning types; our results before it was
-// aligned wrote the count there (now tsan_warning_count).
-void read_tsan_warnings(const json::Reader& e, IterationResult& it) {
-  const auto* v = e.find("tsan_warnings");
-  if (v && v->IsArray()) it.tsan_warnings = e.strings("tsan_warnings");
-  else if (v) it.tsan_warning_count = e.count("tsan_warnings");
-  if (e.has("tsan_warning_count")) it.tsan_warning_count = e.count("tsan_warning_count");
-  // The Python tool counts no reports, only types: one at least per type.
-  it.tsan_warning_count = std::max(it.tsan_warning_count, static_cast<int>(it.tsan_warnings.size()));
-}
-
-// One run, as in the Python tool's "iterations" (plus our keys).
-template <class W>
-void write_iteration(W& w, const IterationResult& it) {
-  w.StartObject();
-  key(w, "index"); w.Int(it.index);
-  key(w, "status"); str(w, it.status);
-  key(w, "exit_code"); it.exit_code ? w.Int(*it.exit_code) : w.Null();
-  key(w, "duration_s"); w.Double(std::round(it.duration_s * 1000) / 1000);
-  key(w, "crash_signal"); str_or_null(w, it.crash_signal);
-  key(w, "crash_signature"); str_or_null(w, it.crash_signature);
-  key(w, "tsan_warnings"); strings(w, it.tsan_warnings);
-  key(w, "output_stalled"); w.Bool(it.output_stalled);
-  key(w, "last_output_line"); str(w, it.last_output_line);
-  key(w, "stderr_tail"); str(w, it.stderr_tail);
-  key(w, "test_results");
-  w.StartObject();
-  for (const auto& t : it.test_results) {
-    key(w, t.id);
-    str(w, python_test_status(t.status));
-  }
-  w.EndObject();
-  key(w, "tests_passed"); w.Int(it.tests_passed);
-  key(w, "tests_failed"); w.Int(it.tests_failed);
-  key(w, "tests_errored"); w.Int(it.tests_errored);
-  key(w, "tests_skipped"); w.Int(it.tests_skipped);
-  key(w, "tsan_warning_count"); w.Int(it.tsan_warning_count);
-  key(w, "iteration"); w.Int(it.iteration);
-  key(w, "attempt"); w.Int(it.attempt);
-  key(w, "stall_cpu_state"); str(w, it.stall_cpu_state);
-  key(w, "stall_signature"); str(w, it.stall_signature);
-  key(w, "gil_enabled"); opt_bool(w, it.gil_enabled);
-  key(w, "attempt_id"); str(w, it.attempt_id);
-  key(w, "mode"); str(w, it.mode);
-  key(w, "first_error"); str(w, it.first_error);
-  key(w, "test_messages");
-  w.StartObject();
-  for (const auto& t : it.test_results)
-    if (!t.message.empty()) {
-      key(w, t.id);
-      str(w, t.message);
-    }
-  w.EndObject();
-  w.EndObject();
-}
-
-template <class W>
-void write_iterations(W& w, std::string_view name, const std::vector<IterationResult>& runs) {
-  key(w, name);
-  w.StartArray();
-  for (const auto& it : runs) write_iteration(w, it);
-  w.EndArray();
-}
-
-// The JSON text of an object member, verbatim ("" when absent or null; anything else
-// than an object is a broken line).
-std::string raw_object(const json::Reader& in, std::string_view k) {
-  const auto* v = in.find(k);
-  if (!v) return {};
-  if (!v->IsObject()) in.bad(k, "an object");
-  rj::StringBuffer sb;
-  rj::Writer<rj::StringBuffer> w(sb);
-  v->Accept(w);
-  return std::string(sb.GetString(), sb.GetSize());
-}
-
 // Our evidence keys (docs/analyzers.md): runs whose tests never ran, failing tests'
 // messages, and the set-up's source and declared support.
-template <class W>
-void write_evidence(W& w, const PackageResult& p) {
-  key(w, "failing_test_messages");
+void write_evidence(JsonLine& o, const PackageResult& p) {
+  auto& w = o.raw();
+  o.key("failing_test_messages");
   w.StartObject();
-  for (const auto& [id, msg] : p.failing_test_messages) {
-    key(w, id);
-    str(w, msg);
-  }
+  for (const auto& [id, msg] : p.failing_test_messages) o.key(id).str(msg);
   w.EndObject();
-  if (!p.unmeasured_runs.empty()) write_iterations(w, "unmeasured_runs", p.unmeasured_runs);
-  if (!p.tests_not_run.empty()) {
-    key(w, "tests_not_run");
-    str(w, p.tests_not_run);
+  if (!p.unmeasured_runs.empty()) write_iterations(o, "unmeasured_runs", p.unmeasured_runs, true);
+  if (!p.tests_not_run.empty()) o.key("tests_not_run").str(p.tests_not_run);
+  // The set-up record's objects, by the records' own writer (core/record_json.hpp).
+  if (p.source) {
+    o.key("source");
+    write_json(o, *p.source);
   }
-  // Copied from the set-up record as they are: already JSON, validated when fold read it.
-  auto raw = [&](const char* name, const std::string& json) {
-    if (json.empty()) return;
-    key(w, name);
-    w.RawValue(json.data(), json.size(), rj::kObjectType);
-  };
-  raw("source", p.source_json);
-  raw("declared", p.declared_json);
-  raw("setup_cause", p.cause_json);
+  if (p.declared) {
+    o.key("declared");
+    write_json(o, *p.declared);
+  }
+  if (p.cause) {
+    o.key("setup_cause");
+    write_json(o, *p.cause);
+  }
 }
 
 }  // namespace
 
 std::string package_to_json_line(const PackageResult& p) {
   rj::StringBuffer sb;
-  rj::Writer<rj::StringBuffer> w(sb);
+  json::LineWriter w(sb);
+  JsonLine out(w);
   w.StartObject();
   key(w, "package"); str(w, p.package);
   key(w, "category"); str(w, p.category);
@@ -227,11 +123,10 @@ std::string package_to_json_line(const PackageResult& p) {
   key(w, "sdist_tag_matched"); opt_bool(w, p.sdist_tag_matched);
   // The Python tool's key, from the set-up's look-up of the package index (declared.ft_wheel),
   // else as read from its results.
-  const auto declared = p.declared_json.empty() ? std::nullopt : declared_support(p);
-  const auto wheel = declared ? declared->ft_wheel : p.ft_wheel_found;
+  const auto wheel = p.declared ? p.declared->ft_wheel : p.ft_wheel_found;
   key(w, "ft_wheel_found"); opt_bool(w, wheel);
   key(w, "ft_wheel_version"); str_or_null(w, p.ft_wheel_version);
-  write_iterations(w, "iterations", p.iterations);
+  write_iterations(out, "iterations", p.iterations, true);
   if (p.extension_compat) {
     const auto& e = *p.extension_compat;
     const bool fallback = !e.gil_reenabled_by.empty() || e.gil_enabled_after_import.value_or(false);
@@ -273,7 +168,7 @@ std::string package_to_json_line(const PackageResult& p) {
   if (p.gil_enabled_pass_rate) {
     key(w, "gil_enabled_pass_rate"); w.Double(*p.gil_enabled_pass_rate);
     // The Python tool's list of GIL=1 runs (its count is the list's length).
-    write_iterations(w, "gil_enabled_iterations", p.gil_enabled_runs);
+    write_iterations(out, "gil_enabled_iterations", p.gil_enabled_runs, true);
     key(w, "gil_enabled_pass_count"); w.Int(p.gil_enabled_pass_count);
     key(w, "gil_enabled_duration_s"); w.Double(std::round(p.gil_enabled_duration_s * 1000) / 1000);
     key(w, "gil_comparison"); str(w, p.gil_comparison);
@@ -291,8 +186,7 @@ std::string package_to_json_line(const PackageResult& p) {
   }
   if (p.stress) {
     key(w, "stress");
-    const auto js = stress_to_json(*p.stress);
-    w.RawValue(js.data(), js.size(), rj::kObjectType);
+    write_stress(out, *p.stress);
   }
   if (!p.tsan_races.empty()) {
     key(w, "tsan_races");
@@ -312,29 +206,18 @@ std::string package_to_json_line(const PackageResult& p) {
     }
     w.EndArray();
   }
-  write_evidence(w, p);
+  write_evidence(out, p);
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize());
 }
 
 namespace {
 
-// One element of "iterations" (or of our other run arrays); per-test results as `keep` says.
-IterationResult read_iteration(const json::Reader& e, const ReadOptions& keep, bool per_test, bool derive_messages,
-                               PackageResult& p) {
-  IterationResult it;
-  it.index = e.count("index");
-  it.status = e.str("status");
-  it.exit_code = e.opt_int("exit_code");
-  it.duration_s = e.num("duration_s");
-  it.crash_signal = read_crash_signal(e);
-  it.crash_signature = e.str("crash_signature");
-  read_tsan_warnings(e, it);
-  it.output_stalled = e.boolean("output_stalled");
-  it.last_output_line = e.str("last_output_line");
-  // Checked even when not kept: a broken line is broken whatever the view.
-  if (keep.stderr_tails) it.stderr_tail = e.str("stderr_tail");
-  else e.check_str("stderr_tail");
+// One element of "iterations" (or of our other run arrays): the shared reader
+// (iteration_json.hpp), then the per-test parts as `keep` says.
+IterationResult read_package_run(const json::Reader& e, const ReadOptions& keep, bool per_test, bool derive_messages,
+                                 PackageResult& p) {
+  IterationResult it = read_iteration(e, keep.stderr_tails);
   // Strings are moved, never copied, from here on: this is the inner loop of `ft flaky`
   // and of the html report over a whole run.
   std::map<std::string, std::string> messages;
@@ -357,25 +240,13 @@ IterationResult read_iteration(const json::Reader& e, const ReadOptions& keep, b
   } else {
     e.check_string_map("test_results");
   }
-  it.tests_passed = e.count("tests_passed");
-  it.tests_failed = e.count("tests_failed");
-  it.tests_errored = e.count("tests_errored");
-  it.tests_skipped = e.count("tests_skipped");
-  it.iteration = e.count("iteration");
-  it.attempt = e.count("attempt");
-  it.stall_cpu_state = e.str("stall_cpu_state");
-  it.stall_signature = e.str("stall_signature");
-  it.gil_enabled = e.opt_bool("gil_enabled");
-  it.attempt_id = e.str("attempt_id");
-  it.mode = e.str("mode");
-  it.first_error = e.str("first_error");
   return it;
 }
 
 std::vector<IterationResult> read_iterations(const json::Reader& in, std::string_view name, const ReadOptions& keep,
                                              bool per_test, bool derive_messages, PackageResult& p) {
   std::vector<IterationResult> out;
-  in.each(name, [&](const json::Reader& e) { out.push_back(read_iteration(e, keep, per_test, derive_messages, p)); });
+  in.each(name, [&](const json::Reader& e) { out.push_back(read_package_run(e, keep, per_test, derive_messages, p)); });
   return out;
 }
 
@@ -426,9 +297,9 @@ PackageResult package_from_json(std::string_view text, std::string_view source, 
     p.gil_enabled_runs = read_iterations(in, "gil_enabled_runs", keep, false, false, p);
   p.unmeasured_runs = read_iterations(in, "unmeasured_runs", keep, false, false, p);
   p.tests_not_run = in.str("tests_not_run");
-  p.source_json = raw_object(in, "source");
-  p.declared_json = raw_object(in, "declared");
-  p.cause_json = raw_object(in, "setup_cause");
+  if (auto x = in.object("source")) p.source = read_source_info(*x);
+  if (auto x = in.object("declared")) p.declared = read_declared_info(*x);
+  if (auto x = in.object("setup_cause")) p.cause = read_cause_info(*x);
   if (auto ec = in.object("extension_compat")) {
     ExtensionCompat e;
     e.probed = true;
@@ -482,6 +353,12 @@ PackageResult package_from_json(std::string_view text, std::string_view source, 
   return p;
 }
 
+namespace {
+rj::Document parse_meta(std::string_view text, std::string_view source);
+// What the views show of ft_meta.json (model.hpp), from its checked document.
+RunMeta run_meta(const rj::Value& meta);
+}  // namespace
+
 RunResults read_run(const fs::path& run_dir, ReadOptions keep) {
   if (!fs::exists(run_dir)) throw Error(fmt::format("{}: no such result directory", run_dir.string()));
   if (!fs::is_directory(run_dir))
@@ -492,7 +369,8 @@ RunResults read_run(const fs::path& run_dir, ReadOptions keep) {
     throw Error(fmt::format("{}: missing ft_meta.json (not a labeille ft result directory?)", run_dir.string()));
   RunResults run;
   run.dir = run_dir.string();
-  run.meta_json = read_meta(meta);
+  run.meta_json = read_file(meta);
+  run.meta = run_meta(parse_meta(run.meta_json, meta.string()));
   auto results = run_dir / "ft_results.jsonl";
   if (!fs::exists(results)) return run;  // a run that has not folded anything yet
   std::ifstream in(results, std::ios::binary);
@@ -580,11 +458,12 @@ std::string read_meta(const fs::path& file) {
   return text;
 }
 
-std::string meta_string(const std::string& meta_json, const std::string& dotted) {
-  rj::Document d;
-  d.Parse<rj::kParseIterativeFlag>(meta_json.c_str());
-  if (d.HasParseError() || !d.IsObject()) return {};
-  const rj::Value* v = &d;
+namespace {
+
+// The value at `dotted` ("config.iterations") as text for display, "" when absent:
+// numbers in their shortest form, booleans as true/false.
+std::string display_value(const rj::Value& root, std::string_view dotted) {
+  const rj::Value* v = &root;
   std::size_t pos = 0;
   while (pos <= dotted.size()) {
     auto dot = dotted.find('.', pos);
@@ -600,6 +479,40 @@ std::string meta_string(const std::string& meta_json, const std::string& dotted)
   if (v->IsInt64()) return std::to_string(v->GetInt64());
   if (v->IsNumber()) return fmt::format("{:g}", v->GetDouble());
   return {};
+}
+
+RunMeta run_meta(const rj::Value& d) {
+  auto m = [&](std::string_view k) { return display_value(d, k); };
+  RunMeta r;
+  r.run_id = m("run_id");
+  r.timestamp = m("timestamp");
+  r.python_version = m("python_profile.version");
+  r.python_path = m("python_profile.path");
+  r.python_gil_disabled = m("python_profile.gil_disabled");
+  r.hostname = m("system_profile.hostname");
+  // cpu_count is ours; cpu_cores_logical the Python tool's (we write both).
+  r.cpu_count = m("system_profile.cpu_count");
+  if (r.cpu_count.empty()) r.cpu_count = m("system_profile.cpu_cores_logical");
+  r.target_python = m("config.target_python");
+  r.iterations = m("config.iterations");
+  r.timeout = m("config.timeout");
+  r.stall_threshold = m("config.stall_threshold");
+  r.compare_with_gil_text = m("config.compare_with_gil");
+  r.compare_with_gil = r.compare_with_gil_text == "true";
+  return r;
+}
+
+}  // namespace
+
+std::string meta_string(const std::string& meta_json, const std::string& dotted) {
+  // Lenient: a value for display, "" when the text is not a JSON object.
+  rj::Document d;
+  try {
+    d = json::parse_object(meta_json, "ft_meta.json");
+  } catch (const Error&) {
+    return {};
+  }
+  return display_value(d, dotted);
 }
 
 std::string merge_meta(const std::string& base, const std::string& extra, const std::string& source) {
@@ -690,7 +603,7 @@ void RunWriter::finish() {
   write_meta(dir_, meta_base_, {packages_, completed_, total_iterations_, total_duration_});
 
   rj::StringBuffer sb;
-  rj::PrettyWriter<rj::StringBuffer> sw(sb);
+  json::PrettyWriter sw(sb);
   sw.StartObject();
   key(sw, "schema"); sw.Int(1);
   key(sw, "packages_total"); sw.Int(packages_);

@@ -6,11 +6,11 @@
 #include <set>
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+
+#include "iteration_json.hpp"
+#include "stress_json.hpp"
 
 #include "labeille/analyzers/stats.hpp"
-#include "stress_json.hpp"
 #include "labeille/core/outcome.hpp"
 
 namespace labeille::analyzers {
@@ -242,96 +242,46 @@ std::string stress_lines(const StressResult& s) {
   return o;
 }
 
-namespace {
-
-using W = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void str(W& w, const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-void key(W& w, const char* k) { w.Key(k); }
-
-void runs(W& w, const std::vector<IterationResult>& its) {
-  w.StartArray();
-  for (const auto& it : its) {
-    w.StartObject();
-    key(w, "index"); w.Int(it.index);
-    key(w, "iteration"); w.Int(it.iteration);
-    key(w, "attempt"); w.Int(it.attempt);
-    key(w, "status"); str(w, it.status);
-    key(w, "duration_s"); w.Double(std::round(it.duration_s * 1000) / 1000);
-    key(w, "crash_signature"); str(w, it.crash_signature);
-    key(w, "stall_signature"); str(w, it.stall_signature);
-    key(w, "last_output_line"); str(w, it.last_output_line);
-    key(w, "attempt_id"); str(w, it.attempt_id);
-    // Why the run did not pass (evidence.hpp): the html report's heatmap and runs table.
-    key(w, "first_error"); str(w, it.first_error);
-    w.EndObject();
-  }
-  w.EndArray();
-}
-
-std::vector<IterationResult> read_runs(const json::Reader& in, std::string_view k) {
-  std::vector<IterationResult> out;
-  in.each(k, [&](const json::Reader& e) {
-    IterationResult it;
-    it.index = e.count("index");
-    it.iteration = e.count("iteration");
-    it.attempt = e.count("attempt");
-    it.status = e.str("status");
-    it.duration_s = e.num("duration_s");
-    it.crash_signature = e.str("crash_signature");
-    it.stall_signature = e.str("stall_signature");
-    it.last_output_line = e.str("last_output_line");
-    it.attempt_id = e.str("attempt_id");
-    it.first_error = e.str("first_error");
-    out.push_back(std::move(it));
-  });
-  return out;
-}
-
-}  // namespace
-
-std::string stress_to_json(const StressResult& s) {
-  rapidjson::StringBuffer sb;
-  W w(sb);
+void write_stress(JsonLine& o, const StressResult& s) {
+  auto& w = o.raw();
   w.StartObject();
-  key(w, "threads"); w.Int(s.threads);
-  key(w, "repeat"); w.Int(s.repeat);
-  key(w, "iterations_completed"); w.Int(static_cast<int>(s.iterations.size()));
-  key(w, "pass_count"); w.Int(s.pass_count);
-  key(w, "gil_enabled_iterations"); w.Int(static_cast<int>(s.gil_enabled_iterations.size()));
-  key(w, "gil_enabled_pass_count"); w.Int(s.gil_enabled_pass_count);
-  key(w, "verdict"); str(w, s.verdict);
-  key(w, "comparison"); str(w, s.comparison);
-  key(w, "fisher_p"); s.fisher_p ? w.Double(*s.fisher_p) : w.Null();
-  key(w, "finding"); w.Bool(s.finding);
-  key(w, "evidence"); str(w, s.evidence);
-  key(w, "tests");
+  o.key("threads").integer(s.threads);
+  o.key("repeat").integer(s.repeat);
+  o.key("iterations_completed").integer(static_cast<int>(s.iterations.size()));
+  o.key("pass_count").integer(s.pass_count);
+  o.key("gil_enabled_iterations").integer(static_cast<int>(s.gil_enabled_iterations.size()));
+  o.key("gil_enabled_pass_count").integer(s.gil_enabled_pass_count);
+  o.key("verdict").str(s.verdict);
+  o.key("comparison").str(s.comparison);
+  o.key("fisher_p");
+  s.fisher_p ? o.num(*s.fisher_p) : o.null();
+  o.key("finding").boolean(s.finding);
+  o.key("evidence").str(s.evidence);
+  o.key("tests");
   w.StartArray();
   for (const auto& t : s.tests) {
     w.StartObject();
-    key(w, "id"); str(w, t.id);
-    key(w, "kind"); str(w, t.kind);
-    key(w, "calls"); w.Int(t.calls);
-    key(w, "failures"); w.Int(t.failures);
-    key(w, "runs_failed"); w.Int(t.runs_failed);
-    key(w, "gil_enabled_calls"); w.Int(t.gil_enabled_calls);
-    key(w, "gil_enabled_failures"); w.Int(t.gil_enabled_failures);
-    key(w, "gil_enabled_runs_failed"); w.Int(t.gil_enabled_runs_failed);
-    key(w, "message"); str(w, t.message);
+    o.key("id").str(t.id);
+    o.key("kind").str(t.kind);
+    o.key("calls").integer(t.calls);
+    o.key("failures").integer(t.failures);
+    o.key("runs_failed").integer(t.runs_failed);
+    o.key("gil_enabled_calls").integer(t.gil_enabled_calls);
+    o.key("gil_enabled_failures").integer(t.gil_enabled_failures);
+    o.key("gil_enabled_runs_failed").integer(t.gil_enabled_runs_failed);
+    o.key("message").str(t.message);
     w.EndObject();
   }
   w.EndArray();
-  key(w, "single_threaded");
+  o.key("single_threaded");
   w.StartObject();
-  for (const auto& [id, why] : s.single_threaded) {
-    key(w, id.c_str());
-    str(w, why);
-  }
+  for (const auto& [id, why] : s.single_threaded) o.key(id).str(why);
   w.EndObject();
-  key(w, "runs"); runs(w, s.iterations);
-  key(w, "gil_enabled_runs"); runs(w, s.gil_enabled_iterations);
+  // The runs as every run is written (iteration_json.hpp), without per-test parts: those
+  // are the plain runs'.
+  write_iterations(o, "runs", s.iterations, /*per_test=*/false);
+  write_iterations(o, "gil_enabled_runs", s.gil_enabled_iterations, /*per_test=*/false);
   w.EndObject();
-  return std::string(sb.GetString(), sb.GetSize());
 }
 
 StressResult stress_from_json(const json::Reader& in) {
@@ -351,8 +301,8 @@ StressResult stress_from_json(const json::Reader& in) {
                        e.count("gil_enabled_runs_failed"), e.str("message"), e.str("kind")});
   });
   for (auto& [id, why] : in.string_map("single_threaded")) s.single_threaded[id] = std::move(why);
-  s.iterations = read_runs(in, "runs");
-  s.gil_enabled_iterations = read_runs(in, "gil_enabled_runs");
+  in.each("runs", [&](const json::Reader& e) { s.iterations.push_back(read_iteration(e, true)); });
+  in.each("gil_enabled_runs", [&](const json::Reader& e) { s.gil_enabled_iterations.push_back(read_iteration(e, true)); });
   return s;
 }
 

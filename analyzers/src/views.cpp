@@ -6,9 +6,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <rapidjson/document.h>
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
 
 #include "labeille/analyzers/blockers.hpp"
 #include "labeille/analyzers/evidence.hpp"
@@ -17,6 +14,7 @@
 #include "labeille/analyzers/stats.hpp"
 #include "labeille/analyzers/tsan.hpp"
 #include "labeille/core/error.hpp"
+#include "labeille/core/json.hpp"
 #include "labeille/core/outcome.hpp"
 #include "labeille/core/text.hpp"
 
@@ -161,19 +159,16 @@ std::string details(const PackageResult& p) {
 std::string render_show(const RunResults& run, SortBy sort, int limit, const Style& style) {
   std::string o;
   o += fmt::format("labeille ft results: {}\n", run.dir);
-  auto m = [&](const char* k) { return meta_string(run.meta_json, k); };
-  o += fmt::format("Run: {}  {}\n", m("run_id"), m("timestamp"));
-  if (!m("python_profile.version").empty() || !m("config.target_python").empty())
-    o += fmt::format("Python: {} {} (gil_disabled={})\n", m("python_profile.version"),
-                     m("python_profile.path").empty() ? m("config.target_python") : m("python_profile.path"),
-                     m("python_profile.gil_disabled"));
-  // cpu_count is ours; cpu_cores_logical the Python tool's (we write both).
-  const auto cpus = m("system_profile.cpu_count").empty() ? m("system_profile.cpu_cores_logical") : m("system_profile.cpu_count");
-  if (!cpus.empty() || !m("system_profile.hostname").empty())
-    o += fmt::format("System: {} ({} CPUs)\n", m("system_profile.hostname"), cpus.empty() ? "?" : cpus);
-  if (!m("config.iterations").empty())
-    o += fmt::format("Config: iterations={} timeout={}s stall_threshold={}s compare_with_gil={}\n", m("config.iterations"),
-                     m("config.timeout"), m("config.stall_threshold"), m("config.compare_with_gil"));
+  const auto& m = run.meta;
+  o += fmt::format("Run: {}  {}\n", m.run_id, m.timestamp);
+  if (!m.python_version.empty() || !m.target_python.empty())
+    o += fmt::format("Python: {} {} (gil_disabled={})\n", m.python_version,
+                     m.python_path.empty() ? m.target_python : m.python_path, m.python_gil_disabled);
+  if (!m.cpu_count.empty() || !m.hostname.empty())
+    o += fmt::format("System: {} ({} CPUs)\n", m.hostname, m.cpu_count.empty() ? "?" : m.cpu_count);
+  if (!m.iterations.empty())
+    o += fmt::format("Config: iterations={} timeout={}s stall_threshold={}s compare_with_gil={}\n", m.iterations,
+                     m.timeout, m.stall_threshold, m.compare_with_gil_text);
   o += fmt::format("\nCompatibility summary ({} packages)\n", run.packages.size());
   auto counts = category_counts(run);
 #define LABEILLE_X(id, name, rank, desc)                                                        \
@@ -184,7 +179,7 @@ std::string render_show(const RunResults& run, SortBy sort, int limit, const Sty
     if (!category_from_string(c)) o += fmt::format("  {} {:>5}\n", pad(c, 24), n);
   // Declared support next to the category, when the set-up looked it up.
   const bool declared = std::any_of(run.packages.begin(), run.packages.end(),
-                                    [](const PackageResult& p) { return !p.declared_json.empty(); });
+                                    [](const PackageResult& p) { return p.declared.has_value(); });
   auto with_declared = [&](std::string cell, const PackageResult* p) {
     return declared ? cell + " " + pad(p ? declared_short(*p) : "Declared", 18) : cell;
   };
@@ -285,20 +280,27 @@ std::string render_compat(const RunResults& run, bool extensions_only, const Sty
   return o;
 }
 
-std::string render_compare(const RunResults& a, const RunResults& b, bool json) {
+namespace {
+
+// What changed between two runs, package by package: the data `ft compare` renders.
+struct Change {
+  std::string package, from, to, a_rate, b_rate, judgement;
+  double p = 1;
+};
+struct Comparison {
+  std::vector<Change> transitions, rate_changes;
+  std::vector<std::string> only_a, only_b, new_issues, resolved;
+};
+
+Comparison compare_runs(const RunResults& a, const RunResults& b) {
   std::map<std::string, const PackageResult*> ma, mb;
   for (const auto& p : a.packages) ma[p.package] = &p;
   for (const auto& p : b.packages) mb[p.package] = &p;
-  struct Change {
-    std::string package, from, to, a_rate, b_rate, judgement;
-    double p = 1;
-  };
-  std::vector<Change> transitions, rate_changes;
-  std::vector<std::string> only_a, only_b, new_issues, resolved;
+  Comparison r;
   for (const auto& [name, pa] : ma) {
     auto it = mb.find(name);
     if (it == mb.end()) {
-      only_a.push_back(name);
+      r.only_a.push_back(name);
       continue;
     }
     const auto* pb = it->second;
@@ -311,86 +313,94 @@ std::string render_compare(const RunResults& a, const RunResults& b, bool json) 
       c.judgement = c.p < 0.05 ? (fb * pa->iterations_completed > fa * pb->iterations_completed ? "worse" : "better")
                                 : "no significant change";
     }
-    if (pa->category != pb->category) transitions.push_back(c);
-    else if (c.a_rate != c.b_rate) rate_changes.push_back(c);
+    if (pa->category != pb->category) r.transitions.push_back(c);
+    else if (c.a_rate != c.b_rate) r.rate_changes.push_back(c);
     std::set<std::string> sa(pa->failure_signatures.begin(), pa->failure_signatures.end());
     std::set<std::string> sb(pb->failure_signatures.begin(), pb->failure_signatures.end());
     for (const auto& s : sb)
-      if (!sa.count(s)) new_issues.push_back(name + ": " + s);
+      if (!sa.count(s)) r.new_issues.push_back(name + ": " + s);
     for (const auto& s : sa)
-      if (!sb.count(s)) resolved.push_back(name + ": " + s);
-    if (pb->deadlock_count > 0 && pa->deadlock_count == 0) new_issues.push_back(name + ": deadlock");
-    if (pa->deadlock_count > 0 && pb->deadlock_count == 0) resolved.push_back(name + ": deadlock");
+      if (!sb.count(s)) r.resolved.push_back(name + ": " + s);
+    if (pb->deadlock_count > 0 && pa->deadlock_count == 0) r.new_issues.push_back(name + ": deadlock");
+    if (pa->deadlock_count > 0 && pb->deadlock_count == 0) r.resolved.push_back(name + ": deadlock");
     // Stress: a free-threading failure under stress that appeared or went away.
     const bool sfa = pa->stress && pa->stress->finding, sfb = pb->stress && pb->stress->finding;
-    if (sfb && !sfa) new_issues.push_back(name + ": " + pb->stress->evidence);
-    if (sfa && !sfb) resolved.push_back(name + ": " + pa->stress->evidence);
+    if (sfb && !sfa) r.new_issues.push_back(name + ": " + pb->stress->evidence);
+    if (sfa && !sfb) r.resolved.push_back(name + ": " + pa->stress->evidence);
   }
   for (const auto& [name, pb] : mb)
-    if (!ma.count(name)) only_b.push_back(name);
-  const auto blocking = compare_blockers(a, b);
+    if (!ma.count(name)) r.only_b.push_back(name);
+  return r;
+}
 
-  if (json) {
-    rapidjson::StringBuffer sb;
-    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(sb);
-    auto changes = [&](const char* k, const std::vector<Change>& v) {
-      w.Key(k);
-      w.StartArray();
-      for (const auto& c : v) {
-        w.StartObject();
-        w.Key("package"); w.String(c.package.c_str());
-        w.Key("from"); w.String(c.from.c_str());
-        w.Key("to"); w.String(c.to.c_str());
-        w.Key("passed_a"); w.String(c.a_rate.c_str());
-        w.Key("passed_b"); w.String(c.b_rate.c_str());
-        w.Key("fisher_p"); w.Double(c.p);
-        w.Key("judgement"); w.String(c.judgement.c_str());
-        w.EndObject();
-      }
-      w.EndArray();
-    };
-    auto list = [&](const char* k, const std::vector<std::string>& v) {
-      w.Key(k);
-      w.StartArray();
-      for (const auto& s : v) w.String(s.c_str());
-      w.EndArray();
-    };
-    w.StartObject();
-    w.Key("run_a"); w.String(a.dir.c_str());
-    w.Key("run_b"); w.String(b.dir.c_str());
-    changes("transitions", transitions);
-    changes("pass_rate_changes", rate_changes);
-    list("new_issues", new_issues);
-    list("resolved_issues", resolved);
-    list("blockers_appeared", blocking.appeared);
-    list("blockers_disappeared", blocking.disappeared);
-    list("only_in_a", only_a);
-    list("only_in_b", only_b);
-    w.EndObject();
-    return std::string(sb.GetString(), sb.GetSize()) + "\n";
-  }
+// `ft compare --format json`, through the shared writer (core/json.hpp).
+std::string compare_json(const RunResults& a, const RunResults& b, const Comparison& r) {
+  rapidjson::StringBuffer sb;
+  json::PrettyWriter w(sb);
+  json::Out<json::PrettyWriter> o(w);
+  auto changes = [&](const char* k, const std::vector<Change>& v) {
+    o.key(k);
+    w.StartArray();
+    for (const auto& c : v) {
+      w.StartObject();
+      o.key("package").str(c.package);
+      o.key("from").str(c.from);
+      o.key("to").str(c.to);
+      o.key("passed_a").str(c.a_rate);
+      o.key("passed_b").str(c.b_rate);
+      o.key("fisher_p").num(c.p);
+      o.key("judgement").str(c.judgement);
+      w.EndObject();
+    }
+    w.EndArray();
+  };
+  w.StartObject();
+  o.key("run_a").str(a.dir);
+  o.key("run_b").str(b.dir);
+  changes("transitions", r.transitions);
+  changes("pass_rate_changes", r.rate_changes);
+  o.key("new_issues").strings(r.new_issues);
+  o.key("resolved_issues").strings(r.resolved);
+  const auto blocking = compare_blockers(a, b);
+  o.key("blockers_appeared").strings(blocking.appeared);
+  o.key("blockers_disappeared").strings(blocking.disappeared);
+  o.key("only_in_a").strings(r.only_a);
+  o.key("only_in_b").strings(r.only_b);
+  w.EndObject();
+  return std::string(sb.GetString(), sb.GetSize()) + "\n";
+}
+
+std::string compare_text(const RunResults& a, const RunResults& b, const Comparison& r) {
   std::string o = fmt::format("compare {} -> {}\n", a.dir, b.dir);
-  o += fmt::format("\nCategory transitions ({})\n", transitions.size());
-  for (const auto& c : transitions)
+  o += fmt::format("\nCategory transitions ({})\n", r.transitions.size());
+  for (const auto& c : r.transitions)
     o += fmt::format("  {} {} -> {}   passed {} -> {}   ({}, Fisher p={:.3g})\n", pad(c.package, 24), c.from, c.to,
                      c.a_rate, c.b_rate, c.judgement, c.p);
-  o += fmt::format("\nPass-rate changes within a category ({})\n", rate_changes.size());
-  for (const auto& c : rate_changes)
+  o += fmt::format("\nPass-rate changes within a category ({})\n", r.rate_changes.size());
+  for (const auto& c : r.rate_changes)
     o += fmt::format("  {} {}   passed {} -> {}   ({}, Fisher p={:.3g})\n", pad(c.package, 24), c.to, c.a_rate, c.b_rate,
                      c.judgement, c.p);
-  o += fmt::format("\nNew issues ({})\n", new_issues.size());
-  for (const auto& s : new_issues) o += "  + " + s + "\n";
-  o += fmt::format("\nResolved issues ({})\n", resolved.size());
-  for (const auto& s : resolved) o += "  - " + s + "\n";
+  o += fmt::format("\nNew issues ({})\n", r.new_issues.size());
+  for (const auto& s : r.new_issues) o += "  + " + s + "\n";
+  o += fmt::format("\nResolved issues ({})\n", r.resolved.size());
+  for (const auto& s : r.resolved) o += "  - " + s + "\n";
+  const auto blocking = compare_blockers(a, b);
   o += fmt::format("\nBlockers appeared ({})\n", blocking.appeared.size());
   for (const auto& s : blocking.appeared) o += "  + " + s + "\n";
   o += fmt::format("\nBlockers gone ({})\n", blocking.disappeared.size());
   for (const auto& s : blocking.disappeared) o += "  - " + s + "\n";
-  o += fmt::format("\nOnly in A ({}): ", only_a.size());
-  for (const auto& s : only_a) o += s + " ";
-  o += fmt::format("\nOnly in B ({}): ", only_b.size());
-  for (const auto& s : only_b) o += s + " ";
+  o += fmt::format("\nOnly in A ({}): ", r.only_a.size());
+  for (const auto& s : r.only_a) o += s + " ";
+  o += fmt::format("\nOnly in B ({}): ", r.only_b.size());
+  for (const auto& s : r.only_b) o += s + " ";
   return o + "\n";
+}
+
+}  // namespace
+
+std::string render_compare(const RunResults& a, const RunResults& b, bool json) {
+  const auto r = compare_runs(a, b);
+  return json ? compare_json(a, b, r) : compare_text(a, b, r);
 }
 
 namespace {
@@ -484,15 +494,14 @@ std::string render_report(const RunResults& run, const std::string& format) {
   auto packages = sorted(run, SortBy::Category);
   if (format == "markdown") {
     std::string o = fmt::format("# Free-threading compatibility report\n\nRun <code>{}</code>, {} packages, Python {}.\n\n",
-                                md_escape(meta_string(run.meta_json, "run_id")), run.packages.size(),
-                                md_escape(meta_string(run.meta_json, "python_profile.version")));
+                                md_escape(run.meta.run_id), run.packages.size(), md_escape(run.meta.python_version));
     o += "| Category | Packages |\n|---|---:|\n";
 #define LABEILLE_X(id, name, rank, desc) \
   if (counts.count(name)) o += fmt::format("| {} | {} |\n", name, counts[name]);
     LABEILLE_FT_CATEGORIES(LABEILLE_X)
 #undef LABEILLE_X
     const bool declared = std::any_of(run.packages.begin(), run.packages.end(),
-                                      [](const PackageResult& p) { return !p.declared_json.empty(); });
+                                      [](const PackageResult& p) { return p.declared.has_value(); });
     o += declared ? "\n## Packages\n\n| Package | Category | Declared | Passed | Verdict | Details |\n|---|---|---|---:|---|---|\n"
                   : "\n## Packages\n\n| Package | Category | Passed | Verdict | Details |\n|---|---|---:|---|---|\n";
     for (const auto* p : packages)

@@ -225,16 +225,23 @@ std::map<std::string, int> Reader::counts(std::string_view k) const {
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> Reader::string_map(std::string_view k) const {
-  std::vector<std::pair<std::string, std::string>> out;
+template <class F>
+void Reader::each_string_member(std::string_view k, F&& f) const {
   auto* x = find(k);
-  if (!x) return out;
+  if (!x) return;
   if (!x->IsObject()) bad(k, "an object of strings");
   for (const auto& m : x->GetObject()) {
     if (!m.value.IsString()) bad(k, "an object of strings");
-    out.emplace_back(safe_text(std::string_view(m.name.GetString(), m.name.GetStringLength())),
-                     safe_text(std::string_view(m.value.GetString(), m.value.GetStringLength())));
+    f(m.name, m.value);
   }
+}
+
+std::vector<std::pair<std::string, std::string>> Reader::string_map(std::string_view k) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  each_string_member(k, [&](const rj::Value& name, const rj::Value& value) {
+    out.emplace_back(safe_text(std::string_view(name.GetString(), name.GetStringLength())),
+                     safe_text(std::string_view(value.GetString(), value.GetStringLength())));
+  });
   return out;
 }
 
@@ -243,11 +250,7 @@ void Reader::check_str(std::string_view k) const {
 }
 
 void Reader::check_string_map(std::string_view k) const {
-  auto* x = find(k);
-  if (!x) return;
-  if (!x->IsObject()) bad(k, "an object of strings");
-  for (const auto& m : x->GetObject())
-    if (!m.value.IsString()) bad(k, "an object of strings");
+  each_string_member(k, [](const rj::Value&, const rj::Value&) {});
 }
 
 std::optional<Reader> Reader::object(std::string_view k) const {

@@ -165,6 +165,25 @@ std::string pytest_not_run_reason(int exit_code, std::string_view stdout_tail, s
   return last.empty() ? last_line(stdout_tail) : last;
 }
 
+namespace {
+constexpr std::string_view kNotRun = "tests did not run: ";
+constexpr std::string_view kMissing = "pytest is not installed: ";
+}  // namespace
+
+std::string tests_not_run_detail(int exit_code, std::string_view why) {
+  std::string d = fmt::format("{}pytest exit {} ({})", kNotRun, exit_code, pytest_exit_meaning(exit_code));
+  if (!why.empty()) d += fmt::format(": {}", why);
+  return d;
+}
+
+std::string pytest_missing_detail(std::string_view line) { return fmt::format("{}{}{}", kNotRun, kMissing, line); }
+
+std::string tests_not_run_first_error(std::string_view detail, int exit_code) {
+  if (starts_with(detail, fmt::format("{}{}", kNotRun, kMissing))) return std::string(detail.substr(kNotRun.size()));
+  const std::string head = tests_not_run_detail(exit_code, "") + ": ";
+  return starts_with(detail, head) ? std::string(detail.substr(head.size())) : std::string();
+}
+
 std::string pytest_missing_line(int exit_code, std::string_view stdout_tail, std::string_view stderr_tail) {
   if (exit_code != 1 && exit_code != 127) return "";
   for (auto tail : {stderr_tail, stdout_tail})

@@ -6,6 +6,7 @@
 #include "labeille/core/error.hpp"
 #include "labeille/core/json.hpp"
 #include "labeille/core/record.hpp"
+#include "labeille/core/record_json.hpp"
 #include "labeille/core/text.hpp"
 
 namespace labeille {
@@ -66,7 +67,9 @@ void write_stream(Out& o, const StreamInfo& s) {
   o.raw().EndObject();
 }
 
-void write_source(Out& o, const SourceInfo& s) {
+}  // namespace
+
+void write_json(Out& o, const SourceInfo& s) {
   o.raw().StartObject();
   o.key("kind").str(s.kind);
   o.key("version").opt_str(s.version);
@@ -78,7 +81,7 @@ void write_source(Out& o, const SourceInfo& s) {
   o.raw().EndObject();
 }
 
-void write_declared(Out& o, const DeclaredInfo& d) {
+void write_json(Out& o, const DeclaredInfo& d) {
   o.raw().StartObject();
   o.key("classifier_level").opt_str(d.classifier_level);
   o.key("ft_wheel").opt_bool(d.ft_wheel);
@@ -88,18 +91,7 @@ void write_declared(Out& o, const DeclaredInfo& d) {
   o.raw().EndObject();
 }
 
-void write_cause(Out& o, const CauseInfo& c) {
-  o.raw().StartObject();
-  o.key("step").str(c.step);
-  o.key("dependency").str(c.dependency);
-  o.key("version").opt_str(c.version);
-  o.key("requirement").str(c.requirement);
-  o.key("role").str(c.role);
-  o.key("failure").str(c.failure);
-  o.key("line").str(c.line);
-  o.key("blocks").boolean(c.blocks);
-  o.raw().EndObject();
-}
+namespace {
 
 template <class F>
 std::string write_object(std::string_view kind, F&& body) {
@@ -261,11 +253,11 @@ std::string to_json(const SetupRecord& r) {
     o.key("installer_fallback").str(r.installer_fallback);
     o.key("host").str(r.host);
     o.key("source");
-    r.source ? write_source(o, *r.source) : o.null();
+    r.source ? write_json(o, *r.source) : o.null();
     o.key("declared");
-    r.declared ? write_declared(o, *r.declared) : o.null();
+    r.declared ? write_json(o, *r.declared) : o.null();
     o.key("cause");
-    r.cause ? write_cause(o, *r.cause) : o.null();
+    r.cause ? write_json(o, *r.cause) : o.null();
     o.key("steps_s").raw().StartObject();
     o.key("source").num(r.steps.source_s);
     o.key("venv").num(r.steps.venv_s);
@@ -286,15 +278,15 @@ std::string write_value(F&& body) {
 }
 
 std::string to_json(const SourceInfo& s) {
-  return write_value([&](Out& o) { write_source(o, s); });
+  return write_value([&](Out& o) { write_json(o, s); });
 }
 
 std::string to_json(const DeclaredInfo& d) {
-  return write_value([&](Out& o) { write_declared(o, d); });
+  return write_value([&](Out& o) { write_json(o, d); });
 }
 
 std::string to_json(const CauseInfo& c) {
-  return write_value([&](Out& o) { write_cause(o, c); });
+  return write_value([&](Out& o) { write_json(o, c); });
 }
 
 std::string cause_sentence(const CauseInfo& c) {
@@ -383,8 +375,7 @@ StartedMarker parse_started(std::string_view json, std::string_view source) {
   return m;
 }
 
-namespace {
-SourceInfo read_source(const In& in) {
+SourceInfo read_source_info(const In& in) {
   SourceInfo s;
   s.kind = in.str("kind");
   s.version = in.opt_str("version");
@@ -396,7 +387,7 @@ SourceInfo read_source(const In& in) {
   return s;
 }
 
-DeclaredInfo read_declared(const In& in) {
+DeclaredInfo read_declared_info(const In& in) {
   DeclaredInfo d;
   d.classifier_level = in.opt_str("classifier_level");
   d.ft_wheel = in.opt_bool("ft_wheel");
@@ -406,7 +397,30 @@ DeclaredInfo read_declared(const In& in) {
   return d;
 }
 
-CauseInfo read_cause(const In& in) {
+SourceInfo parse_source_info(std::string_view json, std::string_view where) {
+  const rapidjson::Document doc = json::parse_object(json, where);
+  return read_source_info(In(doc, where));
+}
+
+DeclaredInfo parse_declared_info(std::string_view json, std::string_view where) {
+  const rapidjson::Document doc = json::parse_object(json, where);
+  return read_declared_info(In(doc, where));
+}
+
+void write_json(Out& o, const CauseInfo& c) {
+  o.raw().StartObject();
+  o.key("step").str(c.step);
+  o.key("dependency").str(c.dependency);
+  o.key("version").opt_str(c.version);
+  o.key("requirement").str(c.requirement);
+  o.key("role").str(c.role);
+  o.key("failure").str(c.failure);
+  o.key("line").str(c.line);
+  o.key("blocks").boolean(c.blocks);
+  o.raw().EndObject();
+}
+
+CauseInfo read_cause_info(const In& in) {
   CauseInfo c;
   c.step = in.str("step");
   c.dependency = in.str("dependency");
@@ -419,156 +433,149 @@ CauseInfo read_cause(const In& in) {
   return c;
 }
 
-// A standalone "source" or "declared" object.
-template <class Read>
-auto parse_value(std::string_view json, std::string_view where, Read&& read) {
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject())
-    throw Error(fmt::format("{}: not a JSON object at byte {}", where, doc.GetErrorOffset()));
-  return read(In(doc, where, ""));
-}
-}  // namespace
-
-SourceInfo parse_source_info(std::string_view json, std::string_view where) {
-  return parse_value(json, where, read_source);
-}
-
-DeclaredInfo parse_declared_info(std::string_view json, std::string_view where) {
-  return parse_value(json, where, read_declared);
-}
-
 CauseInfo parse_cause_info(std::string_view json, std::string_view where) {
-  return parse_value(json, where, read_cause);
+  const rapidjson::Document doc = json::parse_object(json, where);
+  return read_cause_info(In(doc, where));
 }
+
+namespace {
+
+// One reader per record kind, mirroring the to_json overloads above.
+AttemptRecord read_attempt(const In& in) {
+  AttemptRecord r;
+  r.attempt_id = in.str("attempt_id");
+  r.package = in.str("package");
+  r.mode = in.str("mode");
+  auto gil = gil_mode_from_string(in.str("gil"));
+  if (!gil) in.bad("gil", "\"0\", \"1\" or \"unset\"");
+  r.gil = *gil;
+  r.iteration = in.int32("iteration");
+  r.attempt = in.int32("attempt");
+  r.test_name = in.str("test_name");
+  r.command = in.strings("command");
+  r.shell = in.boolean("shell");
+  r.cwd = in.str("cwd");
+  r.venv = in.str("venv");
+  for (auto& [k, v] : in.string_map("env_delta")) r.env_delta[k] = v;
+  r.start_time = in.str("start_time");
+  r.end_time = in.str("end_time");
+  r.duration_s = in.num("duration_s");
+  std::string outcome = in.str("outcome");
+  auto oc = outcome_from_string(outcome);
+  if (!oc) in.bad("outcome", "one of the outcomes of docs/records.md");
+  r.outcome = *oc;
+  r.exit_code = in.opt_int("exit_code");
+  r.term_signal = in.int32("term_signal");
+  r.detail = in.str("detail");
+  r.error_message = in.str("error_message");
+  r.crash = read_crash(in, "crash");
+  if (auto s = in.object("stall")) {
+    r.stall.detected = s->boolean("detected");
+    r.stall.threshold_s = s->num("threshold_s");
+    r.stall.last_output_age_s = s->num("last_output_age_s");
+    r.stall.cpu_state = s->str("cpu_state");
+    r.stall.cpu_seconds = s->num("cpu_seconds");
+    r.stall.sample_s = s->num("sample_s");
+    r.stall.last_activity_age_s = s->num("last_activity_age_s");
+    r.stall.busy_silence = s->boolean("busy_silence");
+  }
+  r.timeout_s = in.num("timeout_s");
+  r.timed_out = in.boolean("timed_out");
+  r.interrupted = in.boolean("interrupted");
+  r.thread_stacks = in.str("thread_stacks");
+  r.tsan_enabled = in.boolean("tsan_enabled");
+  r.tsan_count = in.int32("tsan_count");
+  in.each("tsan", [&](const In& t) {
+    TsanReport tr;
+    tr.type = t.str("type");
+    tr.kind = t.str("kind");
+    tr.frames = t.strings("frames");
+    tr.stacks = t.string_lists("stacks");
+    tr.location = t.str("location");
+    tr.signature = t.str("signature");
+    tr.count = t.int32("count");
+    r.tsan.push_back(std::move(tr));
+  });
+  r.tsan_log_dir = in.str("tsan_log_dir");
+  r.tsan_fatal = in.str("tsan_fatal");
+  r.gil_enabled_at_exit = in.opt_bool("gil_enabled_at_exit");
+  r.out = read_stream(in, "stdout");
+  r.err = read_stream(in, "stderr");
+  r.last_output_line = in.str("last_output_line");
+  r.junit_path = in.str("junit_path");
+  r.peak_rss_kb = in.integer("peak_rss_kb");
+  if (auto s = in.object("stress")) r.stress = read_stress(*s);
+  r.host = in.str("host");
+  r.runner_version = in.str("runner_version");
+  return r;
+}
+
+SetupRecord read_setup(const In& in) {
+  SetupRecord r;
+  r.attempt_id = in.str("attempt_id");
+  r.package = in.str("package");
+  r.ok = in.boolean("ok");
+  r.error = in.str("error");
+  r.stage = in.str("stage");
+  r.duration_s = in.num("duration_s");
+  r.start_time = in.str("start_time");
+  r.end_time = in.str("end_time");
+  r.install_from = in.str("install_from");
+  r.commit = in.str("commit");
+  r.version = in.str("version");
+  r.sdist_version = in.str("sdist_version");
+  r.source_dir = in.str("source_dir");
+  r.venv = in.str("venv");
+  r.python = in.str("python");
+  r.log_path = in.str("log_path");
+  r.reused_venv = in.boolean("reused_venv");
+  r.installer = in.str("installer");
+  r.installer_fallback = in.str("installer_fallback");
+  r.host = in.str("host");
+  if (auto x = in.object("source")) r.source = read_source_info(*x);
+  if (auto x = in.object("declared")) r.declared = read_declared_info(*x);
+  if (auto x = in.object("cause")) r.cause = read_cause_info(*x);
+  if (auto st = in.object("steps_s"))
+    r.steps = {st->num("source"), st->num("venv"), st->num("install"), st->num("hook"), st->num("declared")};
+  return r;
+}
+
+ProbeRecord read_probe(const In& in) {
+  ProbeRecord r;
+  r.attempt_id = in.str("attempt_id");
+  r.package = in.str("package");
+  r.import_name = in.str("import_name");
+  r.ok = in.boolean("ok");
+  r.error = in.str("error");
+  r.crash = read_crash(in, "crash");
+  r.gil_enabled_after_import = in.opt_bool("gil_enabled_after_import");
+  r.gil_reenabled_by = in.str("gil_reenabled_by");
+  in.each("extensions", [&](const In& e) {
+    ExtensionInfo x;
+    x.module = e.str("module");
+    x.path = e.str("path");
+    x.import_ok = e.boolean("import_ok", true);
+    x.import_error = e.str("import_error");
+    x.reenabled_gil = e.opt_bool("reenabled_gil");
+    x.declaration = e.str("declaration");
+    r.extensions.push_back(std::move(x));
+  });
+  r.duration_s = in.num("duration_s");
+  r.start_time = in.str("start_time");
+  r.end_time = in.str("end_time");
+  r.host = in.str("host");
+  return r;
+}
+
+}  // namespace
 
 Record parse_record(std::string_view json, std::string_view source) {
   rapidjson::Document doc;
   In in = open_record(doc, json, source);
   std::string kind = in.str("kind");
-  if (kind == "attempt") {
-    AttemptRecord r;
-    r.attempt_id = in.str("attempt_id");
-    r.package = in.str("package");
-    r.mode = in.str("mode");
-    auto gil = gil_mode_from_string(in.str("gil"));
-    if (!gil) in.bad("gil", "\"0\", \"1\" or \"unset\"");
-    r.gil = *gil;
-    r.iteration = in.int32("iteration");
-    r.attempt = in.int32("attempt");
-    r.test_name = in.str("test_name");
-    r.command = in.strings("command");
-    r.shell = in.boolean("shell");
-    r.cwd = in.str("cwd");
-    r.venv = in.str("venv");
-    for (auto& [k, v] : in.string_map("env_delta")) r.env_delta[k] = v;
-    r.start_time = in.str("start_time");
-    r.end_time = in.str("end_time");
-    r.duration_s = in.num("duration_s");
-    std::string outcome = in.str("outcome");
-    auto oc = outcome_from_string(outcome);
-    if (!oc) in.bad("outcome", "one of the outcomes of docs/records.md");
-    r.outcome = *oc;
-    r.exit_code = in.opt_int("exit_code");
-    r.term_signal = in.int32("term_signal");
-    r.detail = in.str("detail");
-    r.error_message = in.str("error_message");
-    r.crash = read_crash(in, "crash");
-    if (auto s = in.object("stall")) {
-      r.stall.detected = s->boolean("detected");
-      r.stall.threshold_s = s->num("threshold_s");
-      r.stall.last_output_age_s = s->num("last_output_age_s");
-      r.stall.cpu_state = s->str("cpu_state");
-      r.stall.cpu_seconds = s->num("cpu_seconds");
-      r.stall.sample_s = s->num("sample_s");
-      r.stall.last_activity_age_s = s->num("last_activity_age_s");
-      r.stall.busy_silence = s->boolean("busy_silence");
-    }
-    r.timeout_s = in.num("timeout_s");
-    r.timed_out = in.boolean("timed_out");
-    r.interrupted = in.boolean("interrupted");
-    r.thread_stacks = in.str("thread_stacks");
-    r.tsan_enabled = in.boolean("tsan_enabled");
-    r.tsan_count = in.int32("tsan_count");
-    in.each("tsan", [&](const In& t) {
-      TsanReport tr;
-      tr.type = t.str("type");
-      tr.kind = t.str("kind");
-      tr.frames = t.strings("frames");
-      tr.stacks = t.string_lists("stacks");
-      tr.location = t.str("location");
-      tr.signature = t.str("signature");
-      tr.count = t.int32("count");
-      r.tsan.push_back(std::move(tr));
-    });
-    r.tsan_log_dir = in.str("tsan_log_dir");
-    r.tsan_fatal = in.str("tsan_fatal");
-    r.gil_enabled_at_exit = in.opt_bool("gil_enabled_at_exit");
-    r.out = read_stream(in, "stdout");
-    r.err = read_stream(in, "stderr");
-    r.last_output_line = in.str("last_output_line");
-    r.junit_path = in.str("junit_path");
-    r.peak_rss_kb = in.integer("peak_rss_kb");
-    if (auto s = in.object("stress")) r.stress = read_stress(*s);
-    r.host = in.str("host");
-    r.runner_version = in.str("runner_version");
-    return r;
-  }
-  if (kind == "setup") {
-    SetupRecord r;
-    r.attempt_id = in.str("attempt_id");
-    r.package = in.str("package");
-    r.ok = in.boolean("ok");
-    r.error = in.str("error");
-    r.stage = in.str("stage");
-    r.duration_s = in.num("duration_s");
-    r.start_time = in.str("start_time");
-    r.end_time = in.str("end_time");
-    r.install_from = in.str("install_from");
-    r.commit = in.str("commit");
-    r.version = in.str("version");
-    r.sdist_version = in.str("sdist_version");
-    r.source_dir = in.str("source_dir");
-    r.venv = in.str("venv");
-    r.python = in.str("python");
-    r.log_path = in.str("log_path");
-    r.reused_venv = in.boolean("reused_venv");
-    r.installer = in.str("installer");
-    r.installer_fallback = in.str("installer_fallback");
-    r.host = in.str("host");
-    if (auto x = in.object("source")) r.source = read_source(*x);
-    if (auto x = in.object("declared")) r.declared = read_declared(*x);
-    if (auto x = in.object("cause")) r.cause = read_cause(*x);
-    if (auto st = in.object("steps_s"))
-      r.steps = {st->num("source"), st->num("venv"), st->num("install"), st->num("hook"), st->num("declared")};
-    return r;
-  }
-  if (kind == "probe") {
-    ProbeRecord r;
-    r.attempt_id = in.str("attempt_id");
-    r.package = in.str("package");
-    r.import_name = in.str("import_name");
-    r.ok = in.boolean("ok");
-    r.error = in.str("error");
-    r.crash = read_crash(in, "crash");
-    r.gil_enabled_after_import = in.opt_bool("gil_enabled_after_import");
-    r.gil_reenabled_by = in.str("gil_reenabled_by");
-    in.each("extensions", [&](const In& e) {
-      ExtensionInfo x;
-      x.module = e.str("module");
-      x.path = e.str("path");
-      x.import_ok = e.boolean("import_ok", true);
-      x.import_error = e.str("import_error");
-      x.reenabled_gil = e.opt_bool("reenabled_gil");
-      x.declaration = e.str("declaration");
-      r.extensions.push_back(std::move(x));
-    });
-    r.duration_s = in.num("duration_s");
-    r.start_time = in.str("start_time");
-    r.end_time = in.str("end_time");
-    r.host = in.str("host");
-    return r;
-  }
+  if (kind == "attempt") return read_attempt(in);
+  if (kind == "setup") return read_setup(in);
+  if (kind == "probe") return read_probe(in);
   in.bad("kind", "\"attempt\", \"setup\" or \"probe\"");
 }
 

@@ -23,7 +23,7 @@ std::string crash_signature(const std::string& sig, const std::string& fatal_err
 }
 
 Verdict classify(const Termination& t, const std::string& fatal_error,
-                 const std::vector<std::string>& frames, bool pytest) {
+                 const std::vector<std::string>& frames, const CommandOutput& cmd) {
   if (!t.started) return {Outcome::Error, "could not start: " + t.start_error, std::nullopt};
   if (t.interrupted) return {Outcome::Interrupted, "interrupted: the runner was told to stop", std::nullopt};
   // The supervisor stalls a tree only when it printed nothing AND used no CPU and did no
@@ -49,9 +49,12 @@ Verdict classify(const Termination& t, const std::string& fatal_error,
   if (t.signal != 0) return {Outcome::Fail, "killed by " + process::signal_name(t.signal), std::nullopt};
   int code = t.exit_code.value_or(-1);
   if (code == 0) return {Outcome::Pass, "passed", std::nullopt};
-  if (pytest && pytest_suite_did_not_run(code))
-    return {Outcome::TestsNotRun, fmt::format("tests did not run: pytest exit {} ({})", code, pytest_exit_meaning(code)),
-            std::nullopt};
+  if (cmd.pytest && pytest_suite_did_not_run(code))
+    return {Outcome::TestsNotRun,
+            tests_not_run_detail(code, pytest_not_run_reason(code, cmd.stdout_tail, cmd.stderr_tail)), std::nullopt};
+  if (cmd.pytest)
+    if (auto missing = pytest_missing_line(code, cmd.stdout_tail, cmd.stderr_tail); !missing.empty())
+      return {Outcome::TestsNotRun, pytest_missing_detail(missing), std::nullopt};
   return {Outcome::Fail, fmt::format("exit {}", code), std::nullopt};
 }
 

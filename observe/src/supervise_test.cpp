@@ -5,12 +5,11 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include <rapidjson/document.h>
-
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
-#include "labeille/process/process_tree.hpp"
+#include "labeille/core/json.hpp"
 #include "labeille/observe/output_scan.hpp"
+#include "labeille/process/process_tree.hpp"
 
 namespace fs = std::filesystem;
 
@@ -41,12 +40,14 @@ std::optional<bool> read_gil_states(const fs::path& hook_dir) {
     } catch (const Error&) {
       continue;
     }
-    rapidjson::Document d;
-    d.Parse(text.c_str());
-    if (d.HasParseError() || !d.IsObject()) continue;  // a process killed mid-write
-    auto it = d.FindMember("gil_enabled");
-    if (it == d.MemberEnd() || !it->value.IsBool()) continue;
-    any = any.value_or(false) || it->value.GetBool();
+    std::optional<bool> gil;
+    try {
+      const auto d = json::parse_object(text, e.path().string());
+      gil = json::Reader(d, e.path().string()).opt_bool("gil_enabled");
+    } catch (const Error&) {
+      continue;  // a process killed mid-write
+    }
+    if (gil) any = any.value_or(false) || *gil;
   }
   return any;
 }

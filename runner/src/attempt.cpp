@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "labeille/core/test_names.hpp"
+#include "labeille/core/ctest_output.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/names.hpp"
@@ -33,14 +34,6 @@ namespace labeille::runner {
 using namespace observe;
 
 namespace {
-
-// A tag's value on one line (CTest's regular expressions are greedy within a line), escaped.
-std::string tag_value(std::string_view s) {
-  std::string line(s);
-  std::replace(line.begin(), line.end(), '\n', ' ');
-  std::replace(line.begin(), line.end(), '\r', ' ');
-  return xml_escape(line);
-}
 
 // The reports TSAN wrote into the attempt directory join those seen on the streams. A
 // TSAN abort (it exits with exitcode=0, so only its message tells) turns a pass or a fail
@@ -118,30 +111,30 @@ std::optional<Options> parse_options(int argc, char** argv) {
     app.exit(e);
     return std::nullopt;
   } catch (const CLI::ParseError& e) {
-    throw Error(e.what(), kUsageExitCode);
+    throw Error(e.what(), kExitToolUsage);
   }
   for (const auto& kv : env) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw Error(fmt::format("--env \"{}\": expected KEY=VALUE", kv), kUsageExitCode);
+      throw Error(fmt::format("--env \"{}\": expected KEY=VALUE", kv), kExitToolUsage);
     o.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   if (!o.tsan_suppressions.empty() && !o.tsan)
-    throw Error("--tsan-suppressions needs --tsan", kUsageExitCode);
+    throw Error("--tsan-suppressions needs --tsan", kExitToolUsage);
   if (o.shell.empty() == o.argv.empty())
-    throw Error("give the command either with --shell \"COMMAND\" or after --", kUsageExitCode);
+    throw Error("give the command either with --shell \"COMMAND\" or after --", kExitToolUsage);
   if (!is_package_name(o.package))
     throw Error(fmt::format("--package \"{}\": not a PEP 508 name (letters, digits, '.', '_', '-')", o.package),
-                kUsageExitCode);
+                kExitToolUsage);
   if (o.stress_threads > 0 && o.venv.empty())
-    throw Error("--stress-threads needs --venv (the stress tools live in <venv>/labeille-ft-stress)", kUsageExitCode);
+    throw Error("--stress-threads needs --venv (the stress tools live in <venv>/labeille-ft-stress)", kExitToolUsage);
   static const std::regex mode_re("^[A-Za-z0-9][A-Za-z0-9._-]*$");
   if (!std::regex_match(o.mode, mode_re))
-    throw Error(fmt::format("--mode \"{}\": use letters, digits, '.', '_', '-'", o.mode), kUsageExitCode);
+    throw Error(fmt::format("--mode \"{}\": use letters, digits, '.', '_', '-'", o.mode), kExitToolUsage);
   if (!o.control_for.empty() && !std::regex_match(o.control_for, mode_re))
-    throw Error(fmt::format("--control-for \"{}\": use letters, digits, '.', '_', '-'", o.control_for), kUsageExitCode);
+    throw Error(fmt::format("--control-for \"{}\": use letters, digits, '.', '_', '-'", o.control_for), kExitToolUsage);
   if (!o.copy_cwd_in.empty() && o.cwd.empty())
-    throw Error("--copy-cwd-in needs --cwd (the tree to copy)", kUsageExitCode);
+    throw Error("--copy-cwd-in needs --cwd (the tree to copy)", kExitToolUsage);
   return o;
 }
 
@@ -189,9 +182,9 @@ std::string control_skip_reason(const std::vector<Outcome>& controlled) {
 
 std::string ctest_tags(const AttemptRecord& r) {
   std::string s;
+  // How each tag must be written (measurements escaped, details not): core/ctest_output.hpp.
   auto measure = [&](std::string_view type, std::string_view name, std::string_view value) {
-    s += fmt::format("<CTestMeasurement type=\"{}\" name=\"{}\">{}</CTestMeasurement>\n", type, name,
-                     tag_value(value));
+    s += ctest_measurement_line(type, name, value);
   };
   measure("text/string", "outcome", to_string(r.outcome));
   measure("numeric/double", "duration_s", fmt::format("{:.3f}", r.duration_s));
@@ -203,7 +196,7 @@ std::string ctest_tags(const AttemptRecord& r) {
   if (r.gil_enabled_at_exit) measure("text/string", "gil_enabled_at_exit", *r.gil_enabled_at_exit ? "true" : "false");
   s += fmt::format("<CTestLabel>ft.outcome.{}</CTestLabel>\n", to_string(r.outcome));
   s += fmt::format("<CTestLabel>ft.{}</CTestLabel>\n", r.mode);
-  s += fmt::format("<CTestDetails>{}</CTestDetails>\n", tag_value(fmt::format("{}: {}", to_string(r.outcome), r.detail)));
+  s += ctest_details_line(fmt::format("{}: {}", to_string(r.outcome), r.detail));
   return s;
 }
 
@@ -361,16 +354,9 @@ int run_attempt(const Options& o, std::ostream& out) {
   if (fs::exists(in.junit_path)) r.junit_path = in.junit_path;
   r.peak_rss_kb = res.peak_rss_kb;
   const bool pytest = is_pytest_command(r.command);
-  auto v = classify(res.termination, res.fatal_error, res.crash_frames, pytest);
-  if (pytest && v.outcome == Outcome::Fail)
-    if (auto missing = pytest_missing_line(r.exit_code.value_or(0), r.out.tail, r.err.tail); !missing.empty())
-      v = {Outcome::TestsNotRun, "tests did not run: pytest is not installed: " + missing, std::nullopt};
-  if (v.outcome == Outcome::TestsNotRun && r.exit_code != 1 && r.exit_code != 127) {
-    // CTest's details and the record say why at once: "tests did not run: pytest exit 2
-    // (...): tests/test_x.py: ModuleNotFoundError: No module named 'hypothesis'".
-    auto why = pytest_not_run_reason(r.exit_code.value_or(0), r.out.tail, r.err.tail);
-    if (!why.empty()) v.detail += ": " + why;
-  }
+  // CTest's details and the record say why the tests did not run at once: "tests did not
+  // run: pytest exit 2 (...): tests/test_x.py: ModuleNotFoundError: No module named ...".
+  auto v = classify(res.termination, res.fatal_error, res.crash_frames, {pytest, r.out.tail, r.err.tail});
   if (o.stress_threads > 0) r.stress = read_stress_output(dir / attempt_files::kStressOut, o.stress_threads, o.stress_repeat);
   if (o.tsan) apply_tsan_logs(read_tsan_logs(tsan_dir), r, v);
   if (v.outcome == Outcome::Deadlock)

@@ -23,11 +23,11 @@ int main(int argc, char** argv) {
     return labeille::runner::run_attempt(*opts, std::cout);
   } catch (const labeille::Error& e) {
     std::cerr << "labeille-ft-runner: error: " << e.what() << "\n";
-    return e.exit_code() == labeille::kUsageExitCode ? labeille::kUsageExitCode : labeille::kRecordExitCode;
+    return e.exit_code() == labeille::kExitToolUsage ? labeille::kExitToolUsage : labeille::kExitRecordFailed;
   } catch (const std::exception& e) {
     // A library failure (std::filesystem, Asio) outside the paths that throw
     // labeille::Error: still one line and the documented "no record" status, never abort().
     std::cerr << "labeille-ft-runner: error: " << e.what() << "\n";
-    return labeille::kRecordExitCode;
+    return labeille::kExitRecordFailed;
   }
 }

@@ -5,9 +5,10 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <rapidjson/document.h>
 
+#include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
+#include "labeille/core/json.hpp"
 
 namespace fs = std::filesystem;
 
@@ -41,26 +42,42 @@ StressInfo read_stress_output(const fs::path& file, int threads, int repeat) {
   std::map<std::string, StressTestCount> tests;
   std::map<std::string, std::string> unsafe;
   std::istringstream lines(read_file(file));
+  int line_no = 0;
   for (std::string line; std::getline(lines, line);) {
-    rapidjson::Document d;
-    d.Parse(line.c_str());
-    if (d.HasParseError() || !d.IsObject()) continue;
+    ++line_no;
+    // One session's line, read whole through the shared reader or not at all.
+    std::map<std::string, StressTestCount> line_tests;
+    std::map<std::string, std::string> line_unsafe;
+    int tests_run = 0;
+    try {
+      const auto d = json::parse_object(line, fmt::format("{}:{}", file.string(), line_no));
+      const json::Reader in(d, file.string());
+      tests_run = in.count("tests_run");
+      in.each("tests", [&](const json::Reader& t) {
+        const auto id = t.str("id");
+        if (id.empty()) return;
+        auto& c = line_tests[id];
+        c.id = id;
+        c.calls += t.count("calls");
+        c.failures += t.count("failures");
+        if (c.message.empty()) c.message = t.str("message");
+      });
+      in.each("thread_unsafe", [&](const json::Reader& t) {
+        if (auto id = t.str("id"); !id.empty()) line_unsafe[id] = t.str("reason");
+      });
+    } catch (const Error&) {
+      continue;
+    }
     s.reported = true;
-    if (d.HasMember("tests_run") && d["tests_run"].IsInt()) s.tests_run += d["tests_run"].GetInt();
-    if (d.HasMember("tests") && d["tests"].IsArray())
-      for (auto& t : d["tests"].GetArray()) {
-        if (!t.IsObject() || !t.HasMember("id") || !t["id"].IsString()) continue;
-        auto& c = tests[t["id"].GetString()];
-        c.id = t["id"].GetString();
-        if (t.HasMember("calls") && t["calls"].IsInt()) c.calls += t["calls"].GetInt();
-        if (t.HasMember("failures") && t["failures"].IsInt()) c.failures += t["failures"].GetInt();
-        if (c.message.empty() && t.HasMember("message") && t["message"].IsString()) c.message = t["message"].GetString();
-      }
-    if (d.HasMember("thread_unsafe") && d["thread_unsafe"].IsArray())
-      for (auto& t : d["thread_unsafe"].GetArray())
-        if (t.IsObject() && t.HasMember("id") && t["id"].IsString())
-          unsafe[t["id"].GetString()] =
-              t.HasMember("reason") && t["reason"].IsString() ? t["reason"].GetString() : "";
+    s.tests_run += tests_run;
+    for (auto& [id, c] : line_tests) {
+      auto& into = tests[id];
+      into.id = id;
+      into.calls += c.calls;
+      into.failures += c.failures;
+      if (into.message.empty()) into.message = std::move(c.message);
+    }
+    for (auto& [id, why] : line_unsafe) unsafe[id] = std::move(why);
   }
   for (auto& [id, c] : tests) s.tests.push_back(std::move(c));
   for (auto& [id, why] : unsafe) s.thread_unsafe.push_back({id, why});

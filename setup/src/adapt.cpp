@@ -117,6 +117,79 @@ std::optional<std::pair<std::string, std::size_t>> option_value(const Words& s, 
 
 }  // namespace
 
+namespace {
+
+// The words from i to i + n, as written.
+std::string written(const Words& s, std::size_t i, std::size_t n) {
+  return join_text(Words(s.begin() + static_cast<std::ptrdiff_t>(i), s.begin() + static_cast<std::ptrdiff_t>(i + n)));
+}
+
+// `-e DIR` / `--editable DIR` at s[i] (n words) naming a project the sdist does not hold:
+// dropped when `.` is installed anyway, else pointed at `.` (the sdist is that project).
+// Returns false when DIR is there (the words are kept as they are).
+bool adapt_editable(const Words& s, std::size_t i, std::size_t n, const std::string& dir, const fs::path& src,
+                    bool dot_installed, Words& out, Adapted& a) {
+  if (is_dot(dir) || fs::exists(src / dir)) return false;
+  const std::string was = written(s, i, n);
+  if (dot_installed) {
+    a.notes.push_back(fmt::format("dropped `{}`: {} is not in the sdist (another project of the repository; "
+                                  "the sdist's own is installed by `.`)",
+                                  was, dir));
+    return true;
+  }
+  Word last = s[i + n - 1];
+  last.value.replace(last.value.find(dir), dir.size(), ".");
+  if (auto pos = last.text.find(dir); pos != std::string::npos) {
+    last.text.replace(pos, dir.size(), ".");
+  } else {
+    last.text = "'" + last.value + "'";  // written with escapes: say it plainly
+  }
+  if (n == 2) out.push_back(s[i]);
+  out.push_back(last);
+  a.notes.push_back(fmt::format("`{}` -> `{}`: {} is not in the sdist, which is that project itself", was,
+                                join_text(Words(out.end() - static_cast<std::ptrdiff_t>(n), out.end())), dir));
+  return true;
+}
+
+// `-r FILE` / `-c FILE` (and their long forms) at s[i] (n words) naming a file the sdist
+// does not hold: dropped. Returns false when the file is there.
+bool adapt_requirement_file(const Words& s, std::size_t i, std::size_t n, const std::string& file, const fs::path& src,
+                            Adapted& a) {
+  if (fs::exists(src / file)) return false;
+  a.notes.push_back(fmt::format("dropped `{}`: {} is not in the sdist", written(s, i, n), file));
+  return true;
+}
+
+// A pip install step (its arguments from `from`), each option adapted by its kind;
+// nullopt when nothing is left to install (pip would refuse the step).
+std::optional<Words> adapt_pip_install(const Words& s, std::size_t from, const fs::path& src, bool dot_installed,
+                                       Adapted& a) {
+  Words out(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(from));
+  for (std::size_t i = from; i < s.size();) {
+    if (auto e = option_value(s, i, {"-e", "--editable"})) {
+      if (adapt_editable(s, i, e->second, project_dir(e->first), src, dot_installed, out, a)) {
+        i += e->second;
+        continue;
+      }
+    } else if (auto r = option_value(s, i, {"-r", "--requirement", "-c", "--constraint"})) {
+      if (adapt_requirement_file(s, i, r->second, r->first, src, a)) {
+        i += r->second;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+    ++i;
+  }
+  if (std::none_of(out.begin() + static_cast<std::ptrdiff_t>(from), out.end(),
+                   [](const Word& w) { return !w.value.starts_with("-"); })) {
+    a.notes.push_back(fmt::format("dropped `{}`: nothing left to install", join_text(out)));
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace
+
 Adapted adapt_for_sdist(std::string_view install_command, const fs::path& src) {
   auto steps = split_steps(install_command);
   const bool dot_installed = installs_dot(steps);
@@ -134,54 +207,7 @@ Adapted adapt_for_sdist(std::string_view install_command, const fs::path& src) {
       kept.push_back(std::move(s));
       continue;
     }
-    Words out(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(from));
-    for (std::size_t i = from; i < s.size();) {
-      if (auto e = option_value(s, i, {"-e", "--editable"})) {
-        const std::string dir = project_dir(e->first);
-        if (!is_dot(dir) && !fs::exists(src / dir)) {
-          std::string written = join_text(Words(s.begin() + static_cast<std::ptrdiff_t>(i),
-                                                s.begin() + static_cast<std::ptrdiff_t>(i + e->second)));
-          if (dot_installed) {
-            a.notes.push_back(fmt::format("dropped `{}`: {} is not in the sdist (another project of the repository; "
-                                          "the sdist's own is installed by `.`)",
-                                          written, dir));
-          } else {
-            Word last = s[i + e->second - 1];
-            last.value.replace(last.value.find(dir), dir.size(), ".");
-            if (auto pos = last.text.find(dir); pos != std::string::npos) {
-              last.text.replace(pos, dir.size(), ".");
-            } else {
-              last.text = "'" + last.value + "'";  // written with escapes: say it plainly
-            }
-            if (e->second == 2) out.push_back(s[i]);
-            out.push_back(last);
-            a.notes.push_back(fmt::format("`{}` -> `{}`: {} is not in the sdist, which is that project itself", written,
-                                          join_text(Words(out.end() - static_cast<std::ptrdiff_t>(e->second), out.end())),
-                                          dir));
-          }
-          i += e->second;
-          continue;
-        }
-      } else if (auto r = option_value(s, i, {"-r", "--requirement", "-c", "--constraint"})) {
-        if (!fs::exists(src / r->first)) {
-          a.notes.push_back(fmt::format("dropped `{}`: {} is not in the sdist",
-                                        join_text(Words(s.begin() + static_cast<std::ptrdiff_t>(i),
-                                                        s.begin() + static_cast<std::ptrdiff_t>(i + r->second))),
-                                        r->first));
-          i += r->second;
-          continue;
-        }
-      }
-      out.push_back(s[i]);
-      ++i;
-    }
-    // Nothing left to install (only options): pip would refuse the step.
-    if (std::none_of(out.begin() + static_cast<std::ptrdiff_t>(from), out.end(),
-                     [](const Word& w) { return !w.value.starts_with("-"); })) {
-      a.notes.push_back(fmt::format("dropped `{}`: nothing left to install", join_text(out)));
-      continue;
-    }
-    kept.push_back(std::move(out));
+    if (auto out = adapt_pip_install(s, from, src, dot_installed, a)) kept.push_back(std::move(*out));
   }
   if (a.notes.empty()) {
     a.command = std::string(install_command);

@@ -15,6 +15,7 @@
 #include "labeille/core/fs.hpp"
 #include "labeille/core/json.hpp"
 #include "labeille/core/names.hpp"
+#include "labeille/core/record_json.hpp"
 #include "labeille/core/text.hpp"
 #include "labeille/core/time.hpp"
 #include "labeille/process/supervisor.hpp"
@@ -225,10 +226,11 @@ DeclaredInfo read_declared(const PrepareOptions& o, const std::string& py, const
     return d;
   }
   try {
-    d = parse_declared_info(json, "labeille_ft_declared.py");
-    rapidjson::Document doc;
-    doc.Parse(json.c_str());
-    if (doc.HasMember("sdist_url") && doc["sdist_url"].IsString()) *sdist_url = doc["sdist_url"].GetString();
+    // One parse, one strictness: the declared object and the sdist's URL beside it.
+    const auto doc = json::parse_object(json, "labeille_ft_declared.py");
+    const json::Reader in(doc, "labeille_ft_declared.py");
+    d = read_declared_info(in);
+    *sdist_url = in.str("sdist_url");
   } catch (const Error& e) {
     d.error = e.what();
   }
@@ -487,15 +489,6 @@ class Preparation {
 }  // namespace
 
 SetupRecord prepare(const PrepareOptions& o) { return Preparation(o).run(); }
-
-std::string ctest_details(std::string_view text) {
-  std::string out;
-  for (char c : text) out += (c == '\n' || c == '\r') ? ' ' : c;
-  const std::string_view tag = "</CTestDetails>";
-  for (auto at = out.find(tag); at != std::string::npos; at = out.find(tag, at))
-    out.replace(at, tag.size(), "(/CTestDetails)");
-  return out;
-}
 
 ProbeRecord probe(const ProbeOptions& o) {
   auto claimed = claim_attempt_dir(o.record_dir / o.package, "probe");

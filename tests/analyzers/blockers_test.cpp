@@ -13,6 +13,7 @@
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/views.hpp"
 #include "labeille/core/fs.hpp"
+#include "labeille/core/pytest_output.hpp"
 #include "labeille/core/record.hpp"
 
 namespace fs = std::filesystem;
@@ -207,7 +208,8 @@ TEST(Blockers, SourceTreeShadowingIsSaidWithItsFixNeverIncompatible) {
       r.outcome = Outcome::TestsNotRun;
       r.exit_code = 2;
       r.out.tail = kShadowed;
-      r.detail = "exit 2";
+      // The detail the classifier writes (observe/classify.hpp).
+      r.detail = tests_not_run_detail(2, pytest_not_run_reason(2, kShadowed, ""));
       auto dir = rec / pkg / fmt::format("gil0.iter{:02d}.a001", i);
       fs::create_directories(dir);
       atomic_write_file(dir / "record.json", to_json(r));

@@ -14,6 +14,7 @@
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/views.hpp"
 #include "labeille/core/fs.hpp"
+#include "labeille/core/pytest_output.hpp"
 #include "labeille/core/record.hpp"
 
 namespace fs = std::filesystem;
@@ -63,7 +64,11 @@ void attempt(const fs::path& rec, const std::string& pkg, const std::string& mod
   r.exit_code = run.exit_code;
   r.duration_s = 2.0;
   r.out.tail = run.stdout_tail;
-  r.detail = "exit " + std::to_string(run.exit_code);
+  // The detail the classifier writes (observe/classify.hpp): a run whose tests did not run
+  // says why, read from its output.
+  r.detail = run.outcome == Outcome::TestsNotRun
+                 ? tests_not_run_detail(run.exit_code, pytest_not_run_reason(run.exit_code, run.stdout_tail, ""))
+                 : "exit " + std::to_string(run.exit_code);
   auto dir = rec / pkg / fmt::format("{}.iter{:02d}.a001", mode, iter);
   fs::create_directories(dir);
   if (!run.junit.empty()) {
@@ -196,10 +201,15 @@ TEST(Evidence, FailingTestsShowTheirFirstJUnitMessageInEveryView) {
 
 TEST(Evidence, SetupSourceAndDeclaredAreCopiedVerbatimAndContradictionsFlagged) {
   auto d = scratch();
+  // The objects as the set-up writes them (every key, in its writer's order): fold and
+  // ft_results.jsonl carry them through the records' own reader and writer.
   const std::string source =
       R"({"kind":"sdist","version":"2.1.0","url":"https://files.example/racy-2.1.0.tar.gz","fallback_reason":)"
-      R"("git clone failed: Could not resolve host","adapted":["dropped 'git fetch --tags --depth 1 &&'"],"tests_present":true})";
-  const std::string stable = R"({"classifier_level":"3 - Stable","ft_wheel":true,"ft_wheel_tags":["cp313-cp313t-manylinux_2_17_x86_64"],"error":null})";
+      R"("git clone failed: Could not resolve host","adapted":["dropped 'git fetch --tags --depth 1 &&'"],"tests_present":true,)"
+      R"("tests_note":null})";
+  const std::string stable =
+      R"({"classifier_level":"3 - Stable","ft_wheel":true,"ft_wheel_tags":["cp313-cp313t-manylinux_2_17_x86_64"],"on_index":null,)"
+      R"("error":null})";
   const std::string no_wheel = R"({"classifier_level":null,"ft_wheel":false,"ft_wheel_tags":[],"error":null})";
   setup(d / "rec", "racy", source, stable);
   attempt(d / "rec", "racy", "gil0", 1, kPass);
@@ -237,16 +247,17 @@ TEST(Evidence, PureWheelsDeclareNothingAndMissingTestsAreSaid) {
   PackageResult p;
   p.package = "purepkg";
   p.category = "incompatible";
-  p.declared_json = R"({"classifier_level":null,"ft_wheel":true,"ft_wheel_tags":["py3-none-any"],"error":null})";
-  p.source_json = R"({"kind":"sdist","version":"1.0","url":null,"fallback_reason":null,"adapted":[],"tests_present":false,)"
-                  R"("tests_note":"tests/ (named by the test command) is not in the sdist"})";
+  p.declared = parse_declared_info(R"({"classifier_level":null,"ft_wheel":true,"ft_wheel_tags":["py3-none-any"],"error":null})", "test");
+  p.source = parse_source_info(R"({"kind":"sdist","version":"1.0","url":null,"fallback_reason":null,"adapted":[],)"
+                               R"("tests_present":false,"tests_note":"tests/ (named by the test command) is not in the sdist"})",
+                               "test");
   EXPECT_TRUE(contradictions(p).empty());
   EXPECT_EQ(declared_text(p), "declares nothing, pure wheel");
   EXPECT_EQ(source_text(p), "sdist 1.0 (tests/ (named by the test command) is not in the sdist)");
   EXPECT_EQ(details(p).rfind("no tests in the sdist: tests/ (named by the test command) is not in the sdist", 0), 0u) << details(p);
-  p.declared_json = R"({"classifier_level":null,"ft_wheel":true,"ft_wheel_tags":["cp314-cp314t-win_amd64"]})";
+  p.declared = parse_declared_info(R"({"classifier_level":null,"ft_wheel":true,"ft_wheel_tags":["cp314-cp314t-win_amd64"]})", "test");
   EXPECT_EQ(contradictions(p), std::vector<std::string>{"publishes a free-threaded wheel (cp314t); measured incompatible"});
-  p.declared_json = R"({"classifier_level":"1 - Unstable","ft_wheel":true,"ft_wheel_tags":["cp314-cp314t-win_amd64"]})";
+  p.declared = parse_declared_info(R"({"classifier_level":"1 - Unstable","ft_wheel":true,"ft_wheel_tags":["cp314-cp314t-win_amd64"]})", "test");
   EXPECT_TRUE(contradictions(p).empty()) << "Unstable announces trouble";
 }
 
@@ -254,13 +265,13 @@ TEST(Evidence, PackagesTheIndexDoesNotHaveShowOnlyTheirClassifier) {
   PackageResult p;
   p.package = "localpkg";
   p.category = "compatible";
-  p.declared_json = R"({"classifier_level":null,"ft_wheel":null,"ft_wheel_tags":[],"on_index":false,"error":null})";
+  p.declared = parse_declared_info(R"({"classifier_level":null,"ft_wheel":null,"ft_wheel_tags":[],"on_index":false,"error":null})", "test");
   EXPECT_EQ(declared_short(p), "") << "a local package has nothing to look up: blank, not a failed look-up";
   EXPECT_EQ(declared_text(p), "declares nothing, tested version not on the package index");
   EXPECT_TRUE(contradictions(p).empty());
-  p.declared_json = R"({"classifier_level":"2 - Beta","ft_wheel":null,"ft_wheel_tags":[],"on_index":false,"error":null})";
+  p.declared = parse_declared_info(R"({"classifier_level":"2 - Beta","ft_wheel":null,"ft_wheel_tags":[],"on_index":false,"error":null})", "test");
   EXPECT_EQ(declared_short(p), "2 - Beta");
-  p.declared_json = R"({"classifier_level":null,"ft_wheel":null,"ft_wheel_tags":[],"error":"wheel: index x: URLError"})";
+  p.declared = parse_declared_info(R"({"classifier_level":null,"ft_wheel":null,"ft_wheel_tags":[],"error":"wheel: index x: URLError"})", "test");
   EXPECT_EQ(declared_short(p), "? (look-up failed)") << "an index that did not answer still says so";
 }
 
@@ -269,7 +280,7 @@ TEST(Evidence, OlderResultsWithoutTheNewKeysStillRead) {
   attempt(d / "rec", "plain", "gil0", 1, kPass);
   auto run = fold_and_read(d);
   const auto& p = find(run, "plain");
-  EXPECT_TRUE(p.source_json.empty());
+  EXPECT_FALSE(p.source.has_value());
   EXPECT_EQ(source_text(p), "");
   EXPECT_EQ(declared_text(p), "");
   EXPECT_TRUE(contradictions(p).empty());

@@ -37,7 +37,7 @@ TEST(Outcome, DocumentedNamesAndExitStatuses) {
 
 TEST(Outcome, ExitCodesAreDistinctAndSkipIsCTestsSkipCode) {
   EXPECT_EQ(exit_code(Outcome::Pass), 0);
-  EXPECT_EQ(exit_code(Outcome::Skipped), kSkipExitCode);
+  EXPECT_EQ(exit_code(Outcome::Skipped), kExitSkipped);
   EXPECT_NE(exit_code(Outcome::Crash), exit_code(Outcome::Fail));
   EXPECT_FALSE(counts_as_iteration(Outcome::Interrupted));
   EXPECT_FALSE(counts_as_iteration(Outcome::Skipped));

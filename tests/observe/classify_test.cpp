@@ -1,9 +1,12 @@
 #include "labeille/observe/classify.hpp"
 
 #include <csignal>
+#include <string>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include "labeille/core/pytest_output.hpp"
 
 namespace labeille::observe {
 
@@ -29,14 +32,42 @@ TEST(Classify, ExitStatuses) {
 
 TEST(Classify, PytestExitTwoToFiveMeansTheTestsDidNotRun) {
   for (int code : {2, 3, 4, 5}) {
-    auto v = classify(exited(code), "", {}, /*pytest=*/true);
+    auto v = classify(exited(code), "", {}, {.pytest = true});
     EXPECT_EQ(v.outcome, Outcome::TestsNotRun) << code;
     EXPECT_NE(v.detail.find(fmt::format("tests did not run: pytest exit {}", code)), std::string::npos) << v.detail;
   }
-  EXPECT_NE(classify(exited(5), "", {}, true).detail.find("no tests collected"), std::string::npos);
-  EXPECT_EQ(classify(exited(1), "", {}, true).outcome, Outcome::Fail);
-  EXPECT_EQ(classify(exited(6), "", {}, true).outcome, Outcome::Fail);
+  EXPECT_NE(classify(exited(5), "", {}, {.pytest = true}).detail.find("no tests collected"), std::string::npos);
+  EXPECT_EQ(classify(exited(1), "", {}, {.pytest = true}).outcome, Outcome::Fail);
+  EXPECT_EQ(classify(exited(6), "", {}, {.pytest = true}).outcome, Outcome::Fail);
   EXPECT_EQ(exit_code(Outcome::TestsNotRun), 6);
+}
+
+// The rules that read the output tails: why the suite did not run goes into the detail
+// (fold reads a run's first error back from it), and a pytest that is not installed
+// (exit 1 "No module named pytest", or the shell's 127) did not run the tests either.
+TEST(Classify, TestsNotRunReadsWhyFromTheTails) {
+  const std::string collection =
+      "collected 1 item / 1 error\n"
+      "_______________________ ERROR collecting tests/test_x.py _______________________\n"
+      "tests/test_x.py:1: in <module>\n    import hypothesis\n"
+      "E   ModuleNotFoundError: No module named 'hypothesis'\n"
+      "!!!!!!!!!!!!!!!!!!!! Interrupted: 1 error during collection !!!!!!!!!!!!!!!!!!!!\n";
+  auto v = classify(exited(2), "", {}, {.pytest = true, .stdout_tail = collection});
+  EXPECT_EQ(v.outcome, Outcome::TestsNotRun);
+  EXPECT_EQ(v.detail, "tests did not run: pytest exit 2 (collection errors or interrupted): "
+                      "tests/test_x.py: ModuleNotFoundError: No module named 'hypothesis'");
+  EXPECT_EQ(tests_not_run_first_error(v.detail, 2), "tests/test_x.py: ModuleNotFoundError: No module named 'hypothesis'");
+
+  auto missing = classify(exited(1), "", {}, {.pytest = true, .stderr_tail = "/v/bin/python: No module named pytest\n"});
+  EXPECT_EQ(missing.outcome, Outcome::TestsNotRun);
+  EXPECT_EQ(missing.detail, "tests did not run: pytest is not installed: No module named pytest");
+  EXPECT_EQ(tests_not_run_first_error(missing.detail, 1), "pytest is not installed: No module named pytest");
+  auto shell = classify(exited(127), "", {}, {.pytest = true, .stderr_tail = "sh: 1: pytest: not found\n"});
+  EXPECT_EQ(shell.outcome, Outcome::TestsNotRun);
+  // Not a pytest command, or pytest's own failure: the command failed.
+  EXPECT_EQ(classify(exited(1), "", {}, {.pytest = false, .stderr_tail = "x: No module named pytest\n"}).outcome,
+            Outcome::Fail);
+  EXPECT_EQ(classify(exited(1), "", {}, {.pytest = true, .stdout_tail = "1 failed\n"}).outcome, Outcome::Fail);
 }
 
 TEST(Classify, CrashSignalsDirectAndShellStyle) {

@@ -74,11 +74,3 @@ TEST(ScanTree, ReadsSourcesAndBuildFilesButNotComments) {
 
 }  // namespace labeille::setup
 
-// CTest reads <CTestDetails> from one line, up to the first closing tag, and escapes it
-// itself: the text stays literal, on one line, without a closing tag of its own.
-TEST(CTestDetails, OneLineLiteralAndNoClosingTag) {
-  using labeille::setup::ctest_details;
-  EXPECT_EQ(ctest_details("pip failed:\nerror: <a & b>\r\n"), "pip failed: error: <a & b>  ");
-  EXPECT_EQ(ctest_details("x</CTestDetails>y"), "x(/CTestDetails)y");
-  EXPECT_EQ(ctest_details("</CTestDetails></CTestDetails>"), "(/CTestDetails)(/CTestDetails)");
-}

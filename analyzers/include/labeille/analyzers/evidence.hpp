@@ -23,9 +23,6 @@ namespace labeille::analyzers {
 // ..."), the crash signature, the stall, the timeout, the start error. "" for a pass.
 std::string first_error(const AttemptRecord& r, const IterationResult& it);
 
-// The JSON text of member `key` of the object `record_json` ("" when absent or null).
-std::string raw_member(std::string_view record_json, const char* key);
-
 // Counts of runs whose tests did not run, per mode, and the first reason seen.
 struct NotRunTally {
   int gil0 = 0, gil0_runs = 0, gil1 = 0, gil1_runs = 0;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "labeille/core/record.hpp"  // SourceInfo, DeclaredInfo
+
 namespace labeille::analyzers {
 
 struct TestResult {
@@ -150,22 +152,33 @@ struct PackageResult {
   // Why the tests did not run, when some run's did not: "tests did not run in 3 of 3
   // GIL=0 runs (pytest exit 2): tests/test_x.py: ModuleNotFoundError: ..."; "" otherwise.
   std::string tests_not_run;
-  // The set-up record's "source" and "declared" objects, copied verbatim as JSON text
-  // ("" when the set-up did not write them: older runs, the Python tool's results).
-  std::string source_json, declared_json;
-  // Why the set-up failed, by its root cause: the set-up record's "cause" object as JSON
-  // text, key "setup_cause" ("" when the set-up succeeded or named no cause).
-  std::string cause_json;
+  // The set-up record's "source" and "declared" objects (docs/records.md); absent when
+  // the set-up did not write them (older runs, the Python tool's results).
+  std::optional<SourceInfo> source;
+  std::optional<DeclaredInfo> declared;
+  // Why the set-up failed, by its root cause: the set-up record's "cause" object, key
+  // "setup_cause" (absent when the set-up succeeded or named no cause).
+  std::optional<CauseInfo> cause;
 };
 
+// What the views show of ft_meta.json, read once with the run. Values as the file has
+// them, for display ("" when absent): numbers in their shortest form, booleans as
+// true/false.
 struct RunMeta {
-  std::string json;  // the whole ft_meta.json object, kept verbatim for unknown keys
+  std::string run_id, timestamp;
+  std::string python_version, python_path, python_gil_disabled;  // python_profile
+  std::string hostname;                                          // system_profile
+  std::string cpu_count;  // system_profile's cpu_count (ours), else cpu_cores_logical (the Python tool's)
+  std::string target_python, iterations, timeout, stall_threshold;  // config
+  std::string compare_with_gil_text;                             // config, as written
+  bool compare_with_gil = false;                                 // ... is true
 };
 
 struct RunResults {
   std::string dir;
-  std::string meta_json;  // ft_meta.json text ("" when missing)
+  std::string meta_json;  // ft_meta.json text ("" when missing), every key kept verbatim
   std::vector<PackageResult> packages;
+  RunMeta meta = {};  // what the views show of meta_json, read with it
 };
 
 }  // namespace labeille::analyzers

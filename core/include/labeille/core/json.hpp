@@ -1,6 +1,8 @@
-// The one set of JSON helpers of labeille ft: every file we read (records, started
-// markers, ft_results.jsonl lines, ft_meta.json, --meta) goes through json::parse and
-// json::Reader, every file we write through json::Out. One strictness for all:
+// The one set of JSON helpers of labeille ft: every JSON text we read (records, started
+// markers, ft_results.jsonl lines, ft_meta.json, --meta, the set-up helpers' answers, the
+// startup hook's files, the stress plugin's lines) goes through json::parse_object and
+// json::Reader, every JSON text we write (records, ft_results.jsonl, ft_meta.json,
+// ft_summary.json, `ft compare --format json`) through json::Out. One strictness for all:
 //
 // - text that is not JSON, is nested absurdly deep, or is not an object is an Error
 //   naming the source (file, or file:line);
@@ -18,6 +20,10 @@
 // - every string read or written is valid UTF-8 without control characters but tab and
 //   newlines (safe_text, core/text.hpp), so bytes a test process printed never reach a
 //   terminal, a report or a JSON file raw.
+//
+// Readers of files another process may have cut short (the hook's files, the stress
+// plugin's lines, a meta value looked up for display) are lenient by catching the Error:
+// the whole object is skipped, never half read.
 #pragma once
 
 #include <cmath>
@@ -108,6 +114,11 @@ class Reader {
   std::string_view source() const { return source_; }
 
  private:
+  // Calls f(name, value) for each member of the object of strings at `key`, after its
+  // type checks: string_map() and check_string_map() are this one loop.
+  template <class F>
+  void each_string_member(std::string_view key, F&& f) const;
+
   const rapidjson::Value& v_;
   std::string_view source_;
   std::string path_;

@@ -37,12 +37,22 @@ enum class Outcome {
 // --control-for): the fold and every view know a control that was not needed by it.
 inline constexpr std::string_view kGilControlNotNeeded = "GIL=1 not run: every GIL=0 run passed";
 
-// The exit status the runner returns for CTest. Skipped is CTest's SKIP_RETURN_CODE.
-inline constexpr int kSkipExitCode = 77;
-// Exit status when the runner itself is misused (bad options); not an outcome.
-inline constexpr int kUsageExitCode = 64;
-// Exit status when the runner could not write its record (disk full, permissions).
-inline constexpr int kRecordExitCode = 70;
+// Exit statuses of the tools CTest runs (labeille-ft-runner, labeille-ft-setup), named as
+// error.hpp's kExit* are. Their 1-6 are outcomes, so their own errors take sysexits'
+// numbers.
+// A skipped attempt: the Skipped row's code, CTest's SKIP_RETURN_CODE (the module reads
+// it from the same row: runner/CMakeLists.txt).
+inline constexpr int kExitSkipped = [] {
+#define LABEILLE_X(id, name, code, counts, desc) \
+  if (Outcome::id == Outcome::Skipped) return code;
+  LABEILLE_FT_OUTCOMES(LABEILLE_X)
+#undef LABEILLE_X
+  return 0;
+}();
+// The tool itself is misused (bad options); not an outcome.
+inline constexpr int kExitToolUsage = 64;
+// The tool could not write its record (disk full, permissions).
+inline constexpr int kExitRecordFailed = 70;
 
 std::string_view to_string(Outcome o);
 int exit_code(Outcome o);

@@ -5,7 +5,7 @@
 // suite never ran: such an attempt is not a measurement of the package (outcome
 // tests_not_run, docs/records.md). Other test runners (unittest, a shell script) keep
 // plain exit-status semantics, so the runner first asks whether the command is pytest.
-// Shared by the runner (which classifies) and fold (which explains every run).
+// The classifier (observe/) reads the output; fold reads back the detail it wrote.
 #pragma once
 
 #include <string>
@@ -40,5 +40,16 @@ std::string pytest_not_run_reason(int exit_code, std::string_view stdout_tail, s
 // real: numpy's registry install command installs no pytest) or a shell that finds no
 // `pytest` (exit 127): "No module named pytest" or the shell's line. "" otherwise.
 std::string pytest_missing_line(int exit_code, std::string_view stdout_tail, std::string_view stderr_tail);
+
+// The record's detail of a run whose tests did not run, as the classifier writes it
+// (observe/classify.hpp), and the run's first error read back from it (fold): one format.
+//   tests_not_run_detail(2, why)  "tests did not run: pytest exit 2 (collection errors or interrupted): <why>"
+//                                 (no ": <why>" when `why` is empty)
+//   pytest_missing_detail(line)   "tests did not run: pytest is not installed: <line>"
+std::string tests_not_run_detail(int exit_code, std::string_view why);
+std::string pytest_missing_detail(std::string_view line);
+// "<why>" or "pytest is not installed: <line>" from such a detail; "" when the detail
+// says no more than the exit status.
+std::string tests_not_run_first_error(std::string_view detail, int exit_code);
 
 }  // namespace labeille

@@ -49,7 +49,7 @@ struct Options {
   std::vector<std::string> argv;   // -- ARGV...
 };
 
-// Parses the command line; throws labeille::Error(kUsageExitCode) with the offending
+// Parses the command line; throws labeille::Error(kExitToolUsage) with the offending
 // option and value. Returns nullopt after printing --help.
 std::optional<Options> parse_options(int argc, char** argv);
 

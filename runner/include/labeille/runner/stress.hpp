@@ -38,7 +38,8 @@ double stress_stall_threshold(double plain_s, int repeat, double timeout_s);
 
 // The plugin's output folded into one StressInfo (several pytest sessions in one command
 // add up); `reported` false when the file is missing (the run died before pytest's end).
-// Lines that do not parse are skipped: a run killed mid-write loses only that session.
+// Each line is read whole through core/json.hpp or skipped (not JSON, or a field of the
+// wrong type): a run killed mid-write loses only that session.
 StressInfo read_stress_output(const std::filesystem::path& file, int threads, int repeat);
 
 }  // namespace labeille::runner

@@ -58,11 +58,6 @@ SetupRecord prepare(const PrepareOptions& o);
 // non-empty line.
 std::string telling_line(std::string_view text);
 
-// The text of a <CTestDetails> line (CTest's "Completion Status"). CTest takes what is
-// between the tags literally (it escapes it itself when it writes Test.xml, so it must
-// NOT be XML-escaped here), but only from one line and up to the first closing tag: line
-// breaks become spaces and a closing tag inside the text is defused.
-std::string ctest_details(std::string_view text);
 ProbeRecord probe(const ProbeOptions& o);
 
 // The venv is rebuilt when this stamp (interpreter, installer, the install command run,
