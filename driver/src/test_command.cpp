@@ -375,10 +375,10 @@ int test(TestOptions o) {
   if (o.run.repos_dir.empty()) o.run.repos_dir = work / "repos";
   if (o.run.venvs_dir.empty()) o.run.venvs_dir = work / "venvs";
   if (o.run.results_dir.empty()) o.run.results_dir = work / "results";
-  for (const fs::path& inside : {o.run.repos_dir, o.run.venvs_dir})
+  for (const fs::path& inside : {o.run.repos_dir, o.run.venvs_dir, o.run.results_dir})
     if (auto rel = fs::absolute(inside).lexically_normal().lexically_relative(dir); !rel.empty() && *rel.begin() != "..")
-      throw Error(fmt::format("{} is inside {}: the set-up copies the checkout, so it would copy its own copies; "
-                              "choose a --work-dir outside it",
+      throw Error(fmt::format("{} is inside {}: every run copies the checkout, and with it the copies, venvs and results "
+                              "of the runs before; choose a --work-dir and --results-dir outside it",
                               inside.string(), dir.string()),
                   kExitUsage);
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -400,7 +400,7 @@ int test(TestOptions o) {
                         o.run.stress_threads.value_or(2), o.run.stress_repeat.value_or(20));
   if (o.run.until_bound.value_or(0) > 0)
     runs += fmt::format("; each mode stops once settled (--until-bound {:g})", *o.run.until_bound);
-  std::cout << fmt::format(
+  write_stdout(fmt::format(
       "labeille ft test: {}{} in {} (name from {})\n"
       "  python:   {} (found: {})\n"
       "  declared: {}\n"
@@ -409,20 +409,19 @@ int test(TestOptions o) {
       "  runs:     {}\n",
       d.name, d.version.empty() ? "" : " " + d.version, dir.string(), d.name_from, py.path, py.how,
       fmt::join(d.lines, "; "), install, o.install_command.empty() ? "   (replace with --install-command)" : "",
-      o.test_command, "   (replace with --test-command)", runs);
-  std::cout << std::flush;
+      o.test_command, "   (replace with --test-command)", runs));
 
   const fs::path run_dir = o.run.run_dir;
   const int code = run(o.run);
   if (code != 0) return code;
   const auto results = analyzers::read_run(run_dir, analyzers::ReadOptions::everything());
   if (results.packages.empty()) {
-    std::cout << fmt::format("\nno result for {} in {}\nExit {}: no verdict\n", d.name, run_dir.string(), kExitNoVerdict);
+    write_stdout(fmt::format("\nno result for {} in {}\nExit {}: no verdict\n", d.name, run_dir.string(), kExitNoVerdict));
     return kExitNoVerdict;
   }
   const auto& p = results.packages.front();
   const int status = exit_status_for(p.category, o.fail_on);
-  std::cout << verdict_text(p, run_dir, status) << std::flush;
+  write_stdout(verdict_text(p, run_dir, status));
   return status;
 }
 

@@ -70,9 +70,14 @@ if which == "usage":
     # The set-up copies DIR: a work directory inside it is refused.
     p = subprocess.run([labeille, "ft", "test", os.path.join(checkouts, "clean"), "--target-python", python,
                         "--work-dir", os.path.join(checkouts, "clean", "ft-work")], capture_output=True, text=True)
-    expect(p.returncode == 2 and "choose a --work-dir outside it" in p.stderr,
+    expect(p.returncode == 2 and "choose a --work-dir and --results-dir outside it" in p.stderr,
            f"work dir inside DIR: exit {p.returncode}: {p.stderr}")
     expect(not os.path.exists(os.path.join(checkouts, "clean", "ft-work")), "a work directory was made inside DIR")
+    p = subprocess.run([labeille, "ft", "test", os.path.join(checkouts, "clean"), "--target-python", python,
+                        "--work-dir", os.path.join(work, "w"), "--results-dir", os.path.join(checkouts, "clean", "r")],
+                       capture_output=True, text=True)
+    expect(p.returncode == 2, f"results dir inside DIR: exit {p.returncode}: {p.stderr}")
+    expect(not os.path.exists(os.path.join(checkouts, "clean", "r")), "a results directory was made inside DIR")
     for d, text in [("no-such-dir", "not a directory"), ("declares/requirements-file/requirements",
                                                           "not a Python package")]:
         p, _ = ft_test(d)
