@@ -625,7 +625,7 @@ function(_labeille_ft_write_meta file)
   endif()
   string(JSON _m SET "${_m}" config compare_with_gil ${_gil1})
   if(_gil1)
-    _labeille_ft_json_str(_m "${_m}" config gil_control "${LABEILLE_FT_GIL_CONTROL}")
+    _labeille_ft_json_str(_m "${_m}" "${LABEILLE_FT_GIL_CONTROL}" config gil_control)
   endif()
   foreach(_pair IN ITEMS tsan_build:TSAN stop_on_first_pass:STOP_ON_FIRST_PASS detect_extensions:DETECT_EXTENSIONS
                          stress:STRESS serial_iterations:SERIAL_ITERATIONS)
