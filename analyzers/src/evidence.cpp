@@ -61,6 +61,26 @@ std::string NotRunTally::text(bool none_ran) const {
   return fmt::format("tests did not run in {}{}{}", where, code, why);
 }
 
+std::string shadowing_reason(std::string_view why, const ProbeRecord& probe, const std::string& source_dir) {
+  if (!probe.ok || why.empty()) return "";
+  const std::string text(why);
+  static const std::regex missing(R"(No module named '([\w.]+)')");
+  static const std::regex cannot(R"(cannot import name '[\w.]+' from '([\w.]+)' \(([^)]*)\))");
+  std::smatch m;
+  std::string module;
+  if (std::regex_search(text, m, missing)) {
+    for (const auto& x : probe.extensions)
+      if (x.import_ok && x.module == m[1].str()) module = x.module;
+  } else if (std::regex_search(text, m, cannot) && !source_dir.empty() &&
+             m[2].str().rfind(source_dir, 0) == 0) {
+    module = m[1].str();
+  }
+  if (module.empty()) return "";
+  return fmt::format("the suite imports the source tree at {} instead of the installed package (the probe imported {} "
+                     "from the venv)",
+                     source_dir.empty() ? "the sources" : source_dir, module);
+}
+
 // ---- view side ----
 
 namespace {
@@ -70,8 +90,11 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) { retu
 // "3 - Stable" -> 3; 0 when none or unreadable.
 int level_number(const std::string& level) { return level.empty() || level[0] < '1' || level[0] > '9' ? 0 : level[0] - '0'; }
 
+// A failed install measured the build from source, not what the maintainers declare (a
+// wheel, a package that works once built): no contradiction there (untested_wheel says so).
 bool measured_trouble(const std::string& category) {
-  return category != "compatible" && category != "unknown" && category_from_string(category).has_value();
+  return category != "compatible" && category != "unknown" && category != "install_failure" &&
+         category_from_string(category).has_value();
 }
 
 }  // namespace
@@ -159,6 +182,19 @@ std::vector<std::string> contradictions(const PackageResult& p) {
   if (p.category == "compatible" && d->ft_wheel == false && !known_pure)
     out.push_back("compatible, no free-threaded wheel published");
   return out;
+}
+
+std::string untested_wheel(const PackageResult& p) {
+  if (p.install_ok) return "";
+  auto d = declared_support(p);
+  if (!d) return "";
+  const auto abis = d->ft_abis();
+  if (abis.empty()) return "";
+  auto s = source_summary(p);
+  const std::string kind = !s ? "source" : s->kind == "repo" ? "repository" : s->kind == "path" ? "local source" : s->kind;
+  std::string what = fmt::format("the {} build failed", kind);
+  if (p.cause && p.cause->blocks) what = fmt::format("the install from the {} failed", kind);
+  return fmt::format("{}; the {} wheel was not tested", what, join(abis, ", "));
 }
 
 std::string probe_text(const PackageResult& p) {

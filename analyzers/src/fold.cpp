@@ -80,6 +80,7 @@ void take_setup(PackageResult& p, const PackageInputs& inp) {
     p.sdist_version = inp.setup->sdist_version;
     p.source = inp.setup->source;
     p.declared = inp.setup->declared;
+    if (!inp.setup->ok) p.cause = inp.setup->cause;
   }
 }
 
@@ -255,6 +256,10 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
   if (!p.stop_reason.empty()) p.iterations_allowed = last_gil0_iteration;
   if (!stress0.empty() || !stress1.empty()) p.stress = fold_stress(std::move(stress0), std::move(stress1));
   p.tests_not_run = not_run.text(!suite_ran);
+  if (inp.probe && !p.tests_not_run.empty())
+    if (auto why = shadowing_reason(not_run.reason, *inp.probe, inp.setup ? inp.setup->source_dir : "");
+        !why.empty())
+      p.tests_not_run = why + ": " + p.tests_not_run + "; " + kShadowingFix;
   summarize(p, gil1, gil_fallback);
   if (gil1.empty() && control_not_needed) p.gil_comparison = "not_needed";
   if (p.stress && p.stress->gil_enabled_iterations.empty() && stress_control_not_needed)

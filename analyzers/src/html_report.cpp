@@ -234,6 +234,7 @@ const char* stress_kind_text(const std::string& kind) {
   if (kind == "free_threading") return "free-threading only (fails without the GIL, never with it)";
   if (kind == "thread_unsafe") return "thread-unsafe test (fails with the GIL too)";
   if (kind == "not_compared") return "not compared (no GIL=1 stress runs)";
+  if (kind == "gil_only") return "fails only with the GIL (no failure without it)";
   if (kind == "not_needed") return kGilControlNotNeeded.data();
   return kind.c_str();
 }
@@ -293,6 +294,7 @@ std::string package_section(const PackageResult& p) {
   item(o, "Verdict", p.verdict);
   for (const auto& c : contradictions(p)) item(o, "Contradiction", c, "warn");
   item(o, "Declared", declared_text(p));
+  item(o, "Tested", untested_wheel(p));
   if (!p.install_ok) item(o, "Set-up error", p.install_error, "warn");
   item(o, "Source", source_text(p));
   if (p.install_ok && p.install_duration_s > 0)

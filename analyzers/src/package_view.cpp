@@ -32,6 +32,7 @@ std::string render_package(const RunResults& run, const std::string& package, co
   auto declared = declared_text(p);
   o += "  " + (declared.empty() ? std::string("not looked up") : declared) + "\n";
   for (const auto& c : contradictions(p)) o += "  contradiction: " + c + "\n";
+  if (auto w = untested_wheel(p); !w.empty()) o += "  " + w + "\n";
 
   o += "\nSet-up\n";
   o += p.install_ok ? fmt::format("  installed in {:.1f} s", p.install_duration_s)

@@ -85,6 +85,10 @@ void write_evidence(JsonLine& o, const PackageResult& p) {
     o.key("declared");
     write_json(o, *p.declared);
   }
+  if (p.cause) {
+    o.key("setup_cause");
+    write_json(o, *p.cause);
+  }
 }
 
 }  // namespace
@@ -295,6 +299,7 @@ PackageResult package_from_json(std::string_view text, std::string_view source, 
   p.tests_not_run = in.str("tests_not_run");
   if (auto x = in.object("source")) p.source = read_source_info(*x);
   if (auto x = in.object("declared")) p.declared = read_declared_info(*x);
+  if (auto x = in.object("setup_cause")) p.cause = read_cause_info(*x);
   if (auto ec = in.object("extension_compat")) {
     ExtensionCompat e;
     e.probed = true;

@@ -73,6 +73,28 @@ std::string test_list(const std::vector<const StressTestResult*>& tests, bool wi
   return out;
 }
 
+// What the runs that neither passed nor named a failing test did: "1 stalled, 1 crashed".
+std::string outcomes(const std::vector<IterationResult>& runs) {
+  std::map<std::string, int> n;
+  for (const auto& it : runs)
+    if (!passed(it)) ++n[it.status == "deadlock" ? "stalled" : it.status == "crash" ? "crashed"
+                         : it.status == "timeout" ? "timed out" : it.status == "fail" ? "failed" : it.status];
+  std::string o;
+  for (const auto& [what, k] : n) o += fmt::format("{}{} {}", o.empty() ? "" : ", ", k, what);
+  return o;
+}
+
+// Stress runs that did not pass and named no failing test: nothing was measured, so
+// never "passes"; say what happened, and whether the GIL=1 stress runs did the same.
+std::string inconclusive(const StressResult& s, const std::string& how) {
+  const auto n0 = s.iterations.size(), n1 = s.gil_enabled_iterations.size();
+  std::string o = fmt::format("stress inconclusive ({}): {}/{} runs passed, {}", how, s.pass_count, n0, outcomes(s.iterations));
+  if (n1 == 0) return o + "; not compared with the GIL";
+  const auto with_gil = outcomes(s.gil_enabled_iterations);
+  if (with_gil.empty()) return o + fmt::format("; with the GIL {}/{} passed", s.gil_enabled_pass_count, n1);
+  return o + fmt::format(" (with the GIL too: {} of {})", with_gil, n1);
+}
+
 }  // namespace
 
 StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil1) {
@@ -110,7 +132,8 @@ StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil
       if (t.message.empty()) t.message = it->second.message;
     }
     const bool fails0 = t.runs_failed > 0 || t.failures > 0, fails1 = t.gil_enabled_runs_failed > 0 || t.gil_enabled_failures > 0;
-    t.kind = fails1 ? "thread_unsafe" : n1 == 0 ? "not_compared" : "free_threading";
+    // A test that failed only with the GIL is no thread-unsafe test "failing with the GIL too".
+    t.kind = fails1 && fails0 ? "thread_unsafe" : fails1 ? "gil_only" : n1 == 0 ? "not_compared" : "free_threading";
     if (fails0 || fails1) s.tests.push_back(std::move(t));
   }
 
@@ -125,12 +148,13 @@ StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil
   bool unexplained = false;  // a failed GIL=0 stress run naming no failing test
   for (const auto& it : s.iterations) unexplained = unexplained || (!passed(it) && it.tests_failed + it.tests_errored == 0);
   s.finding = std::any_of(s.tests.begin(), s.tests.end(), [](const StressTestResult& t) {
-    return t.kind != "thread_unsafe" && (t.runs_failed > 0 || t.failures > 0);
+    return (t.kind == "free_threading" || t.kind == "not_compared") && (t.runs_failed > 0 || t.failures > 0);
   });
   if (!s.finding && unexplained && f1 == 0) s.finding = true;
 
-  std::vector<const StressTestResult*> ft, unsafe;
-  for (const auto& t : s.tests) (t.kind == "thread_unsafe" ? unsafe : ft).push_back(&t);
+  std::vector<const StressTestResult*> ft, unsafe, gil_only;
+  for (const auto& t : s.tests)
+    (t.kind == "thread_unsafe" ? unsafe : t.kind == "gil_only" ? gil_only : ft).push_back(&t);
   const std::string how = fmt::format("threads {}, repeat {}", s.threads, s.repeat);
   std::vector<std::string> parts;
   if (!ft.empty())
@@ -140,7 +164,12 @@ StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil
     parts.push_back(fmt::format("fails under stress only ({}): {} of {} runs", how, f0, n0));
   if (!unsafe.empty())
     parts.push_back(fmt::format("thread-unsafe tests (fail under stress with the GIL too): {}", test_list(unsafe, true)));
-  if (parts.empty() && n0 > 0) parts.push_back(fmt::format("passes under stress ({}): {}/{} runs", how, s.pass_count, n0));
+  if (!gil_only.empty())
+    parts.push_back(fmt::format("fail under stress only with the GIL: {}", test_list(gil_only, true)));
+  if (parts.empty() && n0 > 0 && s.pass_count == n0)
+    parts.push_back(fmt::format("passes under stress ({}): {}/{} runs", how, s.pass_count, n0));
+  else if (parts.empty() && n0 > 0)
+    parts.push_back(inconclusive(s, how));
   if (!s.single_threaded.empty())
     parts.push_back(fmt::format("{} test(s) run single-threaded as thread-unsafe by pytest-run-parallel",
                                 s.single_threaded.size()));
@@ -166,8 +195,23 @@ void apply_stress(PackageResult& p) {
   if (*cat != Category::Deadlock && any(s.iterations, "deadlock") && !any(s.gil_enabled_iterations, "deadlock"))
     return set(Category::Deadlock);
   if (*cat != Category::Deadlock && *cat != Category::Crash && any(s.iterations, "crash") &&
-      !any(s.gil_enabled_iterations, "crash"))
+      !any(s.gil_enabled_iterations, "crash")) {
+    // The plain runs' columns say nothing of it: name the runs that crashed, and how.
+    int crashed = 0;
+    std::set<std::string> sigs;
+    for (const auto& it : s.iterations)
+      if (it.status == "crash") ++crashed, sigs.insert(it.crash_signature.empty() ? "no signature" : it.crash_signature);
+    std::string list;
+    for (const auto& sig : sigs) list += (list.empty() ? "" : "; ") + sig;
+    p.stress->evidence = fmt::format("crashed under stress (GIL=0 stress runs, {}/{}): {}{}{}", crashed,
+                                     s.iterations.size(), list,
+                                     s.gil_enabled_iterations.empty()
+                                         ? std::string()
+                                         : fmt::format("; GIL=1 stress runs: {}/{} passed, no crash",
+                                                       s.gil_enabled_pass_count, s.gil_enabled_iterations.size()),
+                                     s.evidence.empty() ? "" : "; " + s.evidence);
     return set(Category::Crash);
+  }
   const bool all_passed = *cat == Category::Compatible || *cat == Category::CompatibleGilFallback ||
                           *cat == Category::TsanWarnings || *cat == Category::Unknown;
   if (s.finding && all_passed) set(Category::Intermittent);
@@ -185,8 +229,10 @@ std::string stress_lines(const StressResult& s) {
                               s.verdict, s.comparison == "not_needed" ? std::string(kGilControlNotNeeded) : s.comparison,
                               s.fisher_p ? fmt::format(" (Fisher p={:.3g})", *s.fisher_p) : "");
   for (const auto& t : s.tests) {
-    const char* kind = t.kind == "thread_unsafe" ? "thread-unsafe test" : t.kind == "free_threading" ? "free-threading only"
-                                                                                                    : "not compared with the GIL";
+    const char* kind = t.kind == "thread_unsafe"    ? "thread-unsafe test"
+                       : t.kind == "free_threading" ? "free-threading only"
+                       : t.kind == "gil_only"       ? "fails only with the GIL"
+                                                    : "not compared with the GIL";
     // Without GIL=1 stress runs there is nothing to say about GIL=1 (never "no failure").
     o += fmt::format("    {}  {}: GIL=0 {}, GIL=1 {}\n", t.id, kind, counts_text(t, false),
                      s.gil_enabled_iterations.empty() ? std::string("not run") : counts_text(t, true));

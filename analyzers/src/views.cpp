@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "labeille/analyzers/blockers.hpp"
 #include "labeille/analyzers/evidence.hpp"
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/stress.hpp"
@@ -105,6 +106,7 @@ std::string passed_of(const PackageResult& p) { return fmt::format("{}/{}", p.pa
 std::string details(const PackageResult& p) {
   std::vector<std::string> parts;
   if (!p.install_ok) parts.push_back("install: " + p.install_error);
+  if (auto w = untested_wheel(p); !w.empty()) parts.push_back(std::move(w));
   if (!p.import_ok) parts.push_back("import: " + p.import_error);
   if (auto src = source_summary(p); src && src->tests_present == false)
     parts.push_back("no tests in the " + std::string(src->kind == "sdist" ? "sdist" : "sources") +
@@ -130,6 +132,24 @@ std::string details(const PackageResult& p) {
     std::string first = "failing: " + t[0];
     if (t.size() > 1) first += " " + t[1];
     parts.push_back(std::move(first));
+  }
+  // Whatever the test runner (unittest or a script writes no JUnit): a package that did
+  // not pass always says why, with its first run's own words, else its verdict.
+  if (parts.empty() && category_from_string(p.category) && p.category != "compatible" &&
+      p.category != "compatible_gil_fallback") {
+    for (const auto* runs : {&p.iterations, &p.gil_enabled_runs, &p.unmeasured_runs}) {
+      for (const auto& it : *runs)
+        if (it.status != "pass" && it.status != "skipped") {
+          // Results of the Python tool carry no first_error: its status and last words.
+          std::string why = !it.first_error.empty() ? it.first_error
+                            : fmt::format("{}{}{}", it.status, it.exit_code ? fmt::format(" (exit {})", *it.exit_code) : "",
+                                          it.last_output_line.empty() ? "" : ", last output: " + it.last_output_line);
+          parts.push_back(fmt::format("{} run {}: {}", it.mode.empty() ? "first" : it.mode, it.index, why));
+          break;
+        }
+      if (!parts.empty()) break;
+    }
+    if (parts.empty()) parts.push_back(p.verdict.empty() ? "no run recorded why" : p.verdict);
   }
   std::string out;
   for (const auto& s : parts) out += (out.empty() ? "" : "; ") + s;
@@ -180,6 +200,7 @@ std::string render_show(const RunResults& run, SortBy sort, int limit, const Sty
   }
   if (limit > 0 && static_cast<int>(run.packages.size()) > limit)
     o += fmt::format("... {} more (--limit)\n", run.packages.size() - static_cast<std::size_t>(limit));
+  o += render_blockers_text(run);
   o += render_tsan_races_text(run);
   return o;
 }
@@ -340,6 +361,9 @@ std::string compare_json(const RunResults& a, const RunResults& b, const Compari
   changes("pass_rate_changes", r.rate_changes);
   o.key("new_issues").strings(r.new_issues);
   o.key("resolved_issues").strings(r.resolved);
+  const auto blocking = compare_blockers(a, b);
+  o.key("blockers_appeared").strings(blocking.appeared);
+  o.key("blockers_disappeared").strings(blocking.disappeared);
   o.key("only_in_a").strings(r.only_a);
   o.key("only_in_b").strings(r.only_b);
   w.EndObject();
@@ -360,6 +384,11 @@ std::string compare_text(const RunResults& a, const RunResults& b, const Compari
   for (const auto& s : r.new_issues) o += "  + " + s + "\n";
   o += fmt::format("\nResolved issues ({})\n", r.resolved.size());
   for (const auto& s : r.resolved) o += "  - " + s + "\n";
+  const auto blocking = compare_blockers(a, b);
+  o += fmt::format("\nBlockers appeared ({})\n", blocking.appeared.size());
+  for (const auto& s : blocking.appeared) o += "  + " + s + "\n";
+  o += fmt::format("\nBlockers gone ({})\n", blocking.disappeared.size());
+  for (const auto& s : blocking.disappeared) o += "  - " + s + "\n";
   o += fmt::format("\nOnly in A ({}): ", r.only_a.size());
   for (const auto& s : r.only_a) o += s + " ";
   o += fmt::format("\nOnly in B ({}): ", r.only_b.size());
@@ -418,6 +447,20 @@ std::string md_code(const std::string& s) {
 
 namespace {
 
+// The dependencies that block packages of the run (blockers.hpp), one row each.
+std::string blockers_markdown(const RunResults& run) {
+  const auto list = blockers(run);
+  if (list.empty()) return "";
+  std::string o =
+      "\n## Blockers\n\nDependencies that stop packages from installing, most packages first.\n\n"
+      "| Dependency | Packages blocked | Which | As | Cause |\n|---|---:|---|---|---|\n";
+  for (const auto& b : list)
+    o += fmt::format("| {} | {} | {} | {} | <code>{}</code> |\n", md_escape(b.dependency), b.packages.size(),
+                     md_escape(fmt::format("{}", fmt::join(b.packages, ", "))),
+                     md_escape(fmt::format("{}", fmt::join(b.roles, ", "))), md_escape(blocker_cause(b)));
+  return o;
+}
+
 // Per package with something to show, a collapsed section (GitHub and GitLab render
 // <details> in markdown): failing tests with their first JUnit message, every run's first error.
 std::string markdown_evidence(const std::vector<const PackageResult*>& packages) {
@@ -465,6 +508,7 @@ std::string render_report(const RunResults& run, const std::string& format) {
       o += fmt::format("| {} | {} |{} {} | {} | {} |\n", md_escape(p->package), md_escape(p->category),
                        declared ? " " + md_escape(declared_short(*p)) + " |" : "", passed_of(*p), md_escape(p->verdict),
                        md_escape(details(*p)));
+    o += blockers_markdown(run);
     o += markdown_evidence(packages);
     if (!groups.empty()) {
       o += "\n## Crash and failure signatures\n\n| Signature | Packages |\n|---|---|\n";
@@ -487,7 +531,7 @@ std::string render_report(const RunResults& run, const std::string& format) {
     // The TSAN section goes in before the page closes (it is its own renderer).
     auto html = render_html_report(run);
     const auto end = html.rfind("</body>");
-    if (end != std::string::npos) html.insert(end, render_tsan_races_html(run));
+    if (end != std::string::npos) html.insert(end, render_blockers_html(run) + render_tsan_races_html(run));
     return html;
   }
   throw Error(fmt::format("--format \"{}\": use markdown, text or html", format), kExitUsage);

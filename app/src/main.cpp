@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
         if (dir.empty())
           throw labeille::Error("cannot find LabeilleFTConfig.cmake next to this executable's tree",
                                 labeille::kExitInternal);
-        std::cout << dir.string() << "\n";
+        labeille::write_stdout(dir.string() + "\n");  // checked: a cut path is worse than none
         throw CLI::Success();
       },
       "Print the directory of the LabeilleFT CMake package (LabeilleFTConfig.cmake) and exit");

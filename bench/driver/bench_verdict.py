@@ -44,6 +44,11 @@ def run_ft(labeille, python, registry, work, results, extra, log):
     return wall, rows
 
 
+def gil1_runs(r):
+    g = r.get("gil_enabled_iterations", 0)  # the labeille tool's list of GIL=1 runs, or our older count
+    return len(g) if isinstance(g, list) else g
+
+
 def categories(rows):
     return {p: r["category"] for p, r in rows.items()}
 
@@ -56,7 +61,8 @@ def corpus(a, base):
     work, res = os.path.join(base, "corpus-w"), os.path.join(base, "corpus-r")
     common = ["-n", "3", "--stall-threshold", "5", "-j", "2"]
     log = os.path.join(base, "corpus.log")
-    run_ft(a.labeille, a.python, a.registry, work, res, common + ["--compare-with-gil"], log)  # warm-up
+    if not a.no_warm_up:
+        run_ft(a.labeille, a.python, a.registry, work, res, common + ["--compare-with-gil"], log)  # warm-up
     configs = [("seed's schedule (serialized, always)", ["--serial-iterations", "--compare-with-gil"]),
                ("side by side, --compare-with-gil always", ["--compare-with-gil", "always"]),
                ("side by side, --compare-with-gil auto", ["--compare-with-gil", "auto"])]
@@ -64,7 +70,7 @@ def corpus(a, base):
     for name, extra in configs:
         before = loadavg()
         wall, rows = run_ft(a.labeille, a.python, a.registry, work, res, common + extra, log)
-        gil1 = sum(r.get("gil_enabled_iterations", 0) for r in rows.values())
+        gil1 = sum(gil1_runs(r) for r in rows.values())
         got.append((name, wall, rows, gil1, before, loadavg()))
     print(f"1. acceptance-style run of the fixture corpus ({len(got[0][2])} packages), -n 3 --stall-threshold 5 -j 2")
     base_wall = got[0][1]
@@ -104,16 +110,20 @@ def one_package(a, base):
 
 
 def races(a, base):
-    print(f"3. the corpus' real races, plain runs, -n {a.race_runs} -j 2: failures serialized / side by side")
+    print(f"3. the corpus' real races, plain runs, -n {a.race_runs} -j 2: failures (and wall time, venv warm) "
+          "serialized / side by side")
     for pkg in ("ft-racy", "ft-stress-race"):
         line = f"   {pkg:16s}"
+        run_ft(a.labeille, a.python, a.stress_registry, os.path.join(base, "race-w"), os.path.join(base, f"race-warm-{pkg}"),
+               ["--packages", pkg, "-n", "1"], os.path.join(base, "races.log"))  # set-up once, venv warm
         for name, extra in (("serialized", ["--serial-iterations"]), ("side by side", [])):
             work, res = os.path.join(base, "race-w"), os.path.join(base, f"race-r-{pkg}-{len(extra)}")
-            _, rows = run_ft(a.labeille, a.python, a.stress_registry, work, res,
-                             ["--packages", pkg, "-n", str(a.race_runs), "-j", "2", "--stall-threshold", "30", *extra],
-                             os.path.join(base, "races.log"))
+            wall, rows = run_ft(a.labeille, a.python, a.stress_registry, work, res,
+                                ["--packages", pkg, "-n", str(a.race_runs), "-j", "2", "--stall-threshold", "30", *extra],
+                                os.path.join(base, "races.log"))
             r = rows[pkg]
-            line += f"  {name}: {r['iterations_completed'] - r['pass_count']}/{r['iterations_completed']} failed"
+            line += (f"  {name}: {r['iterations_completed'] - r['pass_count']}/{r['iterations_completed']} failed "
+                     f"in {wall:.1f} s")
         print(line)
 
 
@@ -129,8 +139,10 @@ def main():
     p.add_argument("--one-package", default="packaging==24.2")
     p.add_argument("--one-extra-deps", default="pretend,hypothesis")
     p.add_argument("--keep", action="store_true", help="keep the work directory (its path is printed)")
+    p.add_argument("--base", help="reuse this work directory (venvs and durations of an earlier run)")
+    p.add_argument("--no-warm-up", action="store_true", help="with --base: its venvs and durations are warm already")
     a = p.parse_args()
-    base = tempfile.mkdtemp(prefix="labeille-bench-verdict-")
+    base = a.base or tempfile.mkdtemp(prefix="labeille-bench-verdict-")
     print(f"bench_verdict: {os.cpu_count()} CPUs, load average {loadavg():.1f} at the start; logs in {base}")
     try:
         if a.part in ("all", "corpus"):

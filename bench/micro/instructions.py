@@ -39,7 +39,10 @@ def per_call(binary, bench_filter, function, work):
                       if function in line and ":" in line), None)
     # Calls: the "calls=N" line after each call site of the function (cfn=(id)).
     text = open(out).read()
-    ids = {m.group(1) for m in re.finditer(r"^c?fn=\((\d+)\) (.*)$", text, re.M) if function in m.group(2)}
+    # The function itself, not a template instantiated for a lambda of it (e.g.
+    # `json::Reader::each<labeille::parse_record(...)::{lambda...}>`): its name comes first.
+    ids = {m.group(1) for m in re.finditer(r"^c?fn=\((\d+)\) (.*)$", text, re.M)
+           if function in m.group(2) and "<" not in m.group(2)[:m.group(2).find(function)]}
     lines = text.split("\n")
     calls = 0
     for i, line in enumerate(lines[:-1]):

@@ -256,6 +256,8 @@ std::string to_json(const SetupRecord& r) {
     r.source ? write_json(o, *r.source) : o.null();
     o.key("declared");
     r.declared ? write_json(o, *r.declared) : o.null();
+    o.key("cause");
+    r.cause ? write_json(o, *r.cause) : o.null();
     o.key("steps_s").raw().StartObject();
     o.key("source").num(r.steps.source_s);
     o.key("venv").num(r.steps.venv_s);
@@ -281,6 +283,19 @@ std::string to_json(const SourceInfo& s) {
 
 std::string to_json(const DeclaredInfo& d) {
   return write_value([&](Out& o) { write_json(o, d); });
+}
+
+std::string to_json(const CauseInfo& c) {
+  return write_value([&](Out& o) { write_json(o, c); });
+}
+
+std::string cause_sentence(const CauseInfo& c) {
+  std::string who = !c.requirement.empty() ? c.requirement : c.dependency;
+  if (c.requirement.empty() && c.version && !c.version->empty()) who += " " + *c.version;
+  if (!c.role.empty()) who += " (" + c.role + ")";
+  std::string o = who.empty() ? c.failure : who + " " + c.failure;
+  if (!c.line.empty()) o += ": " + c.line;
+  return o;
 }
 
 std::string to_json(const ProbeRecord& r) {
@@ -392,6 +407,37 @@ DeclaredInfo parse_declared_info(std::string_view json, std::string_view where) 
   return read_declared_info(In(doc, where));
 }
 
+void write_json(Out& o, const CauseInfo& c) {
+  o.raw().StartObject();
+  o.key("step").str(c.step);
+  o.key("dependency").str(c.dependency);
+  o.key("version").opt_str(c.version);
+  o.key("requirement").str(c.requirement);
+  o.key("role").str(c.role);
+  o.key("failure").str(c.failure);
+  o.key("line").str(c.line);
+  o.key("blocks").boolean(c.blocks);
+  o.raw().EndObject();
+}
+
+CauseInfo read_cause_info(const In& in) {
+  CauseInfo c;
+  c.step = in.str("step");
+  c.dependency = in.str("dependency");
+  c.version = in.opt_str("version");
+  c.requirement = in.str("requirement");
+  c.role = in.str("role");
+  c.failure = in.str("failure");
+  c.line = in.str("line");
+  c.blocks = in.boolean("blocks", false);
+  return c;
+}
+
+CauseInfo parse_cause_info(std::string_view json, std::string_view where) {
+  const rapidjson::Document doc = json::parse_object(json, where);
+  return read_cause_info(In(doc, where));
+}
+
 namespace {
 
 // One reader per record kind, mirroring the to_json overloads above.
@@ -488,6 +534,7 @@ SetupRecord read_setup(const In& in) {
   r.host = in.str("host");
   if (auto x = in.object("source")) r.source = read_source_info(*x);
   if (auto x = in.object("declared")) r.declared = read_declared_info(*x);
+  if (auto x = in.object("cause")) r.cause = read_cause_info(*x);
   if (auto st = in.object("steps_s"))
     r.steps = {st->num("source"), st->num("venv"), st->num("install"), st->num("hook"), st->num("declared")};
   return r;

@@ -238,7 +238,9 @@ std::string verdict_text(const analyzers::PackageResult& p, const fs::path& run_
   }
   if (!p.tests_not_run.empty()) s += "  " + p.tests_not_run + "\n";
   if (p.stress && !p.stress->evidence.empty()) s += "  stress: " + p.stress->evidence + "\n";
-  if (p.gil_enabled_iterations > 0)
+  if (p.gil_comparison == "not_needed")
+    s += "  GIL=1 control: not run (--compare-with-gil auto: every GIL=0 run passed)\n";
+  else if (p.gil_enabled_iterations > 0)
     s += fmt::format("  GIL=1 control: {}/{} passed{}\n", p.gil_enabled_pass_count, p.gil_enabled_iterations,
                      p.gil_comparison.empty() ? "" : " (" + p.gil_comparison + ")");
   for (const auto& t : analyzers::failing_test_lines(p, 5)) s += "  failing: " + t + "\n";
@@ -373,10 +375,10 @@ int test(TestOptions o) {
   if (o.run.repos_dir.empty()) o.run.repos_dir = work / "repos";
   if (o.run.venvs_dir.empty()) o.run.venvs_dir = work / "venvs";
   if (o.run.results_dir.empty()) o.run.results_dir = work / "results";
-  for (const fs::path& inside : {o.run.repos_dir, o.run.venvs_dir})
+  for (const fs::path& inside : {o.run.repos_dir, o.run.venvs_dir, o.run.results_dir})
     if (auto rel = fs::absolute(inside).lexically_normal().lexically_relative(dir); !rel.empty() && *rel.begin() != "..")
-      throw Error(fmt::format("{} is inside {}: the set-up copies the checkout, so it would copy its own copies; "
-                              "choose a --work-dir outside it",
+      throw Error(fmt::format("{} is inside {}: every run copies the checkout, and with it the copies, venvs and results "
+                              "of the runs before; choose a --work-dir and --results-dir outside it",
                               inside.string(), dir.string()),
                   kExitUsage);
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -389,13 +391,16 @@ int test(TestOptions o) {
   // The module's defaults, for the line that says what will run.
   const int n = o.run.iterations.value_or(10);
   std::string runs = fmt::format("{} x PYTHON_GIL=0", n);
-  if (o.run.compare_with_gil) runs += fmt::format(", {} x PYTHON_GIL=1 (the control)", n);
+  if (o.run.compare_with_gil)
+    runs += o.run.gil_control == "auto"
+                ? fmt::format(", {} x PYTHON_GIL=1 (the control) where a GIL=0 run did not pass", n)
+                : fmt::format(", {} x PYTHON_GIL=1 (the control)", n);
   if (o.run.stress)
     runs += fmt::format("; stress: the same again through pytest-run-parallel ({} threads x {} repetitions)",
                         o.run.stress_threads.value_or(2), o.run.stress_repeat.value_or(20));
   if (o.run.until_bound.value_or(0) > 0)
     runs += fmt::format("; each mode stops once settled (--until-bound {:g})", *o.run.until_bound);
-  std::cout << fmt::format(
+  write_stdout(fmt::format(
       "labeille ft test: {}{} in {} (name from {})\n"
       "  python:   {} (found: {})\n"
       "  declared: {}\n"
@@ -404,20 +409,19 @@ int test(TestOptions o) {
       "  runs:     {}\n",
       d.name, d.version.empty() ? "" : " " + d.version, dir.string(), d.name_from, py.path, py.how,
       fmt::join(d.lines, "; "), install, o.install_command.empty() ? "   (replace with --install-command)" : "",
-      o.test_command, "   (replace with --test-command)", runs);
-  std::cout << std::flush;
+      o.test_command, "   (replace with --test-command)", runs));
 
   const fs::path run_dir = o.run.run_dir;
   const int code = run(o.run);
   if (code != 0) return code;
   const auto results = analyzers::read_run(run_dir, analyzers::ReadOptions::everything());
   if (results.packages.empty()) {
-    std::cout << fmt::format("\nno result for {} in {}\nExit {}: no verdict\n", d.name, run_dir.string(), kExitNoVerdict);
+    write_stdout(fmt::format("\nno result for {} in {}\nExit {}: no verdict\n", d.name, run_dir.string(), kExitNoVerdict));
     return kExitNoVerdict;
   }
   const auto& p = results.packages.front();
   const int status = exit_status_for(p.category, o.fail_on);
-  std::cout << verdict_text(p, run_dir, status) << std::flush;
+  write_stdout(verdict_text(p, run_dir, status));
   return status;
 }
 
@@ -429,7 +433,10 @@ void add_test_command(CLI::App& ft) {
   auto o = std::make_shared<TestOptions>();
   auto& r = o->run;
   r.stress = true;
+  // The GIL=1 control where it can tell something: for a package with a GIL=0 run (plain
+  // or stress) that failed, crashed, stalled or did not run its tests.
   r.compare_with_gil = true;
+  r.gil_control = "auto";
   auto dir = std::make_shared<std::string>(".");
   auto extra = std::make_shared<std::string>();
   auto fail_on = std::make_shared<std::string>();
@@ -469,8 +476,12 @@ void add_test_command(CLI::App& ft) {
   auto* stall = cmd->add_option("--stall-threshold", *stall_s, "Seconds without output before a deadlock (0: off)")
                     ->check(cli::whole_number(0, cli::kMaxSeconds, "a whole number of seconds", "; 0 turns it off"))
                     ->capture_default_str();
-  cmd->add_flag("--compare-with-gil", r.compare_with_gil, "Also run with PYTHON_GIL=1, the control (default)");
+  add_compare_with_gil(*cmd, r.compare_with_gil, r.gil_control)
+      ->description("PYTHON_GIL=1 control runs: auto (the default: only after a GIL=0 run that failed, crashed, "
+                    "stalled or did not run its tests) or always (without a value; give DIR first)");
   cmd->add_flag("--no-compare-with-gil", *no_gil, "No PYTHON_GIL=1 control runs");
+  cmd->add_flag("--serial-iterations", r.serial_iterations,
+                "Run the iterations one after another in the one copy (default: side by side in private copies)");
   cmd->add_flag("--stress", r.stress, "Stress iterations through pytest-run-parallel (default)");
   cmd->add_flag("--no-stress", *no_stress, "No stress iterations");
   auto* sthreads_opt = cmd->add_option("--stress-threads", *stress_threads, "Threads per test in stress iterations")

@@ -1,6 +1,7 @@
 #include "labeille/setup/setup.hpp"
 
 #include "labeille/setup/adapt.hpp"
+#include "labeille/setup/install_log.hpp"
 
 #include <unistd.h>
 
@@ -99,6 +100,7 @@ struct StepResult {
   bool ok = false;
   std::string error;  // last meaningful stderr line
   std::string out;    // stdout tail
+  std::string output; // stdout and stderr tails, for reading the cause (install_log.hpp)
 };
 
 // Runs one step under process supervision (own process group, timeout, no orphans).
@@ -109,6 +111,7 @@ StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, c
   process::Result r = process::supervise(spec);
   StepResult s;
   s.out = r.out.tail;
+  s.output = r.out.tail + "\n" + r.err.tail;
   const auto& t = r.termination;
   s.ok = process::exited_zero(r);
   if (!s.ok) {
@@ -127,6 +130,7 @@ StepResult run_step(const std::vector<std::string>& argv, const fs::path& cwd, c
 struct Fetched {
   bool ok = false;
   std::string error;
+  std::optional<CauseInfo> cause = {};  // what failed, by its root cause
 };
 
 // git clone (or fetch + checkout in a reused --repos-dir) into src; the commit goes into rec.
@@ -151,7 +155,7 @@ Fetched fetch_git(const PrepareOptions& o, const fs::path& src, const fs::path& 
     clone.insert(clone.end(), {o.git, src.string()});
     s = run_step(clone, o.repos_dir, env, dir, "git-clone", o.timeout_s);
   }
-  if (!s.ok) return {false, s.error};
+  if (!s.ok) return {false, s.error, clone_cause(s.output, o.package)};
   auto head = run_step({"git", "-C", src.string(), "rev-parse", "HEAD"}, src, env, dir, "git-rev-parse", 60);
   if (head.ok) rec.commit = trim(head.out);
   return {true, ""};
@@ -169,7 +173,13 @@ Fetched fetch_sdist(const PrepareOptions& o, const std::string& dist, const fs::
   auto s = run_step({o.python, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", dist, "-d", dl.string(),
                      spec},
                     dl, env, dir, "pip-download", o.timeout_s);
-  if (!s.ok) return {false, s.error};
+  if (!s.ok) {
+    // pip prepares the sdist's metadata while downloading: a build backend that cannot
+    // start on the target fails here, and says why like an install does.
+    auto cause = install_cause("source", s.output, {o.package, "", {}, {}});
+    if (cause && cause->failure == "has no matching distribution on the index") cause->failure = "could not be downloaded";
+    return {false, cause && !cause->line.empty() ? cause_sentence(*cause) : s.error, cause};
+  }
   fs::path archive;
   for (auto& e : fs::directory_iterator(dl))
     if (e.path().string().ends_with(".tar.gz") || e.path().string().ends_with(".zip")) archive = e.path();
@@ -277,6 +287,7 @@ class Preparation {
  private:
   struct Failure {
     std::string stage, error;
+    std::optional<CauseInfo> cause = {};
   };
   using Step = std::optional<Failure>;
 
@@ -319,7 +330,9 @@ class Preparation {
     if (got.ok) return std::nullopt;
     if (source.fallback_reason)
       got.error = fmt::format("{} (after the repository failed: {})", got.error, *source.fallback_reason);
-    return Failure{"source", got.error};
+    else if (got.cause && got.cause->failure == "could not be cloned")
+      got.error = cause_sentence(*got.cause);
+    return Failure{"source", got.error, got.cause};
   }
 
   // The install command, made to work in an unpacked sdist; are the tests there?
@@ -372,13 +385,25 @@ class Preparation {
     return timed(rec_.steps.install_s, [&]() -> Step {
       auto env = step_env(venv_.string(), o_.package, in);
       auto s = run_step(install_argv(in, install_command_), src_, env, dir_, prefix + "install", o_.timeout_s);
-      if (!s.ok) return Failure{"install", s.error};
+      if (!s.ok) return failure("install", s);
       if (o_.extra_deps.empty()) return std::nullopt;
       auto x = run_step(requirements_argv(in, python_path().string(), o_.extra_deps), src_, env, dir_,
                         prefix + "extra-deps", o_.timeout_s);
-      if (!x.ok) return Failure{"extra_deps", x.error};
+      if (!x.ok) return failure("extra_deps", x);
       return std::nullopt;
     });
+  }
+
+  // A failed install by its root cause: the distribution that failed (the package or a
+  // dependency, and which) and the line that says why; the step's own summary when the
+  // output names nothing.
+  Failure failure(const std::string& stage, const StepResult& s) const {
+    auto cause = install_cause(stage, s.output, {o_.package, install_command_, o_.extra_deps, src_});
+    if (!cause || cause->line.empty()) return Failure{stage, s.error, cause};
+    // pip installing "." prints no version of the package itself: the sdist's is known.
+    if (!cause->blocks && !cause->version && cause->requirement.empty() && !rec_.sdist_version.empty())
+      cause->version = rec_.sdist_version;
+    return Failure{stage, cause_sentence(*cause), cause};
   }
 
   // pytest-run-parallel (with the target interpreter's own pip, however the venv was
@@ -441,6 +466,7 @@ class Preparation {
     rec_.ok = !failed;
     rec_.stage = failed ? failed->stage : "";
     rec_.error = failed ? failed->error : "";
+    if (failed) rec_.cause = failed->cause;
     rec_.duration_s = monotonic_s() - t0_;
     rec_.end_time = iso8601_utc_now();
     atomic_write_file(dir_ / attempt_files::kRecord, to_json(rec_));

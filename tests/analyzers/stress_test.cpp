@@ -271,3 +271,80 @@ TEST(Stress, HtmlReportShowsStressRunsBesideThePlainRunsAndThePerTestEvidence) {
 }
 
 }  // namespace labeille::analyzers
+
+namespace labeille::analyzers {
+
+// wrapt and more-itertools in the real top 30: stress runs stalled in both modes. Nothing
+// passed, so nothing "passes under stress"; say it was inconclusive and why.
+TEST(Stress, StalledInBothModesIsInconclusiveNeverPasses) {
+  auto rec = scratch_dir();
+  attempt(rec, "wrapt", "gil0", 1, Outcome::Pass);
+  attempt(rec, "wrapt", "gil1", 1, Outcome::Pass);
+  attempt(rec, "wrapt", "stress.gil0", 1, Outcome::Deadlock);
+  attempt(rec, "wrapt", "stress.gil1", 1, Outcome::Deadlock);
+  auto p = fold_one_package(rec);
+  ASSERT_TRUE(p.stress);
+  EXPECT_EQ(p.stress->evidence.find("passes under stress"), std::string::npos) << p.stress->evidence;
+  EXPECT_EQ(p.stress->evidence.rfind("stress inconclusive (threads 2, repeat 20): 0/1 runs passed, 1 stalled (with the "
+                                     "GIL too: 1 stalled of 1)",
+                                     0),
+            0u)
+      << p.stress->evidence;
+}
+
+// simplejson: a test that failed under stress only with the GIL is not one that fails
+// "with the GIL too".
+TEST(Stress, FailingOnlyWithTheGilIsNamedForWhatItIs) {
+  auto rec = scratch_dir();
+  attempt(rec, "sj", "gil0", 1, Outcome::Pass);
+  attempt(rec, "sj", "stress.gil0", 1, Outcome::Fail, {kScratch}, 3);
+  attempt(rec, "sj", "stress.gil1", 1, Outcome::Fail, {kScratch, kRace}, 2);
+  auto p = fold_one_package(rec);
+  ASSERT_TRUE(p.stress);
+  ASSERT_EQ(p.stress->tests.size(), 2u);
+  for (const auto& t : p.stress->tests) EXPECT_EQ(t.kind, t.id == kRace ? "gil_only" : "thread_unsafe") << t.id;
+  EXPECT_NE(p.stress->evidence.find(fmt::format("thread-unsafe tests (fail under stress with the GIL too): {} 3/40", kScratch)),
+            std::string::npos)
+      << p.stress->evidence;
+  EXPECT_NE(p.stress->evidence.find(fmt::format("fail under stress only with the GIL: {} no failure (GIL=1: 2/40)", kRace)),
+            std::string::npos)
+      << p.stress->evidence;
+  EXPECT_EQ(p.stress->evidence.find(fmt::format("{} no failure (GIL=1: 2/40)", kRace)),
+            p.stress->evidence.find("fail under stress only with the GIL") + 37);
+  EXPECT_FALSE(p.stress->finding);
+}
+
+// coverage under --stress --compare-with-gil: the category comes from the stress runs; the
+// summary says which runs crashed and how, since the columns count the plain runs.
+TEST(Stress, CrashFromStressRunsSaysWhichRunsAndSignatures) {
+  auto rec = scratch_dir();
+  for (int i = 1; i <= 3; ++i) {
+    attempt(rec, "coverage", "gil0", i, Outcome::Pass);
+    AttemptRecord r;  // a crash with its signature, as the runner records it
+    r.package = "coverage";
+    r.mode = "stress.gil0";
+    r.gil = GilMode::Off;
+    r.iteration = i;
+    r.attempt = 1;
+    r.test_name = fmt::format("ft.coverage.stress.gil0.iter{:02d}", i);
+    r.attempt_id = fmt::format("h:coverage:s:{}", i);
+    r.outcome = Outcome::Crash;
+    r.crash = CrashInfo{11, "SIGSEGV", "", {}, "SIGSEGV | coverage/ctracer.c:42 CTracer_trace"};
+    auto dir = rec / "coverage" / fmt::format("stress.gil0.iter{:02d}.a001", i);
+    fs::create_directories(dir);
+    atomic_write_file(dir / "record.json", to_json(r));
+    attempt(rec, "coverage", "stress.gil1", i, Outcome::Fail, {kScratch}, 1);
+  }
+  auto p = fold_one_package(rec);
+  EXPECT_EQ(p.category, "crash");
+  EXPECT_EQ(p.crash_count, 0);  // the plain runs' columns
+  ASSERT_TRUE(p.stress);
+  EXPECT_EQ(p.stress->evidence.rfind("crashed under stress (GIL=0 stress runs, 3/3): SIGSEGV | coverage/ctracer.c:42 "
+                                     "CTracer_trace; GIL=1 stress runs: 0/3 passed, no crash",
+                                     0),
+            0u)
+      << p.stress->evidence;
+  EXPECT_NE(details(p).find("crashed under stress (GIL=0 stress runs, 3/3)"), std::string::npos);
+}
+
+}  // namespace labeille::analyzers

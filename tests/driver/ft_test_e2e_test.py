@@ -10,9 +10,10 @@ usage:      refusals before anything runs: bad --fail-on (2), a --work-dir insid
             saying how to get one); nothing is left in the results directory.
 clean:      a counter under a lock, a PEP 621 `test` extra: compatible, exit 0; the
             interpreter found as python3.13t on PATH; both commands printed and recorded;
-            show and export read the run.
+            the GIL=1 control not run (auto: nothing failed); show and export read the run.
 stress:     a race fresh processes hide, a PEP 735 `tests` group: found under stress,
-            exit 1, the racing test named, and the reproduce line runs that test.
+            exit 1, the GIL=1 control run for the failed stress runs, the racing test
+            named, and the reproduce line runs that test.
 markupsafe: the real MarkupSafe 2.1.5 sdist (requirements/tests.txt):
             compatible_gil_fallback naming markupsafe._speedups, exit 0.
 noverdict:  a package that cannot be built: install_failure, exit 5; exit 0 with
@@ -69,9 +70,14 @@ if which == "usage":
     # The set-up copies DIR: a work directory inside it is refused.
     p = subprocess.run([labeille, "ft", "test", os.path.join(checkouts, "clean"), "--target-python", python,
                         "--work-dir", os.path.join(checkouts, "clean", "ft-work")], capture_output=True, text=True)
-    expect(p.returncode == 2 and "choose a --work-dir outside it" in p.stderr,
+    expect(p.returncode == 2 and "choose a --work-dir and --results-dir outside it" in p.stderr,
            f"work dir inside DIR: exit {p.returncode}: {p.stderr}")
     expect(not os.path.exists(os.path.join(checkouts, "clean", "ft-work")), "a work directory was made inside DIR")
+    p = subprocess.run([labeille, "ft", "test", os.path.join(checkouts, "clean"), "--target-python", python,
+                        "--work-dir", os.path.join(work, "w"), "--results-dir", os.path.join(checkouts, "clean", "r")],
+                       capture_output=True, text=True)
+    expect(p.returncode == 2, f"results dir inside DIR: exit {p.returncode}: {p.stderr}")
+    expect(not os.path.exists(os.path.join(checkouts, "clean", "r")), "a results directory was made inside DIR")
     for d, text in [("no-such-dir", "not a directory"), ("declares/requirements-file/requirements",
                                                           "not a Python package")]:
         p, _ = ft_test(d)
@@ -101,9 +107,10 @@ elif which == "clean":
     expect("extra 'test' (pyproject.toml [project.optional-dependencies])" in p.stdout, "declaration not printed")
     row, meta = results(run_dir)
     expect(row["category"] == "compatible", f"category {row['category']}")
-    # The Python labeille tool's key: the list of GIL=1 runs.
-    gil1 = row.get("gil_enabled_iterations") or []
-    expect(len(gil1) == 2 and all(r["status"] == "pass" for r in gil1), f"no GIL=1 control: {gil1}")
+    # The control is auto: every GIL=0 run passed, so no GIL=1 run was needed.
+    expect(not row.get("gil_enabled_iterations"), f"GIL=1 runs: {row.get('gil_enabled_iterations')}")
+    expect(row.get("gil_comparison") == "not_needed", f"gil_comparison {row.get('gil_comparison')}")
+    expect("GIL=1 control: not run" in p.stdout, "the skipped control is not said")
     expect(row.get("stress", {}).get("pass_count") == 2, f"stress runs: {row.get('stress')}")
     t = meta.get("test", {})
     expect(t.get("install_command") == "python -m pip install -e '.[test]'", f"meta test: {t}")
@@ -120,6 +127,10 @@ elif which == "stress":
     expect("install:  python -m pip install -e . --group tests" in p.stdout, "install command not printed")
     row, _ = results(run_dir)
     expect(row["category"] in ("intermittent", "incompatible"), f"category {row['category']}")
+    # The control ran where the stress runs failed: the race is free-threading's alone.
+    stress = row.get("stress", {})
+    expect(stress.get("gil_enabled_iterations", 0) > 0 and stress.get("comparison") == "free_threading_specific",
+           f"no GIL=1 stress control: {stress.get('gil_enabled_iterations')} runs, {stress.get('comparison')}")
     race = "tests.test_box::test_concurrent_bumps_lose_nothing"
     expect(f"stress: fails under stress only (threads 2, repeat 50): {race}" in p.stdout, "stress evidence missing")
     lines = p.stdout.splitlines()

@@ -34,6 +34,15 @@ struct NotRunTally {
   std::string text(bool none_ran) const;
 };
 
+// Source-tree shadowing: the suite's import error ("No module named 'pkg._ext'") names a
+// module the probe imported from the venv, so the tests import the unbuilt source tree
+// at `source_dir` (pytest puts the rootdir first on sys.path) instead of the installed
+// package. Returns the reason to show in front of `why` ("" when the error is not that),
+// kShadowingFix after it. Never a finding about free-threading: the package stays unknown.
+std::string shadowing_reason(std::string_view why, const ProbeRecord& probe, const std::string& source_dir);
+inline constexpr const char* kShadowingFix =
+    "fix: install with `pip install -e`, run pytest with `--import-mode=importlib`, or use a src layout";
+
 // ---- view side ----
 
 // The set-up record's objects (docs/records.md), as the views read them.
@@ -69,6 +78,9 @@ std::string declared_short(const PackageResult& p);
 // Declared support against measured behaviour: "declares 3 - Stable; measured
 // intermittent", "compatible, no free-threaded wheel published", ...
 std::vector<std::string> contradictions(const PackageResult& p);
+// "the sdist build failed; the cp313t wheel was not tested": a failed install from source
+// next to a published free-threaded wheel, which is no contradiction. "" otherwise.
+std::string untested_wheel(const PackageResult& p);
 
 // What the import probe saw: "imports; the GIL was re-enabled by pkg._speedups; 2
 // extension module(s):" and one indented line per module; "import failed: ...".

@@ -156,6 +156,9 @@ struct PackageResult {
   // the set-up did not write them (older runs, the Python tool's results).
   std::optional<SourceInfo> source;
   std::optional<DeclaredInfo> declared;
+  // Why the set-up failed, by its root cause: the set-up record's "cause" object, key
+  // "setup_cause" (absent when the set-up succeeded or named no cause).
+  std::optional<CauseInfo> cause;
 };
 
 // What the views show of ft_meta.json, read once with the run. Values as the file has

@@ -178,6 +178,24 @@ struct DeclaredInfo {
   std::optional<bool> on_index = {};            // the tested version is on the index; null: not asked
 };
 
+// Why a set-up step failed, by its root cause (the setup record's "cause" object; fold
+// copies it into ft_results.jsonl as "setup_cause"): the distribution that failed to
+// build, resolve, download or clone, what it is to the package, and the line that says
+// why (docs/records.md).
+struct CauseInfo {
+  std::string step;                   // "source" | "install" | "extra_deps"
+  std::string dependency;             // the distribution that failed: the package itself or a dependency
+  std::optional<std::string> version; // the exact version that failed; null: not printed
+  std::string requirement;            // what was asked when no version could be had: "python-sbom>=0.1.2"
+  std::string role;                   // "" for the package itself; "a test dependency", "a build requirement of x", ...
+  std::string failure;                // "failed to build", "has no matching distribution on the index", "could not be resolved", "could not be cloned"
+  std::string line;                   // the line that says why
+  bool blocks = false;                // a dependency (not the package itself) stopped the package
+};
+// "hypothesis 6.170.27 (a test dependency) failed to build: PyO3 does not support ...":
+// the setup record's `error` when a cause was found (views put "install: " in front).
+std::string cause_sentence(const CauseInfo& c);
+
 // Seconds spent in each set-up step (the figures behind "seconds per package").
 struct SetupSteps {
   double source_s = 0, venv_s = 0, install_s = 0, hook_s = 0, declared_s = 0;
@@ -203,6 +221,7 @@ struct SetupRecord {
   std::string host;
   std::optional<SourceInfo> source;      // null in records written before it existed
   std::optional<DeclaredInfo> declared;
+  std::optional<CauseInfo> cause;        // null when ok, or when the output named no cause
   SetupSteps steps;
 };
 
@@ -251,6 +270,8 @@ std::string to_json(const SourceInfo& s);
 std::string to_json(const DeclaredInfo& d);
 SourceInfo parse_source_info(std::string_view json, std::string_view where);
 DeclaredInfo parse_declared_info(std::string_view json, std::string_view where);
+std::string to_json(const CauseInfo& c);
+CauseInfo parse_cause_info(std::string_view json, std::string_view where);
 std::string to_json(const StartedMarker& m);
 StartedMarker parse_started(std::string_view json, std::string_view source);
 

@@ -10,8 +10,10 @@ namespace labeille {
 
 void write_json(json::Out<json::LineWriter>& o, const SourceInfo& s);
 void write_json(json::Out<json::LineWriter>& o, const DeclaredInfo& d);
+void write_json(json::Out<json::LineWriter>& o, const CauseInfo& c);
 // Strict as every reader (core/json.hpp): a field of the wrong type is an Error.
 SourceInfo read_source_info(const json::Reader& in);
 DeclaredInfo read_declared_info(const json::Reader& in);
+CauseInfo read_cause_info(const json::Reader& in);
 
 }  // namespace labeille
