@@ -44,6 +44,10 @@ get_filename_component(_IMPORT_PREFIX "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOL
 endif()
 ")
   endforeach()
+  # The properties the runner exports with its target (install(EXPORT) would carry them):
+  # the module reads the skip status from it.
+  get_target_property(skip_code labeille-ft-runner LABEILLE_FT_SKIP_RETURN_CODE)
+  string(APPEND body "set_target_properties(LabeilleFT::runner PROPERTIES LABEILLE_FT_SKIP_RETURN_CODE ${skip_code})\n")
   string(APPEND body "unset(_IMPORT_PREFIX)\n")
   file(GENERATE OUTPUT "${file}" CONTENT "${body}")
 endfunction()
