@@ -5,7 +5,7 @@ usage: check_corpus.py RESULT_DIR ITERATIONS [RECORDS_DIR INSTALLER]
 Exact expectations for every deterministic package; the real race (ft-racy) is random
 by nature, so only what holds with overwhelming probability is asserted. With
 RECORDS_DIR and INSTALLER (uv or pip), every set-up record must name that installer,
-except that uv hands the package it cannot build (ft-install-failure) to pip.
+except that uv hands the packages it cannot install (UV_HANDS_TO_PIP) to pip.
 """
 import glob
 import json
@@ -23,6 +23,14 @@ EXPECTED = {
     "ft-import-failure": "import_failure",
     "ft-missing-test-dep": "unknown",
     "ft-collect-needs-gil": "incompatible",
+}
+
+# The packages uv cannot install, so the set-up hands them to pip (docs/setup.md), with
+# what uv's message must say: one that cannot build, one whose build requirement the
+# index does not serve.
+UV_HANDS_TO_PIP = {
+    "ft-install-failure": "cannot be built (on purpose)",
+    "rc-missing-build-requirement": "python-sbom",
 }
 
 
@@ -71,9 +79,9 @@ def main():
         for path in sorted(glob.glob(f"{records}/*/setup.a*/record.json")):
             rec = json.load(open(path))
             pkg = rec["package"]
-            if installer == "uv" and pkg == "ft-install-failure":
+            if installer == "uv" and pkg in UV_HANDS_TO_PIP:
                 # uv's error, as the set-up words it: the failing step and the build's own message.
-                expect(rec["installer"] == "pip" and "cannot be built (on purpose)" in rec["installer_fallback"],
+                expect(rec["installer"] == "pip" and UV_HANDS_TO_PIP[pkg] in rec["installer_fallback"],
                        f"{pkg}: uv's failure was not handed to pip: {rec['installer']}, {rec['installer_fallback']!r}")
             else:
                 expect(rec["installer"] == installer and rec["installer_fallback"] == "",

@@ -21,7 +21,9 @@ Checks, each a failure with its evidence:
   the GIL) and incompatible (free_threading_specific).
 - `labeille ft test DIR` from the venv, no registry: tests/fixtures/checkouts/clean
   (a PEP 621 test extra) compatible with exit 0, stress-race (a PEP 735 group, a race
-  only stress shows) intermittent or incompatible with exit 1.
+  only stress shows) intermittent or incompatible with exit 1, markupsafe-2.1.5 (the real
+  sdist, a C extension without Py_mod_gil) compatible_gil_fallback with exit 0, naming
+  markupsafe._speedups.
 - With --uv: `uv tool install` of the wheel exposes the four executables, and its
   `labeille --cmake-dir` names the tool's own environment.
 
@@ -240,7 +242,12 @@ FT_TESTS = [
     ("clean", ["-n", "2", "--stress-repeat", "5"], 0, ("compatible",), "Exit 0"),
     ("stress-race", ["-n", "3", "--stress-repeat", "50"], 1, ("intermittent", "incompatible"),
      "Exit 1: a free-threading problem was found"),
+    # A real C-extension release that re-enables the GIL on import: the verdict passes (0)
+    # and names the module.
+    ("markupsafe-2.1.5", ["-n", "2", "--stress-repeat", "5"], 0, ("compatible_gil_fallback",), "Exit 0"),
 ]
+# What the verdict must name, per checkout.
+FT_TEST_NAMES = {"markupsafe-2.1.5": "the GIL was re-enabled on import by markupsafe._speedups"}
 
 
 def check_ft_test(a, venv):
@@ -255,6 +262,8 @@ def check_ft_test(a, venv):
         print(r.stdout, r.stderr[-3000:], flush=True)
         expect(r.returncode == code, f"ft test {checkout}: exit {r.returncode}, expected {code}")
         expect(exit_line in r.stdout, f"ft test {checkout}: no {exit_line!r} line")
+        if checkout in FT_TEST_NAMES:
+            expect(FT_TEST_NAMES[checkout] in r.stdout, f"ft test {checkout}: no {FT_TEST_NAMES[checkout]!r}")
         runs = glob.glob(os.path.join(work, "r", "ft_*", "ft_results.jsonl"))
         if not expect(len(runs) == 1, f"ft test {checkout}: result files {runs}"):
             continue
