@@ -8,27 +8,15 @@
 #include <fmt/ranges.h>
 
 #include "labeille/core/error.hpp"
+#include "labeille/core/names.hpp"
 #include "labeille/core/text.hpp"
 
 namespace labeille::analyzers {
 
 namespace {
 
-// PEP 503, as the set-up compares distribution names.
-std::string normalized(std::string_view name) {
-  std::string out;
-  bool sep = false;
-  for (char c : name) {
-    if (c == '-' || c == '_' || c == '.') {
-      sep = true;
-      continue;
-    }
-    if (sep && !out.empty()) out += '-';
-    sep = false;
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
+// PEP 503 names, as the set-up compares distribution names.
+std::string normalized(std::string_view name) { return normalize_name(name); }
 
 template <class T>
 void add_once(std::vector<T>& v, const T& x) {

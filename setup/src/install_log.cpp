@@ -57,20 +57,6 @@ void note_version(const std::string& t, std::vector<std::pair<std::string, std::
 
 }  // namespace
 
-std::string normalize_name(std::string_view name) {
-  std::string out;
-  bool sep = false;
-  for (char c : name) {
-    if (c == '-' || c == '_' || c == '.') {
-      sep = true;
-      continue;
-    }
-    if (sep && !out.empty()) out += '-';
-    sep = false;
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 std::string cause_line(const std::vector<std::string>& lines) {
   static const std::regex compiler(R"(^\S+:\d+(:\d+)?: (fatal error|error): )");

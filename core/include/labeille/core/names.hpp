@@ -17,6 +17,10 @@ bool is_pep508_name(std::string_view name);
 inline constexpr std::size_t kMaxPackageName = 200;
 bool is_package_name(std::string_view name);
 
+// PEP 503's normalized form of a distribution name ("Foo_Bar.baz" -> "foo-bar-baz"): how
+// the set-up matches a name in pip's and uv's output and the views group blockers.
+std::string normalize_name(std::string_view name);
+
 // gethostname(), "" when it fails.
 std::string host_name();
 

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "labeille/core/names.hpp"
 #include "labeille/core/record.hpp"
 
 namespace labeille::setup {
@@ -44,8 +45,8 @@ std::optional<LogCause> read_install_log(std::string_view text);
 // front of a bare `error:` line (the compiler's and the exception's are kept whole).
 std::string cause_line(const std::vector<std::string>& lines);
 
-// PEP 503: lower case, runs of -_. become one "-".
-std::string normalize_name(std::string_view name);
+// PEP 503 names (core/names.hpp owns the rule; the views group blockers by it too).
+using labeille::normalize_name;
 
 // What the failed distribution is to the package: "" for the package itself, "a build
 // requirement of X", "a test dependency" (required through an extra or a dependency
