@@ -127,6 +127,84 @@ def races(a, base):
         print(line)
 
 
+def git_registry(registry, base):
+    """The registry with each package's tree as a local git repository named by absolute
+    path: labeille (the Python tool) clones every package, relative to its own cwd."""
+    out = os.path.join(base, "git-registry")
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(registry, out)
+    for name in os.listdir(os.path.join(out, "packages")):
+        path = os.path.join(out, "packages", name)
+        with open(path) as f:
+            lines = f.read().splitlines(keepends=True)
+        for i, line in enumerate(lines):
+            if line.startswith("repo: ") and not line[6:].strip().startswith(("http", "/")):
+                src = os.path.normpath(os.path.join(registry, line[6:].strip()))
+                repo = os.path.join(base, "git-repos", os.path.basename(src))
+                if not os.path.isdir(repo):
+                    shutil.copytree(src, repo, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+                    git = ["git", "-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+                    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "fixture"]):
+                        subprocess.run(git + cmd, check=True, capture_output=True)
+                lines[i] = f"repo: {repo}\n"
+            elif line.startswith("install_command: "):
+                # labeille rewrites `python -m pip` into `python -m <venv>/bin/pip` (its
+                # install fails with "No module named"): both tools get plain `pip`.
+                lines[i] = line.replace("python -m pip ", "pip ")
+        with open(path, "w") as f:
+            f.writelines(lines)
+    return out
+
+
+def versus_labeille(a, base):
+    """4. labeille itself (the Python tool, `--labeille-python PY` whose `labeille.cli`
+    imports) against ours on the same registry as git repositories, the same options
+    (-n 3 --compare-with-gil --stall-threshold 5), each after a warm-up run of its own, one
+    after the other in one go."""
+    registry = git_registry(a.registry, base)
+    opts = ["-n", "3", "--compare-with-gil", "--stall-threshold", "5"]
+    if a.labeille_skip:
+        with open(os.path.join(registry, "index.yaml")) as f:
+            names = [l.split(":", 1)[1].strip() for l in f if l.strip().startswith("- name:")]
+        opts += ["--packages", ",".join(n for n in names if n not in a.labeille_skip.split(","))]
+    log = os.path.join(base, "labeille.log")
+    lab = [a.labeille_python, "-c", "import sys; from labeille.cli import main; sys.argv[0] = 'labeille'; main()"]
+
+    def theirs():
+        w = os.path.join(base, "lab-w")
+        cmd = lab + ["ft", "run", "--target-python", a.python, "--registry-dir", registry,
+                     "--repos-dir", os.path.join(w, "repos"), "--venvs-dir", os.path.join(w, "venvs"),
+                     "--results-dir", os.path.join(base, "lab-r"), *opts]
+        t = time.perf_counter()
+        with open(log, "a") as f:
+            subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, check=False, cwd=base)
+        wall = time.perf_counter() - t
+        run = sorted(os.listdir(os.path.join(base, "lab-r")))[-1]
+        with open(os.path.join(base, "lab-r", run, "ft_results.jsonl")) as f:
+            return wall, {json.loads(l)["package"]: json.loads(l) for l in f if l.strip()}
+
+    auto_opts = [x for o in opts for x in ([o, "auto"] if o == "--compare-with-gil" else [o])]
+    w, r = os.path.join(base, "ours-w"), os.path.join(base, "ours-r")
+    got = {}
+    for name, fn in (("labeille (the Python tool)", theirs),
+                     ("ours, --compare-with-gil always", lambda: run_ft(a.labeille, a.python, registry, w, r,
+                                                                          opts + ["-j", "2"], log)),
+                     ("ours, --compare-with-gil auto", lambda: run_ft(a.labeille, a.python, registry, w, r,
+                                                                        auto_opts + ["-j", "2"], log))):
+        fn()  # warm-up: venvs made, durations recorded
+        l0 = loadavg()
+        wall, rows = fn()
+        got[name] = (wall, rows, l0, loadavg())
+    ref_wall, ref_rows = got["labeille (the Python tool)"][:2]
+    print(f"4. labeille itself against ours, {len(ref_rows)} packages as git repositories, -n 3 --compare-with-gil "
+          f"--stall-threshold 5 (ours -j 2), venvs warm; left out: {a.labeille_skip or 'none'}")
+    for name, (wall, rows, l0, l1) in got.items():
+        diff = {p: (ref_rows[p]["category"], c["category"]) for p, c in rows.items()
+                if p in ref_rows and ref_rows[p]["category"] != c["category"]}
+        print(f"   {name:34s} {wall:7.1f} s  {ref_wall / wall:5.2f}x labeille  load {l0:.1f} -> {l1:.1f}  "
+              f"categories against labeille's: {'the same' if not diff else diff}")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("labeille")
@@ -134,7 +212,11 @@ def main():
     p.add_argument("registry")
     p.add_argument("stress_registry")
     p.add_argument("registry_pypi")
-    p.add_argument("--part", default="all", choices=["all", "corpus", "one", "races"])
+    p.add_argument("--part", default="all", choices=["all", "corpus", "one", "races", "labeille"])
+    p.add_argument("--labeille-python", help="a Python whose labeille.cli imports (labeille itself): part 4")
+    p.add_argument("--labeille-skip", default="",
+                   help="packages part 4 leaves out (CSV): labeille's stall detection did not end ft-deadlock's runs "
+                        "here, each ran to its 600 s timeout")
     p.add_argument("--race-runs", type=int, default=20)
     p.add_argument("--one-package", default="packaging==24.2")
     p.add_argument("--one-extra-deps", default="pretend,hypothesis")
@@ -151,6 +233,10 @@ def main():
             one_package(a, base)
         if a.part in ("all", "races"):
             races(a, base)
+        if a.part in ("all", "labeille") and a.labeille_python:
+            versus_labeille(a, base)
+        elif a.part == "labeille":
+            print("4. labeille itself: give --labeille-python PY (a Python whose labeille.cli imports)")
     finally:
         if not a.keep:
             shutil.rmtree(base, ignore_errors=True)
