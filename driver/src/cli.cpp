@@ -14,10 +14,6 @@
 
 namespace labeille::driver {
 
-namespace {
-
-// This process's arguments after the program name, as ft_meta.json records them
-// (/proc/self/cmdline: NUL-separated, exactly as exec received them).
 std::vector<std::string> command_line() {
   std::vector<std::string> args;
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
@@ -27,7 +23,19 @@ std::vector<std::string> command_line() {
   return args;
 }
 
-}  // namespace
+void check_env_items(const std::vector<std::string>& env) {
+  for (const auto& kv : env) {
+    const auto eq = kv.find('=');
+    const std::string key = kv.substr(0, eq);
+    const bool name_ok = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
+                         std::all_of(key.begin(), key.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+    if (eq == std::string::npos || !name_ok)
+      throw Error(fmt::format("--env \"{}\": expected KEY=VALUE with KEY letters, digits and '_' (not starting "
+                              "with a digit)",
+                              kv),
+                  kExitUsage);
+  }
+}
 
 CLI::Option* add_compare_with_gil(CLI::App& cmd, bool& on, std::string& mode) {
   return cmd
@@ -155,18 +163,7 @@ void add_commands(CLI::App& ft) {
     opts.source = given(source_opt, *source);
     opts.installer = given(installer_opt, *installer);
     if (!opts.tsan_suppressions.empty() && !opts.tsan) throw Error("--tsan-suppressions needs --tsan", kExitUsage);
-    // KEY as the module checks it (a shell variable name); VALUE anything.
-    for (const auto& kv : opts.env) {
-      const auto eq = kv.find('=');
-      const std::string key = kv.substr(0, eq);
-      const bool name_ok = !key.empty() && !std::isdigit(static_cast<unsigned char>(key[0])) &&
-                           std::all_of(key.begin(), key.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
-      if (eq == std::string::npos || !name_ok)
-        throw Error(fmt::format("--env \"{}\": expected KEY=VALUE with KEY letters, digits and '_' (not starting "
-                                "with a digit)",
-                                kv),
-                    kExitUsage);
-    }
+    check_env_items(opts.env);
     if (opts.resume.empty() && opts.target_python.empty())
       throw Error("--target-python is required (a free-threaded CPython, e.g. python3.13t)", kExitUsage);
     int code = run(std::move(opts));

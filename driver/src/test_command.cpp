@@ -534,13 +534,9 @@ void add_test_command(CLI::App& ft) {
     ro.stress_threads = given(sthreads_opt, *stress_threads);
     ro.stress_repeat = given(srepeat_opt, *stress_repeat);
     ro.installer = given(installer_opt, *installer);
-    std::ifstream in("/proc/self/cmdline", std::ios::binary);
-    for (std::string arg; std::getline(in, arg, '\0');) ro.cli_args.push_back(arg);
-    if (!ro.cli_args.empty()) ro.cli_args.erase(ro.cli_args.begin());
+    ro.cli_args = command_line();
     if (!ro.tsan_suppressions.empty() && !ro.tsan) throw Error("--tsan-suppressions needs --tsan", kExitUsage);
-    for (const auto& kv : ro.env)
-      if (kv.find('=') == std::string::npos || kv.front() == '=')
-        throw Error(fmt::format("--env \"{}\": expected KEY=VALUE", kv), kExitUsage);
+    check_env_items(ro.env);
     if (trim(opts.test_command).empty()) throw Error("--test-command: empty", kExitUsage);
     int code = test(std::move(opts));
     if (code != 0) throw CLI::RuntimeError(code);

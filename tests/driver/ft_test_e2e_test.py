@@ -62,6 +62,8 @@ if which == "usage":
     for args, code, text in [
         (["--fail-on", "racy"], 2, 'unknown category "racy"'),
         (["--target-python", sys.executable], 3, "is not a free-threaded build"),
+        # The same KEY rule as ft run's (a shell variable name), refused before any run.
+        (["--env", "1BAD=x"], 2, "expected KEY=VALUE with KEY letters, digits and '_'"),
     ]:
         p, run_dir = ft_test("clean", *args, target=False)
         expect(p.returncode == code, f"{args}: exit {p.returncode}, expected {code}")

@@ -82,6 +82,14 @@ CLI::Option* add_compare_with_gil(CLI::App& cmd, bool& on, std::string& mode);
 // Registers `run` under `ft`.
 void add_commands(CLI::App& ft);
 
+// This process's arguments after the program name, as ft_meta.json records them
+// (/proc/self/cmdline: NUL-separated, exactly as exec received them).
+std::vector<std::string> command_line();
+
+// --env items as the module takes them: KEY=VALUE, KEY a shell variable name, VALUE
+// anything; exit 2 (usage) naming the item otherwise. `ft run` and `ft test` both.
+void check_env_items(const std::vector<std::string>& env);
+
 // "ft_20260303_140000" for a UTC time in seconds since the epoch.
 std::string run_dir_name(long long epoch_seconds);
 
