@@ -249,6 +249,7 @@ std::string to_json(const SetupRecord& r) {
     o.key("python").str(r.python);
     o.key("log_path").str(r.log_path);
     o.key("reused_venv").boolean(r.reused_venv);
+    o.key("reused_install").boolean(r.reused_install);
     o.key("installer").str(r.installer);
     o.key("installer_fallback").str(r.installer_fallback);
     o.key("host").str(r.host);
@@ -529,6 +530,7 @@ SetupRecord read_setup(const In& in) {
   r.python = in.str("python");
   r.log_path = in.str("log_path");
   r.reused_venv = in.boolean("reused_venv");
+  r.reused_install = in.boolean("reused_install", false);  // absent before it existed
   r.installer = in.str("installer");
   r.installer_fallback = in.str("installer_fallback");
   r.host = in.str("host");

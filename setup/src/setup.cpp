@@ -141,8 +141,10 @@ Fetched fetch_git(const PrepareOptions& o, const fs::path& src, const fs::path& 
   if (fs::exists(src / ".git")) {  // --repos-dir reuse: fetch instead of cloning again
     std::vector<std::string> fetch = {"git", "-C", src.string(), "fetch", "--quiet"};
     if (o.depth > 0) fetch.push_back(fmt::format("--depth={}", o.depth));
+    // The ref, or the remote's HEAD by name: a plain `fetch origin` in a clone made with
+    // --branch (single-branch) fetches that branch or tag again, never the default one.
     fetch.push_back("origin");
-    if (!o.ref.empty()) fetch.push_back(o.ref);
+    fetch.push_back(o.ref.empty() ? "HEAD" : o.ref);
     s = run_step(fetch, src, env, dir, "git-fetch", o.timeout_s);
     if (s.ok)
       s = run_step({"git", "-C", src.string(), "checkout", "--quiet", "--force", "FETCH_HEAD"}, src, env, dir,
@@ -251,6 +253,38 @@ std::string effective_source(const PrepareOptions& o) {
 
 namespace {
 
+// The install stamp, beside the venv's: what the venv holds was installed from these
+// sources, by this recipe, with this interpreter, and what the hook step then read. It
+// is removed before any install and written after a whole successful set-up, so it never
+// outlives a failed or interrupted install.
+constexpr const char* kInstalledStamp = ".labeille-ft-installed";
+
+struct Installed {
+  bool matches = false;
+  bool stress_tools = false;
+  std::string installer, version, purelib;
+};
+
+Installed read_installed(const fs::path& file, const std::string& key) {
+  Installed in;
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return in;
+  const std::string text = read_file(file);
+  if (!text.starts_with(key)) return in;
+  for (auto line : split_lines(std::string_view(text).substr(key.size()))) {
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    auto k = line.substr(0, eq);
+    std::string v(line.substr(eq + 1));
+    if (k == "version") in.version = v;
+    else if (k == "purelib") in.purelib = v;
+    else if (k == "installer") in.installer = v;
+    else if (k == "stress_tools") in.stress_tools = v == "1";
+  }
+  in.matches = !in.installer.empty() && !in.purelib.empty() && fs::is_directory(in.purelib, ec);
+  return in;
+}
+
 // One package's set-up, as the steps it takes: sources, install (venv included), stress
 // tools, hook. Each step returns the failure that ends the set-up, or nothing; run()
 // reads in the order the steps happen, and finish() writes the one record whatever
@@ -277,10 +311,16 @@ class Preparation {
     if (auto f = timed(rec_.steps.source_s, [&] { return fetch_sources(); })) return finish(f);
     fit_to_sources();
     if (auto f = install()) return finish(f);
-    if (o_.stress)
+    if (o_.stress && !(rec_.reused_install && installed_.stress_tools))
       if (auto f = install_stress_tools()) return finish(f);
     if (auto f = timed(rec_.steps.hook_s, [&] { return install_hook(); })) return finish(f);
     atomic_write_file(venv_ / ".labeille-ft-stamp", stamp_);
+    if (!installed_key_.empty())
+      atomic_write_file(venv_ / kInstalledStamp,
+                        fmt::format("{}installer={}\nstress_tools={}\nversion={}\npurelib={}\n", installed_key_,
+                                    rec_.installer,
+                                    o_.stress || (rec_.reused_install && installed_.stress_tools) ? 1 : 0,
+                                    rec_.version, purelib_.string()));
     return finish(std::nullopt);
   }
 
@@ -360,6 +400,18 @@ class Preparation {
     const fs::path stamp_file = venv_ / ".labeille-ft-stamp";
     rec_.reused_venv = fs::exists(stamp_file) && read_file(stamp_file) == stamp_ && fs::exists(python_path());
     rec_.installer = std::string(to_string(o_.installer.kind));
+    installed_key_ = installed_key();
+    if (rec_.reused_venv && !installed_key_.empty()) {
+      installed_ = read_installed(venv_ / kInstalledStamp, installed_key_);
+      if (installed_.matches) {
+        rec_.reused_install = true;
+        rec_.installer = installed_.installer;
+        return std::nullopt;
+      }
+    }
+    // Whatever happens now, the venv no longer holds what the stamp says.
+    std::error_code ec;
+    fs::remove(venv_ / kInstalledStamp, ec);
     Step failed = install_with(o_.installer, rec_.reused_venv, "");
     if (failed && o_.installer.kind == InstallerKind::Uv) {
       rec_.installer = "pip";
@@ -367,6 +419,30 @@ class Preparation {
       failed = install_with(Installer{}, false, "pip-");
     }
     return failed;
+  }
+
+  // What an install into this venv is a function of, beyond the venv's own stamp: the
+  // sources (a git commit, checked out with --force so no tracked file differs from it,
+  // or an sdist's archive, whose name on an index is never reused) and the interpreter's
+  // binary (rebuilt in place by setup.sh, its path unchanged). Empty for a local path:
+  // a checkout in hand changes between runs with nothing to tell, so it is installed
+  // every time.
+  std::string installed_key() const {
+    std::string sources;
+    if (rec_.source->kind == "repo" && !rec_.commit.empty()) {
+      sources = "git:" + rec_.commit;
+    } else if (rec_.source->kind == "sdist" && !archive_.empty()) {
+      std::error_code ec;
+      auto size = fs::file_size(dir_ / "sdist" / archive_, ec);
+      if (!ec) sources = fmt::format("sdist:{}:{}", archive_, size);
+    }
+    if (sources.empty()) return "";
+    std::error_code ec1, ec2;
+    auto size = fs::file_size(o_.python, ec1);
+    auto mtime = fs::last_write_time(o_.python, ec2);
+    if (ec1 || ec2) return "";
+    return fmt::format("{}sources={}\ninterpreter={}:{}\n", stamp_, sources, size,
+                       mtime.time_since_epoch().count());
   }
 
   Step install_with(const Installer& in, bool reuse, const std::string& prefix) {
@@ -425,10 +501,15 @@ class Preparation {
   Step install_hook() {
     const auto env = step_env(venv_.string(), o_.package);
     const std::string py = python_path().string();
-    auto site = run_step({py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"}, src_, env, dir_,
-                         "site-packages", 120);
-    if (!site.ok) return Failure{"hook", site.error};
-    const fs::path purelib = trim(site.out);
+    if (rec_.reused_install) {
+      purelib_ = installed_.purelib;
+    } else {
+      auto site = run_step({py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"}, src_, env, dir_,
+                           "site-packages", 120);
+      if (!site.ok) return Failure{"hook", site.error};
+      purelib_ = trim(site.out);
+    }
+    const fs::path& purelib = purelib_;
     for (const char* f : {"labeille_ft_hook.py", "labeille_ft_hook.pth"}) {
       std::error_code ec;
       fs::copy_file(o_.hook_dir / f, purelib / f, fs::copy_options::overwrite_existing, ec);
@@ -439,9 +520,14 @@ class Preparation {
     // any Python run does. Compiling all of site-packages instead (uv installs without
     // compiling) cost more than the whole uv install, mostly for modules no suite imports
     // (pygments alone is 9 MiB of sources).
-    auto ver = run_step({py, "-c", "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))", o_.package},
-                        src_, env, dir_, "version", 120);
-    if (ver.ok) rec_.version = trim(ver.out);
+    if (rec_.reused_install) {
+      rec_.version = installed_.version;
+    } else {
+      auto ver = run_step({py, "-c", "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))",
+                           o_.package},
+                          src_, env, dir_, "version", 120);
+      if (ver.ok) rec_.version = trim(ver.out);
+    }
     if (rec_.source->kind != "sdist" && !rec_.version.empty()) rec_.source->version = rec_.version;
     return std::nullopt;
   }
@@ -484,6 +570,9 @@ class Preparation {
   std::string archive_;          // the sdist's file name, when the sources are one
   std::string install_command_;  // as run: adapted to an sdist when the sources are one
   std::string stamp_;
+  std::string installed_key_;    // installed_key(): "" = never reused
+  Installed installed_;          // what the venv's install stamp says, when read
+  fs::path purelib_;
 };
 
 }  // namespace

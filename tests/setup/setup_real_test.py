@@ -73,10 +73,24 @@ def main():
                            "import labeille_ft_hook, ft_compatible, pytest; print('ok')"], capture_output=True, text=True)
     if site.stdout.strip() != "ok":
         fail("the venv lacks the package, pytest or the startup hook: " + site.stderr)
-    # Same interpreter and recipe: the venv is reused; another install command rebuilds it.
+    # Same interpreter, recipe and commit: the venv is reused and nothing is installed.
     code, rec = prepare("ft-compatible", "--git", f"file://{repo}", "--ref", "v1")
-    if code != 0 or not rec["reused_venv"]:
-        fail(f"second prepare did not reuse the venv: {rec}")
+    if code != 0 or not rec["reused_venv"] or not rec["reused_install"] or rec["steps_s"]["install"] != 0:
+        fail(f"second prepare of the same commit did not reuse the install: {rec}")
+    if rec["version"] != "1.0" or rec["installer"] != INSTALLER[1] or os.path.exists(f"{rec['log_path']}/install.stderr.log"):
+        fail(f"a reused install must keep the version and installer and run no install: {rec}")
+    # A new commit is installed again into the same venv.
+    with open(f"{repo}/src/ft_compatible/__init__.py", "a") as f:
+        f.write("\nSECOND = 2\n")
+    subprocess.run(git + ["commit", "-qam", "v2"], check=True)
+    code, rec = prepare("ft-compatible", "--git", f"file://{repo}")
+    if code != 0 or not rec["reused_venv"] or rec["reused_install"] or rec["steps_s"]["install"] <= 0:
+        fail(f"a new commit was not installed again: {rec}")
+    second = subprocess.run([f"{WORK}/venvs/ft-compatible/bin/python", "-c", "import ft_compatible; print(ft_compatible.SECOND)"],
+                            capture_output=True, text=True, cwd=WORK)
+    if second.stdout.strip() != "2":
+        fail("the new commit's code is not what the venv imports: " + second.stderr)
+    # Same interpreter and recipe: the venv is reused; another install command rebuilds it.
     code, rec = prepare("ft-compatible", "--git", f"file://{repo}", "--install-command",
                         "python -m pip install . pytest --no-cache-dir")
     if code != 0 or rec["reused_venv"]:
@@ -88,6 +102,10 @@ def main():
     code, rec = prepare("ft-preexisting", "--path", f"{PACKAGES}/ft-preexisting")
     if code != 0 or rec["install_from"] != "path" or sorted(os.listdir(f"{PACKAGES}/ft-preexisting")) != before:
         fail(f"path source: exit {code}, {rec}")
+    # A local path has nothing that tells it unchanged: installed every time.
+    code, rec = prepare("ft-preexisting", "--path", f"{PACKAGES}/ft-preexisting")
+    if code != 0 or not rec["reused_venv"] or rec["reused_install"]:
+        fail(f"a local path must be installed again: exit {code}, {rec}")
     # Failures: the build's own message, the stage; extra deps are not optional.
     code, rec = prepare("ft-install-failure", "--path", f"{PACKAGES}/ft-install-failure")
     if code != 1 or rec["ok"] or rec["stage"] != "install" or "cannot be built (on purpose)" not in rec["error"]:

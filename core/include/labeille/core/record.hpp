@@ -216,6 +216,7 @@ struct SetupRecord {
   std::string source_dir, venv, python;
   std::string log_path;
   bool reused_venv = false;
+  bool reused_install = false;     // the install stamp matched: nothing was installed (docs/setup.md)
   std::string installer;           // what installed the package: "uv" | "pip"
   std::string installer_fallback;  // why uv was given up for pip ("" = no fallback)
   std::string host;
