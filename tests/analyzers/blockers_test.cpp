@@ -3,8 +3,6 @@
 // every view.
 #include "labeille/analyzers/blockers.hpp"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -15,19 +13,14 @@
 #include "labeille/core/fs.hpp"
 #include "labeille/core/pytest_output.hpp"
 #include "labeille/core/record.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 
 namespace labeille::analyzers {
 namespace {
 
-fs::path scratch() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path p = fs::temp_directory_path() / fmt::format("labeille-blockers-{}-{}", info->name(), ::getpid());
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+using test_support::scratch_dir;
 
 // The lines the set-up step read from real pip and uv logs (tests/fixtures/install-logs).
 const std::string kCffiLine =
@@ -91,7 +84,7 @@ RunResults registry_like_run(const fs::path& d, int cffi_packages) {
 }
 
 TEST(Blockers, CountedPerDependencyMostPackagesFirst) {
-  auto d = scratch();
+  auto d = scratch_dir();
   auto run = registry_like_run(d, 9);
   auto list = blockers(run);
   ASSERT_EQ(list.size(), 2u);  // crc32c fails on its own: no blocker
@@ -113,7 +106,7 @@ TEST(Blockers, CountedPerDependencyMostPackagesFirst) {
 }
 
 TEST(Blockers, EveryViewStatesTheCauseNotTheWrapper) {
-  auto d = scratch();
+  auto d = scratch_dir();
   auto run = registry_like_run(d, 1);
   for (const auto& view : every_view(run)) {
     EXPECT_NE(view.find("hypothesis 6.170.27 (a test dependency) failed to build: PyO3 does not support"),
@@ -129,7 +122,7 @@ TEST(Blockers, EveryViewStatesTheCauseNotTheWrapper) {
 }
 
 TEST(Blockers, AFailedSdistBuildIsNoContradictionOfTheWheel) {
-  auto d = scratch();
+  auto d = scratch_dir();
   auto run = registry_like_run(d, 1);
   const PackageResult* crc = nullptr;
   for (const auto& p : run.packages)
@@ -145,7 +138,7 @@ TEST(Blockers, AFailedSdistBuildIsNoContradictionOfTheWheel) {
 }
 
 TEST(Blockers, CompareShowsBlockersThatAppearAndDisappear) {
-  auto a_dir = scratch();
+  auto a_dir = scratch_dir();
   auto a = registry_like_run(a_dir, 3);
   // Run B: a newer cffi fixed, a new blocker appeared.
   auto b_dir = a_dir / "b";
@@ -176,7 +169,7 @@ constexpr const char* kShadowed =
     "!!!!!!!!!!!!!!!!!!!! Interrupted: 1 error during collection !!!!!!!!!!!!!!!!!!!!\n";
 
 TEST(Blockers, SourceTreeShadowingIsSaidWithItsFixNeverIncompatible) {
-  auto d = scratch();
+  auto d = scratch_dir();
   const fs::path rec = d / "rec";
   for (const std::string pkg : {"rc-flat-shadow", "missing-dep"}) {
     SetupRecord s;

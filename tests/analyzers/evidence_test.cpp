@@ -2,8 +2,6 @@
 // records (laid out as the runner and the set-up step write them), then every view.
 #include "labeille/analyzers/evidence.hpp"
 
-#include <unistd.h>
-
 #include <fstream>
 
 #include <fmt/format.h>
@@ -16,6 +14,7 @@
 #include "labeille/core/fs.hpp"
 #include "labeille/core/pytest_output.hpp"
 #include "labeille/core/record.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 
@@ -23,13 +22,7 @@ namespace labeille::analyzers {
 
 namespace {
 
-fs::path scratch() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path p = fs::temp_directory_path() / fmt::format("labeille-evidence-{}-{}", info->name(), ::getpid());
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+using test_support::scratch_dir;
 
 // pytest 9's output for a test module that imports a missing dependency.
 constexpr const char* kCollectionError =
@@ -122,7 +115,7 @@ RunResults fold_and_read(const fs::path& d) {
 }  // namespace
 
 TEST(Evidence, NoRunRanItsTestsIsUnknownWithTheReasonNeverIncompatible) {
-  auto d = scratch();
+  auto d = scratch_dir();
   for (int i = 1; i <= 3; ++i) {
     attempt(d / "rec", "needs-hypothesis", "gil0", i, kNotRun);
     attempt(d / "rec", "needs-hypothesis", "gil1", i, kNotRun);
@@ -150,7 +143,7 @@ TEST(Evidence, NoRunRanItsTestsIsUnknownWithTheReasonNeverIncompatible) {
 }
 
 TEST(Evidence, CollectsWithTheGilAndNotWithoutIsTheFreeThreadingFinding) {
-  auto d = scratch();
+  auto d = scratch_dir();
   for (int i = 1; i <= 3; ++i) {
     attempt(d / "rec", "needs-gil-at-import", "gil0", i, kNotRun);
     attempt(d / "rec", "needs-gil-at-import", "gil1", i, kPass);
@@ -170,7 +163,7 @@ TEST(Evidence, CollectsWithTheGilAndNotWithoutIsTheFreeThreadingFinding) {
 }
 
 TEST(Evidence, SomeRunsCollectAndOthersNotIsIntermittent) {
-  auto d = scratch();
+  auto d = scratch_dir();
   attempt(d / "rec", "import-race", "gil0", 1, kPass);
   attempt(d / "rec", "import-race", "gil0", 2, kNotRun);
   attempt(d / "rec", "import-race", "gil0", 3, kPass);
@@ -181,7 +174,7 @@ TEST(Evidence, SomeRunsCollectAndOthersNotIsIntermittent) {
 }
 
 TEST(Evidence, FailingTestsShowTheirFirstJUnitMessageInEveryView) {
-  auto d = scratch();
+  auto d = scratch_dir();
   for (int i = 1; i <= 2; ++i) attempt(d / "rec", "lossy", "gil0", i, kFail);
   auto run = fold_and_read(d);
   const auto& p = find(run, "lossy");
@@ -200,7 +193,7 @@ TEST(Evidence, FailingTestsShowTheirFirstJUnitMessageInEveryView) {
 }
 
 TEST(Evidence, SetupSourceAndDeclaredAreCopiedVerbatimAndContradictionsFlagged) {
-  auto d = scratch();
+  auto d = scratch_dir();
   // The objects as the set-up writes them (every key, in its writer's order): fold and
   // ft_results.jsonl carry them through the records' own reader and writer.
   const std::string source =
@@ -276,7 +269,7 @@ TEST(Evidence, PackagesTheIndexDoesNotHaveShowOnlyTheirClassifier) {
 }
 
 TEST(Evidence, OlderResultsWithoutTheNewKeysStillRead) {
-  auto d = scratch();
+  auto d = scratch_dir();
   attempt(d / "rec", "plain", "gil0", 1, kPass);
   auto run = fold_and_read(d);
   const auto& p = find(run, "plain");
@@ -288,7 +281,7 @@ TEST(Evidence, OlderResultsWithoutTheNewKeysStillRead) {
 }
 
 TEST(Evidence, JUnitExportHasOneTestcasePerPackageAndModeWithTheEvidence) {
-  auto d = scratch();
+  auto d = scratch_dir();
   for (int i = 1; i <= 2; ++i) {
     attempt(d / "rec", "fine", "gil0", i, kPass);
     attempt(d / "rec", "fine", "gil1", i, kPass);
@@ -316,7 +309,7 @@ TEST(Evidence, JUnitExportHasOneTestcasePerPackageAndModeWithTheEvidence) {
 }
 
 TEST(Evidence, HtmlReportHasTotalsBothModesAndASectionPerPackage) {
-  auto d = scratch();
+  auto d = scratch_dir();
   for (int i = 1; i <= 2; ++i) {
     attempt(d / "rec", "fine", "gil0", i, kPass);
     attempt(d / "rec", "fine", "gil1", i, kPass);

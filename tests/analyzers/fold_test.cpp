@@ -1,7 +1,5 @@
 #include "labeille/analyzers/fold.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <fstream>
 
@@ -11,6 +9,7 @@
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/record.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 
@@ -18,14 +17,7 @@ namespace labeille::analyzers {
 
 namespace {
 
-fs::path scratch() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path p = fs::temp_directory_path() /
-               fmt::format("labeille-fold-{}-{}-{}", info->test_suite_name(), info->name(), ::getpid());
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+using test_support::scratch_dir;
 
 // Writes one attempt record the way the runner lays it out.
 fs::path attempt(const fs::path& rec, const std::string& pkg, const std::string& mode, int iter, Outcome o,
@@ -89,7 +81,7 @@ const PackageResult& find(const RunResults& run, const std::string& name) {
 }  // namespace
 
 TEST(Fold, CategoriesCountsAndFlakyTests) {
-  auto d = scratch();
+  auto d = scratch_dir();
   auto rec = d / "records";
   for (int i = 1; i <= 4; ++i) attempt(rec, "ok", "gil0", i, Outcome::Pass);
   for (int i = 1; i <= 4; ++i) attempt(rec, "racy", "gil0", i, i % 2 ? Outcome::Pass : Outcome::Fail, 1, junit_with(i % 2 == 0));
@@ -118,7 +110,7 @@ TEST(Fold, CategoriesCountsAndFlakyTests) {
 }
 
 TEST(Fold, ShardsCopiedTwiceCountOnceAndMergeEqualsOneRun) {
-  auto d = scratch();
+  auto d = scratch_dir();
   for (int i = 1; i <= 3; ++i) attempt(d / "one", "a", "gil0", i, i == 2 ? Outcome::Fail : Outcome::Pass);
   for (int i = 1; i <= 2; ++i) attempt(d / "one", "b", "gil0", i, Outcome::Pass);
   // The same attempts split over two shards, one record present in both.
@@ -135,7 +127,7 @@ TEST(Fold, ShardsCopiedTwiceCountOnceAndMergeEqualsOneRun) {
 }
 
 TEST(Fold, CorruptRecordIsReportedWithItsPathAndSkipped) {
-  auto d = scratch();
+  auto d = scratch_dir();
   attempt(d, "a", "gil0", 1, Outcome::Pass);
   auto bad = d / "a" / "gil0.iter02.a001";
   fs::create_directories(bad);
@@ -151,7 +143,7 @@ TEST(Fold, CorruptRecordIsReportedWithItsPathAndSkipped) {
 // fold reads records into a 256 KiB buffer it grows: a record of several MiB (a stderr
 // tail of control characters, escaped six bytes each) is read whole, never cut.
 TEST(Fold, RecordLargerThanTheReadBufferIsReadWhole) {
-  auto d = scratch();
+  auto d = scratch_dir();
   AttemptRecord r;
   r.package = "big";
   r.mode = "gil0";
@@ -178,7 +170,7 @@ TEST(Fold, RecordLargerThanTheReadBufferIsReadWhole) {
 // Package directories fold in parallel; the result is in name order whatever the order
 // the file system lists them in or the threads finish in.
 TEST(Fold, ManyPackagesFoldInNameOrderAndCountEveryRecord) {
-  auto d = scratch();
+  auto d = scratch_dir();
   std::vector<std::string> names;
   for (int i = 0; i < 60; ++i) names.push_back(fmt::format("p{:02d}", (i * 37) % 60));
   for (const auto& n : names)
@@ -196,7 +188,7 @@ TEST(Fold, ManyPackagesFoldInNameOrderAndCountEveryRecord) {
 // fold_each hands packages over a chunk at a time (256 per chunk), in name order, and
 // the chunks together are exactly what fold() returns.
 TEST(Fold, FoldEachStreamsPackagesInNameOrderChunkByChunk) {
-  auto d = scratch();
+  auto d = scratch_dir();
   for (int i = 0; i < 600; ++i) attempt(d, fmt::format("p{:03d}", (i * 7) % 600), "gil0", 1, Outcome::Pass);
   FoldReport streamed_report, whole_report;
   std::vector<std::string> names;
@@ -219,7 +211,7 @@ TEST(Fold, FoldEachStreamsPackagesInNameOrderChunkByChunk) {
 // A record must live under its package's directory: one that says otherwise would be
 // folded into the wrong package, so it is reported and skipped.
 TEST(Fold, RecordUnderAnotherPackagesDirectoryIsReported) {
-  auto d = scratch();
+  auto d = scratch_dir();
   attempt(d, "a", "gil0", 1, Outcome::Pass);
   auto moved = attempt(d / "tmp", "b", "gil0", 1, Outcome::Fail);
   fs::rename(moved, d / "a" / "gil0.iter02.a001");
@@ -233,7 +225,7 @@ TEST(Fold, RecordUnderAnotherPackagesDirectoryIsReported) {
 
 // A writer that does not finish (an error mid-way) leaves the previous results whole.
 TEST(Fold, UnfinishedRunWriterLeavesTheOldResults) {
-  auto d = scratch();
+  auto d = scratch_dir();
   attempt(d / "rec", "a", "gil0", 1, Outcome::Pass);
   FoldReport report;
   auto run = fold({{d / "rec"}, {}, {}}, report);
@@ -250,7 +242,7 @@ TEST(Fold, UnfinishedRunWriterLeavesTheOldResults) {
 }
 
 TEST(Fold, InterruptedAndSkippedAreNotIterations) {
-  auto d = scratch();
+  auto d = scratch_dir();
   attempt(d, "a", "gil0", 1, Outcome::Pass);
   attempt(d, "a", "gil0", 2, Outcome::Skipped);
   attempt(d, "a", "gil0", 3, Outcome::Interrupted);
@@ -262,7 +254,7 @@ TEST(Fold, InterruptedAndSkippedAreNotIterations) {
 
 TEST(Fold, RepeatedAttemptsEachCount) {
   // ctest --repeat until-pass:3 on iteration 1: fail, fail, pass -> three measured runs.
-  auto d = scratch();
+  auto d = scratch_dir();
   attempt(d, "a", "gil0", 1, Outcome::Fail, 1);
   attempt(d, "a", "gil0", 1, Outcome::Fail, 2);
   attempt(d, "a", "gil0", 1, Outcome::Pass, 3);
@@ -274,7 +266,7 @@ TEST(Fold, RepeatedAttemptsEachCount) {
 }
 
 TEST(Fold, GilComparison) {
-  auto d = scratch();
+  auto d = scratch_dir();
   for (int i = 1; i <= 3; ++i) {
     attempt(d, "ftonly", "gil0", i, Outcome::Fail);
     attempt(d, "ftonly", "gil1", i, Outcome::Pass);
@@ -292,7 +284,7 @@ TEST(Fold, GilComparison) {
 // ft_meta.json's total_duration_s is time spent in measured runs of both GIL modes
 // (each attempt() lasts 1.5 s): 3 GIL=0 + 2 GIL=1 runs = 7.5 s, and it survives a read.
 TEST(Fold, TotalDurationCountsBothGilModes) {
-  auto d = scratch();
+  auto d = scratch_dir();
   for (int i = 1; i <= 3; ++i) attempt(d / "rec", "a", "gil0", i, Outcome::Pass);
   for (int i = 1; i <= 2; ++i) attempt(d / "rec", "a", "gil1", i, Outcome::Pass);
   FoldReport report;
@@ -306,7 +298,7 @@ TEST(Fold, TotalDurationCountsBothGilModes) {
 }
 
 TEST(Fold, SetupAndProbeRecords) {
-  auto d = scratch();
+  auto d = scratch_dir();
   SetupRecord s;
   s.attempt_id = "s1";
   s.package = "broken";
@@ -339,7 +331,7 @@ TEST(Fold, SetupAndProbeRecords) {
 }
 
 TEST(Fold, CTestJUnitFillsWhatRecordsCannotSay) {
-  auto d = scratch();
+  auto d = scratch_dir();
   attempt(d / "rec", "slow", "gil0", 1, Outcome::Pass);
   std::ofstream(d / "ctest.xml")
       << "<?xml version=\"1.0\"?><testsuite>"
@@ -363,7 +355,7 @@ TEST(Fold, CTestJUnitFillsWhatRecordsCannotSay) {
 // What CTest 3.25 really writes (data/ctest_run/README): the driver passes the JUnit AND
 // Test.xml of the same run; the record-less timeout must count once, as a timeout.
 TEST(Fold, RealCTestFilesTogetherCountALostAttemptOnceAsATimeout) {
-  auto d = scratch();
+  auto d = scratch_dir();
   const fs::path data = fs::path(LABEILLE_FT_SOURCE_DIR) / "tests/analyzers/data/ctest_run";
   attempt(d / "rec", "q", "gil0", 2, Outcome::Pass);
   for (bool xml_first : {false, true}) {
@@ -385,7 +377,7 @@ TEST(Fold, RealCTestFilesTogetherCountALostAttemptOnceAsATimeout) {
 
 // No Test.xml and no started.json (records from an older runner): a plain failure.
 TEST(Fold, RealCTestJUnitAloneWithoutAMarkerIsAFailure) {
-  auto d = scratch();
+  auto d = scratch_dir();
   fs::create_directories(d / "rec");
   const fs::path data = fs::path(LABEILLE_FT_SOURCE_DIR) / "tests/analyzers/data/ctest_run";
   FoldReport report;
@@ -406,7 +398,7 @@ TEST(Fold, RealCTestJUnitAloneWithoutAMarkerIsAFailure) {
 TEST(Fold, RealCTestJUnitAndTheStartedMarkerTellATimeoutFromAKill) {
   const fs::path data = fs::path(LABEILLE_FT_SOURCE_DIR) / "tests/analyzers/data/ctest_run";
   for (double runner_timeout : {1.0, 30.0}) {
-    auto d = scratch();
+    auto d = scratch_dir();
     started(d / "rec", "q", "gil0.iter01.a001", runner_timeout);
     FoldReport report;
     auto run = fold({{d / "rec"}, {data / "junit.xml"}, {}}, report);
@@ -431,7 +423,7 @@ TEST(Fold, RealCTestJUnitAndTheStartedMarkerTellATimeoutFromAKill) {
 }
 
 TEST(Fold, EmptyAttemptDirOfATestCTestKilledIsALostTimeout) {
-  auto d = scratch();
+  auto d = scratch_dir();
   attempt(d / "rec", "r", "gil0", 1, Outcome::Fail, 1);
   fs::create_directories(d / "rec/r/gil0.iter01.a002");
   fs::create_directories(d / "rec/r/gil0.iter02.a001");  // still running: CTest says nothing
@@ -460,7 +452,7 @@ TEST(Fold, EmptyAttemptDirOfATestCTestKilledIsALostTimeout) {
 // TEST_PREFIX (docs/cmake.md): CTest knows the tests as "nightly.ft.<pkg>...", the runner
 // was told that name too; the fold matches them by their "ft." part.
 TEST(Fold, PrefixedTestNamesMatchRecordsAndAttemptDirectories) {
-  auto d = scratch();
+  auto d = scratch_dir();
   auto dir = attempt(d / "rec", "p", "gil0", 1, Outcome::Pass);
   auto rec = std::get<AttemptRecord>(parse_record(read_file(dir / "record.json"), "record.json"));
   rec.test_name = "nightly.ft.p.gil0.iter01";
@@ -484,7 +476,7 @@ TEST(Fold, PrefixedTestNamesMatchRecordsAndAttemptDirectories) {
 }
 
 TEST(Fold, WriteAndReadBackIsStableAndKeepsMetaKeys) {
-  auto d = scratch();
+  auto d = scratch_dir();
   attempt(d / "rec", "a", "gil0", 1, Outcome::Pass);
   FoldReport report;
   auto run = fold({{d / "rec"}, {}, {}}, report);

@@ -6,8 +6,6 @@
 //   every reader of ours takes it, field for field;
 // - what fold writes keeps every key labeille defines with labeille's name and JSON type,
 //   and the keys its from_dict requires, checked line by line against that schema.
-#include <unistd.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -21,6 +19,7 @@
 #include "labeille/analyzers/views.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/record.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 namespace rj = rapidjson;
@@ -31,12 +30,7 @@ namespace {
 
 const fs::path kLabeilleRun = fs::path(LABEILLE_FT_SOURCE_DIR) / "tests/analyzers/data/labeille_run";
 
-fs::path scratch(const std::string& name) {
-  auto p = fs::temp_directory_path() / fmt::format("labeille-compat-{}-{}", name, ::getpid());
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+using test_support::scratch_dir;
 
 const PackageResult& find(const RunResults& run, const std::string& name) {
   for (const auto& p : run.packages)
@@ -254,7 +248,7 @@ TEST(LabeilleCompat, ReadsARunLabeilleWrote) {
 
 // Read labeille's, written back by us: labeille's keys keep their values and types.
 TEST(LabeilleCompat, ALabeilleRunWrittenBackKeepsItsFields) {
-  auto d = scratch("rewrite");
+  auto d = scratch_dir();
   write_run(read_run(kLabeilleRun), d, read_file(kLabeilleRun / "ft_meta.json"));
   std::ifstream in(d / "ft_results.jsonl");
   std::string line;
@@ -268,12 +262,11 @@ TEST(LabeilleCompat, ALabeilleRunWrittenBackKeepsItsFields) {
   EXPECT_EQ(find(back, "flippy").gil_enabled_runs.size(), 2u);
   EXPECT_EQ(find(back, "wheely").ft_wheel_found, true);
   EXPECT_EQ(meta_string(back.meta_json, "system_profile.os_distro"), "Debian GNU/Linux 12 (bookworm)");
-  fs::remove_all(d);
 }
 
 // What fold writes from records, line by line against labeille's schema.
 TEST(LabeilleCompat, FoldWritesLabeillesKeysWithLabeillesTypes) {
-  auto d = scratch("fold");
+  auto d = scratch_dir();
   const auto run_dir = fold_rich_run(d);
   std::ifstream in(run_dir / "ft_results.jsonl");
   std::string line;
@@ -300,7 +293,6 @@ TEST(LabeilleCompat, FoldWritesLabeillesKeysWithLabeillesTypes) {
   EXPECT_TRUE(s["pass_rate_distribution"].IsObject());
   EXPECT_EQ(s["extension_count"].GetInt(), 1);
   EXPECT_EQ(s["tsan_warning_count"].GetInt(), 1);
-  fs::remove_all(d);
 }
 
 // labeille's own load_ft_run on what we write: every line read (its reader skips a line it
@@ -309,7 +301,7 @@ TEST(LabeilleCompat, LabeillesOwnReaderReadsEveryLineOfOurs) {
   const std::string python = LABEILLE_FT_TEST_LABEILLE_PYTHON;
   if (python.empty())
     GTEST_SKIP() << "LABEILLE_FT_TEST_LABEILLE_PYTHON is not set (a Python with labeille installed)";
-  auto d = scratch("theirs");
+  auto d = scratch_dir();
   const auto ours = fold_rich_run(d);
   write_run(read_run(kLabeilleRun), d / "rewritten", read_file(kLabeilleRun / "ft_meta.json"));
   const std::string script =
@@ -340,7 +332,6 @@ TEST(LabeilleCompat, LabeillesOwnReaderReadsEveryLineOfOurs) {
   EXPECT_NE(out.find("stucky deadlock"), std::string::npos) << out;
   EXPECT_NE(out.find("racy-counter tsan_warnings 0 ['data race', 'thread leak']"), std::string::npos) << out;
   EXPECT_NE(out.find("flippy intermittent 2"), std::string::npos) << out;
-  fs::remove_all(d);
 }
 
 // Results of ours from before the alignment (counts where labeille has lists, the signal

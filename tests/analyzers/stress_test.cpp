@@ -2,8 +2,6 @@
 // attempts -> categories, per-test kinds and the evidence every view shows.
 #include "labeille/analyzers/stress.hpp"
 
-#include <unistd.h>
-
 #include <map>
 
 #include <fmt/format.h>
@@ -14,6 +12,7 @@
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/analyzers/views.hpp"
 #include "labeille/core/fs.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,13 +23,7 @@ namespace {
 constexpr const char* kRace = "tests.test_box::test_concurrent_bumps_lose_nothing";
 constexpr const char* kScratch = "tests.test_scratch::test_scratch_is_mine";
 
-fs::path scratch_dir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path p = fs::temp_directory_path() / fmt::format("labeille-stress-{}-{}", info->name(), ::getpid());
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+using test_support::scratch_dir;
 
 // One attempt record; a stress attempt (mode "stress.gilN") carries the plugin's counts:
 // `failing` tests each failed `failures` of threads x repeat (2 x 20) repetitions.
@@ -267,7 +260,6 @@ TEST(Stress, HtmlReportShowsStressRunsBesideThePlainRunsAndThePerTestEvidence) {
   EXPECT_EQ(h2.headers, std::vector<std::string>{"PYTHON_GIL=0"});
   EXPECT_EQ(no_stress.find("Under stress"), std::string::npos);
   EXPECT_EQ(no_stress.find("stress runs"), std::string::npos);
-  fs::remove_all(d);
 }
 
 }  // namespace labeille::analyzers

@@ -1,7 +1,5 @@
 // ThreadSanitizer evidence through fold and the views: distinct races per package,
 // counted per run, with their stacks, in show, report (every format) and export.
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -11,6 +9,7 @@
 #include "labeille/analyzers/views.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/record.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 
@@ -51,8 +50,7 @@ void write_attempt(const fs::path& rec, const std::string& pkg, int iter, std::v
 }  // namespace
 
 TEST(Tsan, DistinctRacesAreCountedPerRunAndShownEverywhere) {
-  auto d = fs::temp_directory_path() / fmt::format("labeille-tsan-views-{}", ::getpid());
-  fs::remove_all(d);
+  auto d = test_support::scratch_dir();
   auto rec = d / "records";
   write_attempt(rec, "racy", 1, {race("bump_n", "bump_n", 2)});
   write_attempt(rec, "racy", 2, {race("bump_n", "bump_n", 1), race("add_to", "bump_n", 1)});
@@ -92,7 +90,6 @@ TEST(Tsan, DistinctRacesAreCountedPerRunAndShownEverywhere) {
   RunResults clean;
   clean.packages = {run.packages[1]};
   EXPECT_EQ(render_show(clean, SortBy::Name, 0, Style{}).find("ThreadSanitizer"), std::string::npos);
-  fs::remove_all(d);
 }
 
 }  // namespace labeille::analyzers

@@ -11,6 +11,7 @@
 #include "labeille/analyzers/results_io.hpp"
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 
@@ -86,8 +87,7 @@ TEST(Views, CompareJudgesWithFisherNotAFixedBand) {
 }
 
 TEST(Views, MissingMetaIsOneClearError) {
-  auto d = fs::temp_directory_path() / "labeille-views-nometa";
-  fs::create_directories(d);
+  auto d = test_support::scratch_dir();
   try {
     read_run(d);
     FAIL() << "expected an Error";
@@ -98,8 +98,7 @@ TEST(Views, MissingMetaIsOneClearError) {
 }
 
 TEST(Views, BrokenResultsLineNamesFileAndLine) {
-  auto d = fs::temp_directory_path() / "labeille-views-broken";
-  fs::create_directories(d);
+  auto d = test_support::scratch_dir();
   atomic_write_file(d / "ft_meta.json", "{}");
   atomic_write_file(d / "ft_results.jsonl", "{\"package\": \"a\"}\nnot json\n");
   try {
@@ -113,8 +112,7 @@ TEST(Views, BrokenResultsLineNamesFileAndLine) {
 // Lines parse in parallel batches of 512: the error still names the FIRST broken line,
 // and line numbers stay right past the first batch.
 TEST(Views, FirstBrokenLineIsNamedWhateverTheBatch) {
-  auto d = fs::temp_directory_path() / "labeille-views-broken-late";
-  fs::create_directories(d);
+  auto d = test_support::scratch_dir();
   atomic_write_file(d / "ft_meta.json", "{}");
   std::string lines;
   for (int i = 1; i <= 1500; ++i)
@@ -137,8 +135,7 @@ TEST(Views, FirstBrokenLineIsNamedWhateverTheBatch) {
 // Views read only what they show: show/report/compare/compat no per-test results or
 // tails, flaky per-test results of the packages it lists, export everything.
 TEST(Views, ReadOptionsKeepOnlyWhatTheViewShows) {
-  auto d = fs::temp_directory_path() / "labeille-views-keep";
-  fs::create_directories(d);
+  auto d = test_support::scratch_dir();
   atomic_write_file(d / "ft_meta.json", "{}");
   auto line = [](const std::string& pkg, const std::string& cat) {
     return fmt::format(R"({{"package": "{}", "category": "{}", "failing_tests": {{"t::a": 1}}, )"

@@ -1,45 +1,36 @@
 #include "labeille/core/fs.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "labeille/core/error.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 
 namespace labeille {
 
-namespace {
-fs::path temp_dir(const char* name) {
-  auto p = fs::temp_directory_path() / (std::string("labeille-core-") + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
-}  // namespace
+using test_support::scratch_dir;
 
 TEST(AtomicWrite, ReplacesWholeFileAndLeavesNoTemp) {
-  auto d = temp_dir("atomic");
+  auto d = scratch_dir();
   atomic_write_file(d / "r.json", "first");
   atomic_write_file(d / "r.json", "second");
   EXPECT_EQ(read_file(d / "r.json"), "second");
   int files = 0;
   for ([[maybe_unused]] auto& e : fs::directory_iterator(d)) ++files;
   EXPECT_EQ(files, 1);
-  fs::remove_all(d);
 }
 
 TEST(AtomicWrite, PiecesAreWrittenInOrderAsOneFile) {
-  auto d = temp_dir("pieces");
+  auto d = scratch_dir();
   atomic_write_file(d / "r.jsonl", "old");
   std::vector<std::string> lines{"{\"a\":1}\n", "", "{\"b\":2}\n"};
   atomic_write_file(d / "r.jsonl", std::vector<std::string_view>(lines.begin(), lines.end()));
   EXPECT_EQ(read_file(d / "r.jsonl"), "{\"a\":1}\n{\"b\":2}\n");
-  fs::remove_all(d);
 }
 
 TEST(ReadFile, MissingFileNamesThePath) {
@@ -52,7 +43,7 @@ TEST(ReadFile, MissingFileNamesThePath) {
 }
 
 TEST(ClaimAttempt, ConcurrentClaimsNeverCollide) {
-  auto d = temp_dir("claim");
+  auto d = scratch_dir();
   constexpr int kThreads = 8, kPerThread = 25;
   std::vector<std::vector<int>> got(kThreads);
   std::vector<std::thread> ts;
@@ -67,7 +58,6 @@ TEST(ClaimAttempt, ConcurrentClaimsNeverCollide) {
   EXPECT_EQ(*all.begin(), 1);
   EXPECT_EQ(*all.rbegin(), kThreads * kPerThread);
   EXPECT_TRUE(fs::is_directory(d / "pkg" / "gil0.iter01.a001"));
-  fs::remove_all(d);
 }
 
 }  // namespace labeille

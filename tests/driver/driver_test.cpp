@@ -12,6 +12,7 @@
 
 #include "labeille/core/error.hpp"
 #include "labeille/core/system_profile.hpp"
+#include "support/scratch.hpp"
 
 namespace labeille::driver {
 
@@ -119,7 +120,7 @@ TEST(Driver, ValuesCMakeCannotCarryAreRefused) {
 // -n 0 (set-up and probe only) passes the option check and reaches the run, which then
 // refuses the interpreter; -n -1 is a usage error before anything runs.
 TEST(Driver, ZeroIterationsIsAValidRun) {
-  auto results = std::filesystem::temp_directory_path() / "labeille-driver-test-results";
+  auto results = test_support::scratch_dir() / "results";
   auto parse = [&](const char* n) {
     CLI::App app;
     auto* ft = app.add_subcommand("ft");
@@ -131,7 +132,6 @@ TEST(Driver, ZeroIterationsIsAValidRun) {
   };
   EXPECT_THROW(parse("-1"), CLI::ValidationError);
   EXPECT_THROW(parse("0"), labeille::Error);  // the interpreter check, past option parsing
-  std::filesystem::remove_all(results);
 }
 
 }  // namespace labeille::driver
@@ -142,7 +142,7 @@ namespace labeille::driver {
 // SystemProfile with its type, measured on this machine (its `ft show` prints "System:
 // <cpu_model>, <ram_total_gb>GB RAM, <os_distro>" from it).
 TEST(Driver, SystemProfileHasTheLabeilleToolsKeysAndTypes) {
-  const auto text = labeille::system_profile_json(std::filesystem::temp_directory_path() / "labeille-not-yet-made" / "x");
+  const auto text = labeille::system_profile_json(test_support::scratch_dir() / "not-yet-made" / "x");
   rapidjson::Document d;
   d.Parse(text.c_str());
   ASSERT_TRUE(d.IsObject()) << text;

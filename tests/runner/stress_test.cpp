@@ -1,12 +1,11 @@
 #include "labeille/runner/stress.hpp"
 
-#include <unistd.h>
-
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "labeille/observe/environment.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 
@@ -34,7 +33,7 @@ TEST(Stress, EnvironmentAddsTheToolsAndOptionsBeforeTheJUnit) {
 }
 
 TEST(Stress, PluginLinesAddUpAndABrokenLineIsSkipped) {
-  fs::path f = fs::temp_directory_path() / ("labeille-stress-out-" + std::to_string(::getpid()) + ".jsonl");
+  fs::path f = test_support::scratch_dir() / "stress.jsonl";
   std::ofstream(f) << R"({"threads": "2", "repeat": 20, "tests_run": 3, "tests": [{"id": "t::a", "calls": 40, "failures": 37, "message": "AssertionError: lost 3"}], "thread_unsafe": [{"id": "t::m", "reason": "uses the thread_unsafe marker"}]})"
                    << "\n"
                    << R"({"threads": "2", "repeat": 20, "tests_run": 1, "tests": [{"id": "t::a", "calls": 40, "failures": 1, "message": "other"}], "thread_unsafe": []})"

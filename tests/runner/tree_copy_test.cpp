@@ -1,7 +1,6 @@
 #include "labeille/runner/tree_copy.hpp"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -11,21 +10,13 @@
 #include "labeille/core/error.hpp"
 #include "labeille/core/outcome.hpp"
 #include "labeille/runner/attempt.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 
 namespace labeille::runner {
 
 namespace {
-
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("labeille-tree-copy-" + std::to_string(::getpid()));
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 void write(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
@@ -48,8 +39,8 @@ ino_t inode(const fs::path& p) {
 }  // namespace
 
 TEST(TreeCopy, FilesAreTheCopysOwnExceptGitObjects) {
-  TempDir t;
-  const fs::path src = t.path / "src", dst = t.path / "copies" / "gil0.iter01";
+  const fs::path dir = test_support::scratch_dir();
+  const fs::path src = dir / "src", dst = dir / "copies" / "gil0.iter01";
   write(src / "data.txt", "original\n");
   write(src / "pkg" / "__pycache__" / "m.cpython-313.pyc", "pyc");
   write(src / ".pytest_cache" / "v" / "cache" / "lastfailed", "{}");
@@ -86,12 +77,12 @@ TEST(TreeCopy, FilesAreTheCopysOwnExceptGitObjects) {
 }
 
 TEST(TreeCopy, RefusesAnExistingTargetAndAMissingSource) {
-  TempDir t;
-  write(t.path / "src" / "a", "a");
-  fs::create_directories(t.path / "dst");
-  EXPECT_THROW(copy_tree(t.path / "src", t.path / "dst"), Error);
+  const fs::path dir = test_support::scratch_dir();
+  write(dir / "src" / "a", "a");
+  fs::create_directories(dir / "dst");
+  EXPECT_THROW(copy_tree(dir / "src", dir / "dst"), Error);
   try {
-    copy_tree(t.path / "nope", t.path / "dst2");
+    copy_tree(dir / "nope", dir / "dst2");
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("nope"), std::string::npos) << e.what();

@@ -1,13 +1,12 @@
 // Install commands written for a checkout, adapted to an unpacked sdist, and the check
 // that the test command's paths are there. Commands are laruche's own (the real registry).
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "labeille/setup/adapt.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 
@@ -18,14 +17,11 @@ namespace {
 // An unpacked-sdist-like directory holding `files` (a trailing '/' makes a directory).
 class Sdist : public ::testing::Test {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("labeille-adapt-" + std::to_string(::getpid()));
+  fs::path dir = test_support::scratch_dir();
   void SetUp() override {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
     make("pyproject.toml");
     make("PKG-INFO");
   }
-  void TearDown() override { fs::remove_all(dir); }
   void make(const std::string& rel) {
     if (rel.ends_with("/")) {
       fs::create_directories(dir / rel);

@@ -7,6 +7,7 @@
 
 #include "labeille/core/fs.hpp"
 #include "labeille/setup/install_log.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 
@@ -131,8 +132,7 @@ TEST(InstallLog, WrapperLinesNeverWin) {
 }
 
 TEST(InstallLog, RoleFromTheSdistsMetadata) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "role-pkg";
-  fs::create_directories(dir);
+  const fs::path dir = test_support::scratch_dir();
   std::ofstream(dir / "PKG-INFO") << "Metadata-Version: 2.4\nName: attrs\nRequires-Dist: cffi\n"
                                      "Requires-Dist: hypothesis; extra == \"tests\"\n"
                                      "Requires-Dist: sphinx; extra == \"docs\"\n\nbody\n";
@@ -155,8 +155,7 @@ TEST(InstallLog, RoleFromTheSdistsMetadata) {
 }
 
 TEST(InstallLog, RoleFromPyprojectToml) {
-  const fs::path dir = fs::path(::testing::TempDir()) / "role-pyproject";
-  fs::create_directories(dir);
+  const fs::path dir = test_support::scratch_dir();
   std::ofstream(dir / "pyproject.toml") << "[project]\nname = \"p\"\ndependencies = [\n  \"cffi>=1\",\n]\n"
                                            "[project.optional-dependencies]\ntest = [\"hypothesis\", 'pytest']\n"
                                            "[dependency-groups]\ndev = [\"coverage[toml]\"]\n";

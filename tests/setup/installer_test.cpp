@@ -2,8 +2,6 @@
 // /bin/sh against stand-in executables that print their arguments, that an install
 // command's `pip install ...` reaches `uv pip install` with exactly the same arguments
 // while every other use of pip and python is left alone.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "labeille/setup/installer.hpp"
+#include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
 using namespace labeille::setup;
@@ -39,8 +38,7 @@ std::string run_shell(const std::vector<std::string>& argv, const fs::path& bin)
 class InstallerShell : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("labeille-installer-test-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
+    dir_ = labeille::test_support::scratch_dir();
     fs::create_directories(dir_ / "bin");
     // Each stand-in prints its name and its arguments, one bracketed per argument.
     for (const char* name : {"uv", "pip", "pip3", "python", "python3"}) {
@@ -49,7 +47,6 @@ class InstallerShell : public ::testing::Test {
       fs::permissions(f, fs::perms::owner_all);
     }
   }
-  void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
 };
 

@@ -1,11 +1,10 @@
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "labeille/setup/setup.hpp"
+#include "support/scratch.hpp"
 
 namespace labeille::setup {
 
@@ -55,8 +54,7 @@ TEST(ScanDeclarations, StripCommentsKeepsLinesAndStrings) {
 }
 
 TEST(ScanTree, ReadsSourcesAndBuildFilesButNotComments) {
-  const auto d = std::filesystem::temp_directory_path() / ("labeille-scan-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(d);
+  const auto d = test_support::scratch_dir();
   std::filesystem::create_directories(d / "src");
   std::filesystem::create_directories(d / "build");
   auto write = [&](const std::filesystem::path& p, const std::string& text) { std::ofstream(d / p) << text; };
@@ -69,7 +67,6 @@ TEST(ScanTree, ReadsSourcesAndBuildFilesButNotComments) {
   EXPECT_EQ(scanned_file_style(d / "setup.py"), CommentStyle::Hash);
   EXPECT_EQ(scanned_file_style(d / "mod.pyx"), CommentStyle::Keep);
   EXPECT_EQ(scanned_file_style(d / "README.md"), std::nullopt);
-  std::filesystem::remove_all(d);
 }
 
 }  // namespace labeille::setup
