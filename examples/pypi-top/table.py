@@ -58,7 +58,7 @@ def main():
         table.append("| {} | {} | {} | {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {} |".format(
             name, source.get("version") or "-", row.get("category"), len(source.get("adapted") or []),
             declared.get("classifier_level") or "-", t["fetch"], t["install"], t["probe"], t["test"],
-            why.replace("|", "\\|")[:140]))
+            why.replace("|", "\\|")[:240]))
     print("| " + " | ".join(counts) + " |")
     print("|" + "---|" * len(counts))
     print("| " + " | ".join(str(v) for v in counts.values()) + " |")

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <regex>
 
+#include <fmt/format.h>
+
 #include "labeille/core/error.hpp"
 #include "labeille/core/fs.hpp"
 #include "labeille/core/text.hpp"
@@ -101,6 +103,10 @@ std::optional<LogCause> read_install_log(std::string_view text) {
   bool in_quote = false, uv_quote = false;
   std::string resolution_line;
   std::string because;              // uv's resolver explanation
+  // pip quotes the nested pip that installs a distribution's build requirements: the one
+  // whose build failed in there is the cause, not the distribution that needed it.
+  std::string nested_collecting, nested_failed;
+  std::string backend_missing;      // pip: "BackendUnavailable: Cannot import 'mesonpy'"
   static const std::regex uv_failed(R"(^(?:×|├─▶|╰─▶|error:)?\s*Failed to (?:download and )?(build|download|prepare distributions|resolve)[^`]*`([^`]+)`)");
   static const std::regex pip_building(R"(^(?:Building wheel for|ERROR: Failed building wheel for|Failed to build)\s+([A-Za-z0-9._-]+)(.*)$)");
   static const std::regex pip_collect(R"(^(?:Collecting|Processing|Obtaining)\s+(\S+))");
@@ -119,8 +125,16 @@ std::optional<LogCause> read_install_log(std::string_view text) {
         if (first_quote.empty()) first_quote = quoted;
       } else {
         quoted.push_back(line);
-        // pip quotes a nested pip: its own "ERROR: No matching distribution" is the cause.
+        note_version(t, versions);
         std::smatch m;
+        if (std::regex_search(t, m, pip_collect)) nested_collecting = split_spec(m[1].str()).first;
+        if (std::regex_search(t, m, pip_building) && m[2].str().find("error") != std::string::npos)
+          nested_failed = m[1].str();
+        else if ((t.find("Getting requirements to build") != std::string::npos ||
+                  t.find("Preparing metadata") != std::string::npos) &&
+                 t.find("finished with status 'error'") != std::string::npos && !nested_collecting.empty())
+          nested_failed = nested_collecting;
+        // pip quotes a nested pip: its own "ERROR: No matching distribution" is the cause.
         if (std::regex_search(t, m, pip_nomatch)) {
           auto [name, ver] = split_spec(m[1].str());
           c.dependency = name, c.version = ver;
@@ -153,6 +167,11 @@ std::optional<LogCause> read_install_log(std::string_view text) {
         t.find("Installing build dependencies: finished with status 'error'") != std::string::npos ||
         (starts(t, "Installing build dependencies") && t.ends_with("error")))
       build_deps = true, build_deps_of = collecting;
+    // pip >= 25.3: "× installing build dependencies for cryptography did not run successfully."
+    static const std::regex build_deps_for(R"(installing build dependencies for ([A-Za-z0-9][A-Za-z0-9._-]*) did not run)");
+    if (std::regex_search(t, m, build_deps_for)) build_deps = true, build_deps_of = m[1].str();
+    static const std::regex backend(R"(BackendUnavailable: Cannot import '([^']+)')");
+    if (std::regex_search(t, m, backend)) backend_missing = m[1].str();
     if (std::regex_search(t, m, uv_failed)) {
       auto [name, ver] = split_spec(m[2].str());
       if (c.dependency.empty() || m[1].str() == "build") {
@@ -232,6 +251,19 @@ std::optional<LogCause> read_install_log(std::string_view text) {
     }
   }
   if (in_quote && first_quote.empty()) first_quote = quoted;
+  if (build_deps && !nested_failed.empty() && c.failure != "has no matching distribution on the index" &&
+      normalize_name(nested_failed) != normalize_name(build_deps_of)) {
+    c.dependency = nested_failed, c.version.clear();
+    c.failure = "failed to build";
+    c.build_requirement = true;
+    c.build_requirement_of = build_deps_of;
+  }
+  // pip could not import the build backend: with --no-build-isolation it must already be
+  // in the venv (install_cause says so when the command passes it).
+  if (!backend_missing.empty() && c.line.empty() && (c.failure.empty() || c.failure == "failed")) {
+    c.failure = "failed to build";
+    c.line = fmt::format("its build backend cannot be imported (BackendUnavailable: Cannot import '{}')", backend_missing);
+  }
   if (c.failure.empty() && first_quote.empty()) return std::nullopt;
   if (c.failure.empty()) c.failure = "failed";
   if (c.line.empty() && c.failure == "has no matching distribution on the index") c.line = because;
@@ -366,6 +398,10 @@ std::optional<CauseInfo> install_cause(std::string_view step, std::string_view o
   out.role = dependency_role(*c, in);
   out.failure = c->failure;
   out.line = c->line;
+  if (c->line.starts_with("its build backend cannot be imported") &&
+      in.install_command.find("--no-build-isolation") != std::string::npos)
+    out.line += "; the install command passes --no-build-isolation, so the venv must hold the build backend and "
+                "the build requirements before it runs (the registry's install command does not install them)";
   out.blocks = normalize_name(out.dependency) != normalize_name(in.package) || c->build_requirement;
   return out;
 }

@@ -121,6 +121,45 @@ TEST(InstallLog, CauseSentenceForEveryView) {
             "distribution found for python-sbom>=0.1.2");
 }
 
+// pip builds cryptography from its sdist; installing cryptography's build requirements
+// runs a nested pip, quoted, in which cffi refuses 3.13t. cffi is the blocker, not the
+// cryptography that needed it (the top of the real registry: aiobotocore, requests, ...),
+// with pip 25.x's wording and with pip 26.3's ("installing build dependencies for X").
+TEST(InstallLog, NestedBuildRequirementIsTheCause) {
+  for (const char* log : {"cffi-2.1.1-build-requirement-of-cryptography.pip.log",
+                          "cffi-2.1.1-build-requirement-of-cryptography-pip-26.3.pip.log"}) {
+    auto c = must_read(log);
+    EXPECT_EQ(c.dependency, "cffi") << log;
+    EXPECT_EQ(c.version, "2.1.1") << log;
+    EXPECT_EQ(c.failure, "failed to build") << log;
+    EXPECT_TRUE(c.build_requirement) << log;
+    EXPECT_EQ(c.build_requirement_of, "cryptography") << log;
+    EXPECT_EQ(c.line.rfind("RuntimeError: CFFI does not support the free-threaded build of CPython 3.13.", 0), 0u)
+        << log << ": " << c.line;
+    auto cause = install_cause("install", fixture(log), {"aiobotocore", "pip install -e . pytest", {}, {}});
+    ASSERT_TRUE(cause) << log;
+    EXPECT_TRUE(cause->blocks) << log;
+    EXPECT_EQ(cause->dependency, "cffi") << log;
+    EXPECT_EQ(cause->role, "a build requirement of cryptography") << log;
+  }
+}
+
+// pandas' registry command builds with --no-build-isolation into a venv without
+// meson-python: pip's own traceback ends "BackendUnavailable: Cannot import 'mesonpy'".
+TEST(InstallLog, BuildBackendMissingWithoutIsolation) {
+  auto c = must_read("pandas-no-build-isolation-without-mesonpy.pip.log");
+  EXPECT_EQ(c.dependency, "");  // "Obtaining file:///...": the package itself
+  EXPECT_EQ(c.failure, "failed to build");
+  EXPECT_EQ(c.line, "its build backend cannot be imported (BackendUnavailable: Cannot import 'mesonpy')");
+  auto cause = install_cause("install", fixture("pandas-no-build-isolation-without-mesonpy.pip.log"),
+                             {"pandas", "pip install -e \".[test]\" --no-build-isolation", {}, {}});
+  ASSERT_TRUE(cause);
+  EXPECT_FALSE(cause->blocks);
+  EXPECT_EQ(cause_sentence(*cause).rfind("pandas failed to build: its build backend cannot be imported", 0), 0u)
+      << cause_sentence(*cause);
+  EXPECT_NE(cause->line.find("passes --no-build-isolation"), std::string::npos) << cause->line;
+}
+
 TEST(InstallLog, WrapperLinesNeverWin) {
   EXPECT_EQ(cause_line({"error: command '/usr/bin/gcc' failed with exit code 1"}), "");
   EXPECT_EQ(cause_line({"  a.c:1:2: error: expected ';'", "error: command 'gcc' failed"}), "a.c:1:2: error: expected ';'");
