@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <regex>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -426,12 +427,17 @@ class Preparation {
   // or an sdist's archive, whose name on an index is never reused) and the interpreter's
   // binary (rebuilt in place by setup.sh, its path unchanged). Empty for a local path:
   // a checkout in hand changes between runs with nothing to tell, so it is installed
-  // every time.
+  // every time; empty for an editable install of an sdist (below).
   std::string installed_key() const {
+    // An editable install lives in its source tree (meson-python's build directory,
+    // setuptools' finder), and an sdist is unpacked afresh on every fetch: the venv would
+    // point at files that are gone (numpy: "No such file or directory: .../meson-logs/...").
+    static const std::regex editable(R"((^|\s)(-e|--editable)(\S*)(\s|=|$))");
+    const bool in_tree = std::regex_search(install_command_, editable);
     std::string sources;
     if (rec_.source->kind == "repo" && !rec_.commit.empty()) {
       sources = "git:" + rec_.commit;
-    } else if (rec_.source->kind == "sdist" && !archive_.empty()) {
+    } else if (rec_.source->kind == "sdist" && !archive_.empty() && !in_tree) {
       std::error_code ec;
       auto size = fs::file_size(dir_ / "sdist" / archive_, ec);
       if (!ec) sources = fmt::format("sdist:{}:{}", archive_, size);

@@ -148,6 +148,17 @@ def main():
         fail(f"auto fallback: exit {code}, {src}")
     if src["tests_present"] is not False or src["tests_note"] != "tests/ (named by the test command) is not in the sdist":
         fail(f"a missing test path must be named: {src}")
+    # The same sdist again, but installed editable: the unpacked tree the venv points into
+    # was made afresh, so it is installed again.
+    if not rec["reused_venv"] or rec["reused_install"]:
+        fail(f"an editable install of a re-unpacked sdist must be installed again: {rec}")
+    # Not editable: the second set-up of the same sdist installs nothing.
+    for n in (1, 2):
+        code, rec = prepare("six", "--sdist", "six", "--version", "1.16.0")
+        if code != 0 or rec["reused_install"] != (n == 2):
+            fail(f"set-up {n} of the same sdist, not editable: reused_install {rec['reused_install']}: {rec}")
+    if rec["version"] != "1.16.0" or rec["steps_s"]["install"] != 0:
+        fail(f"a reused install keeps the version and installs nothing: {rec}")
     # A checkout is left as it is: nothing adapted, its version recorded.
     code, rec = prepare("ft-compatible", "--git", f"file://{repo}", "--ref", "v1", "--install-command",
                         "python -m pip install . pytest --no-cache-dir", "--test-command", "python -m pytest tests")
