@@ -107,43 +107,63 @@ def first(conf, key):
 
 
 class Anchors(html.parser.HTMLParser):
-    """The file links of a PEP 503 project page."""
+    """The file links of a PEP 503 project page, with their PEP 503 data- attributes."""
 
     def __init__(self):
         super().__init__()
-        self.files, self._href = [], None
+        self.files, self._link = [], None
 
     def handle_starttag(self, tag, attrs):
         if tag == "a":
-            self._href = dict(attrs).get("href")
+            a = dict(attrs)
+            self._link = {"url": a.get("href"), "requires-python": a.get("data-requires-python"),
+                          "yanked": "data-yanked" in a}
 
     def handle_data(self, data):
-        if self._href is not None and data.strip():
-            self.files.append({"filename": data.strip(), "url": self._href})
-            self._href = None
+        if self._link is not None and self._link["url"] is not None and data.strip():
+            self.files.append(dict(self._link, filename=data.strip()))
+            self._link = None
+
+
+def index_request(url, index, cafile):
+    """(urllib Request, SSL context) for url: credentials in the index URL, as pip accepts
+    them, go to the index's own host only (files may be served from another one)."""
+    parts, where = urllib.parse.urlsplit(index), urllib.parse.urlsplit(url)
+    headers = {"Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1"}
+    if where.username:
+        url = urllib.parse.urlunsplit(where._replace(netloc=where.hostname + (":%d" % where.port if where.port else "")))
+    if parts.username and where.hostname == parts.hostname:
+        cred = "%s:%s" % (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
+        headers["Authorization"] = "Basic " + base64.b64encode(cred.encode()).decode()
+    context = ssl.create_default_context(cafile=cafile) if cafile else None
+    return urllib.request.Request(url, headers=headers), context
 
 
 def index_files(index, dist, cafile):
-    """[{filename, url}] of the project on the index (absolute URLs)."""
-    parts = urllib.parse.urlsplit(index)
-    headers = {"Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1"}
-    if parts.username:  # credentials in the index URL, as pip accepts them
-        cred = "%s:%s" % (urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or ""))
-        headers["Authorization"] = "Basic " + base64.b64encode(cred.encode()).decode()
-        parts = parts._replace(netloc=parts.hostname + (":%d" % parts.port if parts.port else ""))
-    base = urllib.parse.urlunsplit(parts).rstrip("/") + "/" + canonicalize_name(dist) + "/"
-    context = ssl.create_default_context(cafile=cafile) if cafile else None
-    with urllib.request.urlopen(urllib.request.Request(base, headers=headers), timeout=TIMEOUT,
-                                context=context) as r:
+    """[{filename, url, requires_python, yanked, hashes}] of the project on the index
+    (absolute URLs without their fragment; hashes from the JSON page or the fragment)."""
+    base = index.rstrip("/") + "/" + canonicalize_name(dist) + "/"
+    request, context = index_request(base, index, cafile)
+    with urllib.request.urlopen(request, timeout=TIMEOUT, context=context) as r:
         body = r.read().decode("utf-8", "replace")
         kind = r.headers.get("Content-Type", "")
+    base = request.full_url
     if "json" in kind:
         files = json.loads(body).get("files", [])
     else:
         parser = Anchors()
         parser.feed(body)
         files = parser.files
-    return [{"filename": f["filename"], "url": urllib.parse.urljoin(base, f["url"]).split("#")[0]} for f in files]
+    out = []
+    for f in files:
+        url, _, fragment = urllib.parse.urljoin(base, f["url"]).partition("#")
+        hashes = dict(f.get("hashes") or {})
+        algo, _, value = fragment.partition("=")
+        if value and algo not in hashes:
+            hashes[algo] = value
+        out.append({"filename": f["filename"], "url": url, "requires_python": f.get("requires-python"),
+                    "yanked": bool(f.get("yanked")), "hashes": hashes})
+    return out
 
 
 def main():

@@ -71,6 +71,7 @@ void finish_prepare(PrepareOptions& po, const Raw& raw, const fs::path& share) {
   if (po.hook_dir.empty()) po.hook_dir = share / "hook";
   po.stress_plugin = share / "labeille_ft_stress.py";
   if (po.declared_script.empty()) po.declared_script = share / "labeille_ft_declared.py";
+  po.sdist_script = share / "labeille_ft_sdist.py";
   if (po.source == "repo" && po.git.empty() && po.path.empty())
     throw Error("--source repo needs --git URL or --path DIR", kExitToolUsage);
   po.extra_deps = split_list(raw.extra);

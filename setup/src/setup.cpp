@@ -172,10 +172,28 @@ Fetched fetch_sdist(const PrepareOptions& o, const std::string& dist, const fs::
                     const std::vector<std::string>& env, SetupRecord& rec, std::string* archive_name) {
   fs::path dl = dir / "sdist";
   fs::create_directories(dl);
+  fs::path archive;
+  // The archive straight from pip's index when the choice is certainly pip's: `pip
+  // download` prepares the sdist's metadata first, a whole meson or CMake configuration
+  // for numpy or pandas (minutes, on every run). The script says why when it defers.
+  if (!o.sdist_script.empty()) {
+    auto quick = run_step({o.python, o.sdist_script.string(), dist, o.version, dl.string()}, dl, env, dir,
+                          "sdist-index", o.timeout_s);
+    for (auto line : split_lines(quick.out))
+      if (line.rfind("LABEILLE_SDIST_RESULT:", 0) == 0) {
+        try {
+          const auto doc = json::parse_object(std::string(line.substr(22)), "labeille_ft_sdist.py");
+          const std::string file = json::Reader(doc, "labeille_ft_sdist.py").str("file");
+          if (!file.empty() && fs::is_regular_file(dl / file)) archive = dl / file;
+        } catch (const Error&) {  // an answer it cannot read: pip download decides
+        }
+      }
+  }
   std::string spec = o.version.empty() ? dist : dist + "==" + o.version;
-  auto s = run_step({o.python, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", dist, "-d", dl.string(),
-                     spec},
-                    dl, env, dir, "pip-download", o.timeout_s);
+  auto s = archive.empty() ? run_step({o.python, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", dist,
+                                       "-d", dl.string(), spec},
+                                      dl, env, dir, "pip-download", o.timeout_s)
+                           : StepResult{true, "", "", ""};
   if (!s.ok) {
     // pip prepares the sdist's metadata while downloading: a build backend that cannot
     // start on the target fails here, and says why like an install does.
@@ -183,9 +201,9 @@ Fetched fetch_sdist(const PrepareOptions& o, const std::string& dist, const fs::
     if (cause && cause->failure == "has no matching distribution on the index") cause->failure = "could not be downloaded";
     return {false, cause && !cause->line.empty() ? cause_sentence(*cause) : s.error, cause};
   }
-  fs::path archive;
-  for (auto& e : fs::directory_iterator(dl))
-    if (e.path().string().ends_with(".tar.gz") || e.path().string().ends_with(".zip")) archive = e.path();
+  if (archive.empty())
+    for (auto& e : fs::directory_iterator(dl))
+      if (e.path().string().ends_with(".tar.gz") || e.path().string().ends_with(".zip")) archive = e.path();
   if (archive.empty()) return {false, "pip download produced no sdist archive (.tar.gz or .zip)"};
   fs::path unpack = dir / "unpacked";
   fs::create_directories(unpack);

@@ -123,6 +123,12 @@ def main():
         fail(f"sdist source: exit {code}, {rec}")
     if not os.path.exists(f"{WORK}/repos/six/test_six.py"):
         fail("the sdist was not unpacked into the repos dir")
+    # Taken from the index without pip download (unless this machine's pip configuration
+    # widens pip's choice, which the script's log then names).
+    logs = set(os.listdir(rec["log_path"]))
+    said = open(os.path.join(rec["log_path"], "sdist-index.stdout.log")).read() if "sdist-index.stdout.log" in logs else ""
+    if ("pip-download.stdout.log" in logs) != ('"fallback"' in said):
+        fail(f"the sdist from the index, or pip download with the reason: {sorted(logs)}, {said}")
     if src["version"] != "1.16.0" or not (src["url"] or "").endswith("/six-1.16.0.tar.gz") or src["fallback_reason"]:
         fail(f"sdist source object: {src}")
     if len(src["adapted"]) != 1 or not src["adapted"][0].startswith("dropped `git fetch --tags --depth 1`"):

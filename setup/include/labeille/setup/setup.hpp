@@ -30,6 +30,7 @@ struct PrepareOptions {
   std::vector<std::string> extra_deps;
   std::filesystem::path hook_dir;    // labeille_ft_hook.{py,pth}
   std::filesystem::path declared_script;  // labeille_ft_declared.py
+  std::filesystem::path sdist_script;     // labeille_ft_sdist.py ("" = always pip download)
   bool stress = false;               // also the stress tools (kStressRequirement + plugin)
   std::filesystem::path stress_plugin;  // labeille_ft_stress.py
   double timeout_s = 1800;
