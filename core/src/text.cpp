@@ -1,6 +1,7 @@
 #include "labeille/core/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstring>
 #include <sstream>
@@ -193,6 +194,32 @@ std::vector<std::string> split_list(std::string_view s, char sep) {
     if (at == std::string_view::npos) break;
     s.remove_prefix(at + 1);
   }
+  return out;
+}
+
+std::vector<std::string> split_requirements(std::string_view s) {
+  std::vector<std::string> out;
+  std::string item;
+  int depth = 0;
+  auto flush = [&] {
+    auto t = trim(item);
+    if (!t.empty()) out.emplace_back(t);
+    item.clear();
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '[' || c == '(') ++depth;
+    if ((c == ']' || c == ')') && depth > 0) --depth;
+    if (c == ',' && depth == 0) {
+      auto next = s.find_first_not_of(" \t", i + 1);
+      if (next == std::string_view::npos || s[next] == ',' || std::isalnum(static_cast<unsigned char>(s[next]))) {
+        flush();
+        continue;
+      }
+    }
+    item += c;
+  }
+  flush();
   return out;
 }
 

@@ -114,7 +114,7 @@ void add_commands(CLI::App& ft) {
                   "TSAN suppressions file, added to CPython's own (repeatable; with --tsan)")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--check-stability", o->check_stability, "Measure load and CPU timing spread before starting");
-  cmd->add_option("--extra-deps", *extra, "Comma-separated extra dependencies for every venv");
+  cmd->add_option("--extra-deps", *extra, "Extra dependencies for every venv, comma-separated (commas inside one, as in numpy>=1.26,<3, stay in it)");
   auto* installer_opt = cmd->add_option("--installer", *installer, "uv or pip (default: uv when found, else pip)")
       ->check(CLI::IsMember({"uv", "pip"}));
   cmd->add_option("--test-command-suffix", o->test_command_suffix, "Appended to every test command");
@@ -144,7 +144,7 @@ void add_commands(CLI::App& ft) {
   cmd->callback([=] {
     RunOptions opts = *o;
     opts.packages = split_list(*packages);
-    opts.extra_deps = split_list(*extra);
+    opts.extra_deps = split_requirements(*extra);
     opts.registry_dir = *registry;
     opts.detect_extensions = !*no_detect;
     opts.resume = *resume;

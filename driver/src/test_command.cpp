@@ -501,7 +501,7 @@ void add_test_command(CLI::App& ft) {
   cmd->add_option("--tsan-suppressions", r.tsan_suppressions, "TSAN suppressions file (repeatable; with --tsan)")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--check-stability", r.check_stability, "Measure load and CPU timing spread before starting");
-  cmd->add_option("--extra-deps", *extra, "Comma-separated extra dependencies for the venv");
+  cmd->add_option("--extra-deps", *extra, "Extra dependencies for the venv, comma-separated (commas inside one, as in numpy>=1.26,<3, stay in it)");
   auto* installer_opt = cmd->add_option("--installer", *installer, "uv or pip (default: uv when found, else pip)")
                             ->check(CLI::IsMember({"uv", "pip"}));
   auto* threads_opt =
@@ -517,7 +517,7 @@ void add_test_command(CLI::App& ft) {
     TestOptions opts = *o;
     opts.dir = *dir;
     auto& ro = opts.run;
-    ro.extra_deps = split_list(*extra);
+    ro.extra_deps = split_requirements(*extra);
     ro.detect_extensions = !*no_detect;
     if (*no_stress) ro.stress = false;
     if (*no_gil) ro.compare_with_gil = false;

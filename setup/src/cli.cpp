@@ -45,7 +45,7 @@ void add_prepare_options(CLI::App& prep, PrepareOptions& po, Raw& raw) {
       ->check(CLI::IsMember({"pip", "uv"}));
   prep.add_option("--uv", po.installer.uv, "The uv executable (with --installer uv)");
   prep.add_option("--test-command", po.test_command, "Checked for its test paths in the sources (not run)");
-  prep.add_option("--extra-deps", raw.extra, "Comma-separated extra requirements");
+  prep.add_option("--extra-deps", raw.extra, "Extra requirements, comma-separated (commas inside one stay in it)");
   // One requirement each, as it was given (a specifier may hold ',' or ';'): what the
   // CMake module passes.
   prep.add_option("--extra-dep", raw.extra_one, "One extra requirement (repeatable)");
@@ -74,7 +74,7 @@ void finish_prepare(PrepareOptions& po, const Raw& raw, const fs::path& share) {
   po.sdist_script = share / "labeille_ft_sdist.py";
   if (po.source == "repo" && po.git.empty() && po.path.empty())
     throw Error("--source repo needs --git URL or --path DIR", kExitToolUsage);
-  po.extra_deps = split_list(raw.extra);
+  po.extra_deps = split_requirements(raw.extra);
   po.extra_deps.insert(po.extra_deps.end(), raw.extra_one.begin(), raw.extra_one.end());
   po.installer.kind = *parse_installer(raw.installer);
   if (po.installer.kind == InstallerKind::Uv && access(po.installer.uv.c_str(), X_OK) != 0)

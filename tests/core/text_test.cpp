@@ -68,6 +68,21 @@ TEST(Lists, SplitDropsEmptyItems) {
   EXPECT_TRUE(split_list("").empty());
 }
 
+// --extra-deps: a comma inside a requirement stays in it (version specifier lists,
+// extras), so what the user wrote reaches pip whole.
+TEST(Lists, RequirementsKeepTheirOwnCommas) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(split_requirements("trustme,uvicorn"), (V{"trustme", "uvicorn"}));
+  EXPECT_EQ(split_requirements("numpy>=1.26,<3"), (V{"numpy>=1.26,<3"}));
+  EXPECT_EQ(split_requirements("numpy>=1.26, !=2.0.1 ,pytest"), (V{"numpy>=1.26, !=2.0.1", "pytest"}));
+  EXPECT_EQ(split_requirements("requests[socks,security]>=2,<3,idna"),
+            (V{"requests[socks,security]>=2,<3", "idna"}));
+  EXPECT_EQ(split_requirements("x ; python_version < '3.14', y"), (V{"x ; python_version < '3.14'", "y"}));
+  EXPECT_EQ(split_requirements(" a , , b ,"), (V{"a", "b"}));
+  EXPECT_EQ(split_requirements("pkg (>=1,<2),other"), (V{"pkg (>=1,<2)", "other"}));
+  EXPECT_TRUE(split_requirements("").empty());
+}
+
 TEST(Xml, EscapeMakesCharacterData) {
   EXPECT_EQ(xml_escape("a < b && c > \"d\""), "a &lt; b &amp;&amp; c &gt; \"d\"");
   EXPECT_EQ(xml_escape("</CTestDetails>"), "&lt;/CTestDetails&gt;");

@@ -38,15 +38,15 @@ const std::vector<std::string> kPrepare = {"prepare", "--record-dir", "/r", "--p
 // by hand is a usage error, exit 64.
 TEST(SetupCommandLine, OptionsAreCheckedAndFilled) {
   auto prep = kPrepare;
-  for (auto a : {"--package", "six", "--git", "https://example.invalid/six", "--extra-deps", "a,b", "--extra-dep",
-                 "c>=1,<2"})
+  for (auto a : {"--package", "six", "--git", "https://example.invalid/six", "--extra-deps",
+                 "a,b[x,y]>=1,<2", "--extra-dep", "c>=1,<2"})
     prep.emplace_back(a);
   auto c = parse(prep);
   ASSERT_TRUE(c);
   EXPECT_EQ(c->kind, Command::Kind::Prepare);
   EXPECT_EQ(c->prepare.package, "six");
   EXPECT_EQ(c->prepare.hook_dir, "/h");
-  EXPECT_EQ(c->prepare.extra_deps, (std::vector<std::string>{"a", "b", "c>=1,<2"}));
+  EXPECT_EQ(c->prepare.extra_deps, (std::vector<std::string>{"a", "b[x,y]>=1,<2", "c>=1,<2"}));
 
   auto bad_name = kPrepare;
   for (auto a : {"--package", "not a name", "--git", "x"}) bad_name.emplace_back(a);

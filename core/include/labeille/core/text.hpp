@@ -57,6 +57,14 @@ std::string last_lines(std::string_view text, std::size_t n, std::string_view pr
 // "a,b,,c" -> {"a", "b", "c"}: the non-empty items of a `sep`-separated list.
 std::vector<std::string> split_list(std::string_view s, char sep = ',');
 
+// A comma-separated list of requirements (`--extra-deps`), where a comma may also be
+// part of one: "trustme,numpy>=1.26,<3,requests[socks,security]" -> {"trustme",
+// "numpy>=1.26,<3", "requests[socks,security]"}. A comma starts a new requirement only
+// outside brackets and parentheses and when a name follows it (a letter or digit, as
+// PEP 508 names start); ",<3" or ",!=1.5" continue a version specifier. Items trimmed,
+// empty ones dropped.
+std::vector<std::string> split_requirements(std::string_view s);
+
 // `s` as XML/HTML character data (text between tags, not an attribute value): &, < and >
 // escaped, and control characters other than tab and newlines (pugixml's escaping).
 std::string xml_escape(std::string_view s);
