@@ -6,8 +6,9 @@ usage: wheel_test.py --source DIR --work DIR --python PY --target-python FT_PY
                      --registry DIR --checkouts DIR [--uv UV] [--build-dir DIR]
 
 Checks, each a failure with its evidence:
-- `python -m pip wheel SOURCE` builds one py3-none-<platform> wheel whose version is the
-  CMake project's; the executables are the wheel's scripts.
+- `scripts/wheel.sh` (`python -m pip wheel SOURCE`, then `auditwheel repair`) leaves one
+  py3-none-manylinux_2_<N>_<arch> wheel whose version is the CMake project's and prints
+  its path; the executables are the wheel's scripts.
 - `pip install --no-index` of it into a new venv (nothing else is fetched: the wheel has
   no dependencies); every ELF file the install holds loads only the C and C++ runtimes
   or libraries inside the install (ldd), and no library is missing.
@@ -96,15 +97,16 @@ def build_wheel(a, version):
     ccache = shutil.which("ccache")
     if ccache:
         env.update(CMAKE_CXX_COMPILER_LAUNCHER=ccache, CCACHE_BASEDIR=a.source, CCACHE_NOHASHDIR="1")
-    check([a.python, "-m", "pip", "wheel", "--no-deps", "-w", dist, "-C", f"build-dir={a.build_dir}", a.source],
-          "pip wheel", env=env)
+    r = check(["bash", os.path.join(a.source, "scripts", "wheel.sh"), "--out", dist, "--build-dir", a.build_dir,
+               "--python", a.python, "--no-apt"], "scripts/wheel.sh", env=env, stdout=subprocess.PIPE, text=True)
     wheels = glob.glob(os.path.join(dist, "*.whl"))
-    if len(wheels) != 1:
-        sys.exit(f"FAILED: pip wheel left {wheels} in {dist}, expected one wheel")
+    if len(wheels) != 1 or r.stdout.strip().splitlines()[-1:] != [os.path.realpath(wheels[0])]:
+        sys.exit(f"FAILED: scripts/wheel.sh left {wheels} in {dist} and printed {r.stdout!r}, expected one wheel")
     wheel = wheels[0]
     name = os.path.basename(wheel)
-    expect(re.fullmatch(rf"labeille_ft-{re.escape(version)}-py3-none-linux_\w+\.whl", name),
-           f"wheel name {name}: expected labeille_ft-{version}-py3-none-linux_<arch>.whl")
+    # auditwheel's tag: the glibc the executables need, so pip refuses older systems.
+    expect(re.fullmatch(rf"labeille_ft-{re.escape(version)}-py3-none-manylinux_2_\d+_\w+\.whl", name),
+           f"wheel name {name}: expected labeille_ft-{version}-py3-none-manylinux_2_<glibc minor>_<arch>.whl")
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
     data = f"labeille_ft-{version}.data"
@@ -112,7 +114,7 @@ def build_wheel(a, version):
         expect(f"{data}/scripts/{exe}" in names, f"{exe} is not a script of the wheel")
     for f in ("data/lib/cmake/LabeilleFT/LabeilleFTConfig.cmake", "data/lib/cmake/LabeilleFT/LabeilleFTTargets.cmake",
               "data/lib/cmake/LabeilleFT/modules/LabeilleFT.cmake", "data/share/labeille-ft/hook/labeille_ft_hook.pth",
-              "data/share/labeille-ft/labeille_ft_probe.py"):
+              "data/share/labeille-ft/labeille_ft_probe.py", "data/share/labeille-ft/labeille_ft_sdist.py"):
         expect(f"{data}/{f}" in names, f"the wheel lacks {data}/{f}")
     return wheel
 
