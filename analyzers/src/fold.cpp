@@ -254,7 +254,7 @@ PackageResult fold_package(const std::string& name, PackageInputs& inp, FoldCoun
   }
   std::vector<Attempt>().swap(inp.attempts);  // moved into p; free the husks now
   if (!p.stop_reason.empty()) p.iterations_allowed = last_gil0_iteration;
-  if (!stress0.empty() || !stress1.empty()) p.stress = fold_stress(std::move(stress0), std::move(stress1));
+  if (!stress0.empty() || !stress1.empty()) p.stress = fold_stress(std::move(stress0), std::move(stress1), p.failing_tests);
   p.tests_not_run = not_run.text(!suite_ran);
   if (inp.probe && !p.tests_not_run.empty())
     if (auto why = shadowing_reason(not_run.reason, *inp.probe, inp.setup ? inp.setup->source_dir : "");

@@ -233,6 +233,7 @@ std::string stress_counts(int calls, int failures, int runs_failed, std::size_t 
 const char* stress_kind_text(const std::string& kind) {
   if (kind == "free_threading") return "free-threading only (fails without the GIL, never with it)";
   if (kind == "thread_unsafe") return "thread-unsafe test (fails with the GIL too)";
+  if (kind == "fails_anyway") return "fails without stress too (with and without the GIL)";
   if (kind == "not_compared") return "not compared (no GIL=1 stress runs)";
   if (kind == "gil_only") return "fails only with the GIL (no failure without it)";
   if (kind == "not_needed") return kGilControlNotNeeded.data();

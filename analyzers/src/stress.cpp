@@ -97,7 +97,8 @@ std::string inconclusive(const StressResult& s, const std::string& how) {
 
 }  // namespace
 
-StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil1) {
+StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil1,
+                         const std::map<std::string, int>& plain_failing) {
   StressResult s;
   auto c0 = per_test(gil0, s.threads, s.repeat, s.single_threaded);
   auto c1 = per_test(gil1, s.threads, s.repeat, s.single_threaded);
@@ -132,8 +133,12 @@ StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil
       if (t.message.empty()) t.message = it->second.message;
     }
     const bool fails0 = t.runs_failed > 0 || t.failures > 0, fails1 = t.gil_enabled_runs_failed > 0 || t.gil_enabled_failures > 0;
-    // A test that failed only with the GIL is no thread-unsafe test "failing with the GIL too".
-    t.kind = fails1 && fails0 ? "thread_unsafe" : fails1 ? "gil_only" : n1 == 0 ? "not_compared" : "free_threading";
+    // A test that failed only with the GIL is no thread-unsafe test "failing with the GIL
+    // too"; one that fails in both modes and in the plain runs fails whatever threads do.
+    t.kind = fails1 && fails0 ? (plain_failing.count(id) ? "fails_anyway" : "thread_unsafe")
+             : fails1         ? "gil_only"
+             : n1 == 0        ? "not_compared"
+                              : "free_threading";
     if (fails0 || fails1) s.tests.push_back(std::move(t));
   }
 
@@ -152,9 +157,10 @@ StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil
   });
   if (!s.finding && unexplained && f1 == 0) s.finding = true;
 
-  std::vector<const StressTestResult*> ft, unsafe, gil_only;
+  std::vector<const StressTestResult*> ft, unsafe, gil_only, anyway;
   for (const auto& t : s.tests)
-    (t.kind == "thread_unsafe" ? unsafe : t.kind == "gil_only" ? gil_only : ft).push_back(&t);
+    (t.kind == "thread_unsafe" ? unsafe : t.kind == "gil_only" ? gil_only : t.kind == "fails_anyway" ? anyway : ft)
+        .push_back(&t);
   const std::string how = fmt::format("threads {}, repeat {}", s.threads, s.repeat);
   std::vector<std::string> parts;
   if (!ft.empty())
@@ -166,6 +172,8 @@ StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil
     parts.push_back(fmt::format("thread-unsafe tests (fail under stress with the GIL too): {}", test_list(unsafe, true)));
   if (!gil_only.empty())
     parts.push_back(fmt::format("fail under stress only with the GIL: {}", test_list(gil_only, true)));
+  if (!anyway.empty())
+    parts.push_back(fmt::format("fail without stress too (with and without the GIL): {}", test_list(anyway, true)));
   if (parts.empty() && n0 > 0 && s.pass_count == n0)
     parts.push_back(fmt::format("passes under stress ({}): {}/{} runs", how, s.pass_count, n0));
   else if (parts.empty() && n0 > 0)
@@ -230,6 +238,7 @@ std::string stress_lines(const StressResult& s) {
                               s.fisher_p ? fmt::format(" (Fisher p={:.3g})", *s.fisher_p) : "");
   for (const auto& t : s.tests) {
     const char* kind = t.kind == "thread_unsafe"    ? "thread-unsafe test"
+                       : t.kind == "fails_anyway"   ? "fails without stress too"
                        : t.kind == "free_threading" ? "free-threading only"
                        : t.kind == "gil_only"       ? "fails only with the GIL"
                                                     : "not compared with the GIL";

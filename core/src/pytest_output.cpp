@@ -171,7 +171,9 @@ constexpr std::string_view kMissing = "pytest is not installed: ";
 }  // namespace
 
 std::string tests_not_run_detail(int exit_code, std::string_view why) {
-  std::string d = fmt::format("{}pytest exit {} ({})", kNotRun, exit_code, pytest_exit_meaning(exit_code));
+  const auto meaning = pytest_exit_meaning(exit_code);
+  std::string d = meaning.empty() ? fmt::format("{}pytest exit {}", kNotRun, exit_code)
+                                  : fmt::format("{}pytest exit {} ({})", kNotRun, exit_code, meaning);
   if (!why.empty()) d += fmt::format(": {}", why);
   return d;
 }
@@ -195,6 +197,37 @@ std::string pytest_missing_line(int exit_code, std::string_view stdout_tail, std
       if (not_found) return t;
     }
   return "";
+}
+
+std::string pytest_startup_error(int exit_code, std::string_view stdout_tail, std::string_view stderr_tail) {
+  if (exit_code != 1) return "";
+  static const std::regex summary(R"(\b\d+ (passed|failed|errors?|skipped|xfailed|xpassed|deselected)\b)");
+  for (auto line : split_lines(stdout_tail))
+    if (std::regex_search(line.begin(), line.end(), summary)) return "";
+  const auto lines = split_lines(stderr_tail);
+  std::size_t start = lines.size();
+  for (std::size_t i = lines.size(); i-- > 0;)
+    if (lines[i] == "Traceback (most recent call last):") {
+      start = i;
+      break;
+    }
+  if (start == lines.size()) return "";
+  // The frames are indented; the exception is the first line after them that is not, and
+  // its message runs to the end (pluggy's spans three lines).
+  bool pytests_own = false;
+  std::size_t i = start + 1;
+  for (; i < lines.size() && (lines[i].empty() || lines[i].front() == ' '); ++i)
+    if (lines[i].find("/_pytest/") != std::string_view::npos || lines[i].find("/pluggy/") != std::string_view::npos)
+      pytests_own = true;
+  if (!pytests_own || i == lines.size()) return "";
+  std::string exc;
+  for (; i < lines.size(); ++i) {
+    const std::string t = trim(lines[i]);
+    if (!t.empty()) exc += (exc.empty() ? "" : " ") + t;
+  }
+  constexpr std::size_t kMax = 400;
+  if (exc.size() > kMax) exc = exc.substr(0, kMax) + "...";
+  return "pytest could not start: " + exc;
 }
 
 }  // namespace labeille

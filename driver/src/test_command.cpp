@@ -221,7 +221,7 @@ std::string head_lines(const std::string& text, std::size_t n, const std::string
 }
 
 // The verdict and its evidence in a few lines.
-std::string verdict_text(const analyzers::PackageResult& p, const fs::path& run_dir, int status) {
+std::string verdict_text(const analyzers::PackageResult& p, const fs::path& run_dir, int status, bool pre_existing) {
   std::string s;
   const auto cat = category_from_string(p.category);
   s += fmt::format("\n{}: {}{}\n", p.package, p.category, cat ? fmt::format(" ({})", describe(*cat)) : "");
@@ -262,7 +262,12 @@ std::string verdict_text(const analyzers::PackageResult& p, const fs::path& run_
   s += fmt::format("Exit {}: {}\n", status,
                    status == 0              ? fmt::format("{} is not in --fail-on", p.category)
                    : status == kExitProblem ? fmt::format("a free-threading problem was found ({})", p.category)
-                                            : fmt::format("no verdict, the tests did not run to the end ({})", p.category));
+                   : pre_existing
+                       ? fmt::format("no verdict: the suite fails with the GIL as well ({}, pre-existing), so its "
+                                     "failures say nothing about free-threading; fix them or leave them out "
+                                     "(--test-command)",
+                                     p.category)
+                       : fmt::format("no verdict, the tests did not run to the end ({})", p.category));
   return s;
 }
 
@@ -290,12 +295,28 @@ std::set<std::string> parse_fail_on(const std::string& csv) {
   return out;
 }
 
-int exit_status_for(std::string_view category, const std::set<std::string>& fail_on) {
+int exit_status_for(std::string_view category, const std::set<std::string>& fail_on, bool pre_existing) {
   if (!fail_on.count(std::string(category))) return 0;
   auto c = category_from_string(category);
-  if (!c || *c == Category::InstallFailure || *c == Category::ImportFailure || *c == Category::Unknown)
+  if (!c || *c == Category::InstallFailure || *c == Category::ImportFailure || *c == Category::Unknown || pre_existing)
     return kExitNoVerdict;
   return kExitProblem;
+}
+
+bool failures_only_pre_existing(const analyzers::PackageResult& p) {
+  const auto c = category_from_string(p.category);
+  if (!c || (*c != Category::Incompatible && *c != Category::Intermittent && *c != Category::Crash &&
+             *c != Category::Deadlock))
+    return false;
+  auto same_with_gil = [](const std::string& comparison, const std::optional<double>& fisher_p) {
+    return comparison == "pre_existing" && (!fisher_p || *fisher_p >= 0.05);
+  };
+  const bool plain_failed = p.pass_count < p.iterations_completed;
+  const bool stress_failed = p.stress && p.stress->pass_count < static_cast<int>(p.stress->iterations.size());
+  if (!plain_failed && !stress_failed) return false;
+  if (plain_failed && !same_with_gil(p.gil_comparison, p.gil_fisher_p)) return false;
+  if (stress_failed && !same_with_gil(p.stress->comparison, p.stress->fisher_p)) return false;
+  return true;
 }
 
 std::string shell_quote(std::string_view word) {
@@ -420,8 +441,9 @@ int test(TestOptions o) {
     return kExitNoVerdict;
   }
   const auto& p = results.packages.front();
-  const int status = exit_status_for(p.category, o.fail_on);
-  write_stdout(verdict_text(p, run_dir, status));
+  const bool pre_existing = failures_only_pre_existing(p);
+  const int status = exit_status_for(p.category, o.fail_on, pre_existing);
+  write_stdout(verdict_text(p, run_dir, status, pre_existing));
   return status;
 }
 

@@ -55,6 +55,9 @@ Verdict classify(const Termination& t, const std::string& fatal_error,
   if (cmd.pytest)
     if (auto missing = pytest_missing_line(code, cmd.stdout_tail, cmd.stderr_tail); !missing.empty())
       return {Outcome::TestsNotRun, pytest_missing_detail(missing), std::nullopt};
+  if (cmd.pytest)
+    if (auto why = pytest_startup_error(code, cmd.stdout_tail, cmd.stderr_tail); !why.empty())
+      return {Outcome::TestsNotRun, tests_not_run_detail(code, why), std::nullopt};
   return {Outcome::Fail, fmt::format("exit {}", code), std::nullopt};
 }
 

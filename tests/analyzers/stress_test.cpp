@@ -27,6 +27,7 @@ using test_support::scratch_dir;
 
 // One attempt record; a stress attempt (mode "stress.gilN") carries the plugin's counts:
 // `failing` tests each failed `failures` of threads x repeat (2 x 20) repetitions.
+// A plain attempt given `failing` gets pytest's JUnit file naming those tests as failed.
 void attempt(const fs::path& rec, const std::string& pkg, const std::string& mode, int iter, Outcome o,
              const std::vector<std::string>& failing = {}, int failures = 0, std::string detail = "") {
   AttemptRecord r;
@@ -48,6 +49,18 @@ void attempt(const fs::path& rec, const std::string& pkg, const std::string& mod
   }
   auto dir = rec / pkg / fmt::format("{}.iter{:02d}.a001", mode, iter);
   fs::create_directories(dir);
+  if (!stress && !failing.empty()) {
+    std::string cases;
+    for (const auto& id : failing) {
+      const auto at = id.rfind("::");
+      cases += fmt::format("<testcase classname=\"{}\" name=\"{}\"><failure message=\"assert 4 == 5\">t</failure>"
+                           "</testcase>",
+                           id.substr(0, at), id.substr(at + 2));
+    }
+    atomic_write_file(dir / "junit.xml",
+                      "<?xml version=\"1.0\"?><testsuites><testsuite name=\"pytest\">" + cases + "</testsuite></testsuites>");
+    r.junit_path = (dir / "junit.xml").string();
+  }
   atomic_write_file(dir / "record.json", to_json(r));
 }
 
@@ -102,6 +115,24 @@ TEST(Stress, FailingWithTheGilTooIsAThreadUnsafeTestAndKeepsTheCategory) {
   EXPECT_NE(p.stress->evidence.find(fmt::format("thread-unsafe tests (fail under stress with the GIL too): {} 30/40 "
                                                 "(GIL=1: 28/40)", kScratch)),
             std::string::npos);
+}
+
+// A test that fails in the plain runs too is no thread-unsafe test: it fails anyway, and
+// the evidence says so (real: a wrong expectation under `labeille ft test`).
+TEST(Stress, FailingEverywhereIsNamedAFailingTestNotAThreadUnsafeOne) {
+  auto rec = scratch_dir();
+  attempt(rec, "wrong", "gil0", 1, Outcome::Fail, {kScratch});
+  attempt(rec, "wrong", "gil1", 1, Outcome::Fail);
+  attempt(rec, "wrong", "stress.gil0", 1, Outcome::Fail, {kScratch}, 40);
+  attempt(rec, "wrong", "stress.gil1", 1, Outcome::Fail, {kScratch}, 40);
+  auto p = fold_one_package(rec);
+  ASSERT_TRUE(p.stress);
+  ASSERT_EQ(p.stress->tests.size(), 1u);
+  EXPECT_EQ(p.stress->tests[0].kind, "fails_anyway");
+  EXPECT_NE(p.stress->evidence.find(fmt::format("fail without stress too (with and without the GIL): {} 40/40", kScratch)),
+            std::string::npos)
+      << p.stress->evidence;
+  EXPECT_EQ(p.stress->evidence.find("thread-unsafe tests"), std::string::npos) << p.stress->evidence;
 }
 
 TEST(Stress, WithoutGilStressRunsAFailureIsNotComparedButCounts) {

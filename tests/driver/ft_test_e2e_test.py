@@ -17,7 +17,9 @@ stress:     a race fresh processes hide, a PEP 735 `tests` group: found under st
 markupsafe: the real MarkupSafe 2.1.5 sdist (requirements/tests.txt):
             compatible_gil_fallback naming markupsafe._speedups, exit 0.
 noverdict:  a package that cannot be built: install_failure, exit 5; exit 0 with
-            --fail-on crash.
+            --fail-on crash. A suite that fails with the GIL too: incompatible
+            (pre-existing), exit 5. A conftest pytest refuses at start-up: unknown,
+            "pytest could not start", exit 5.
 Small -n throughout; the stress mode's repetitions are raised as in stress_e2e_test.py so
 that one of its three stress runs finding the race is all but certain.
 """
@@ -168,6 +170,21 @@ elif which == "noverdict":
     expect(row["category"] == "install_failure", f"category {row['category']}")
     p, _ = ft_test(broken, "-n", "1", "--fail-on", "crash")
     expect(p.returncode == 0, f"--fail-on crash: exit {p.returncode}, expected 0")
+    # A suite that fails with the GIL too: its category stands, but it is no finding
+    # about free-threading, so no verdict (5), and the exit line says why.
+    p, run_dir = ft_test("fails-with-gil-too", "-n", "2", "--stress-repeat", "2")
+    expect(p.returncode == 5, f"fails-with-gil-too: exit {p.returncode}, expected 5")
+    expect("the suite fails with the GIL as well" in p.stdout, "fails-with-gil-too: the exit line does not say why")
+    row, _ = results(run_dir)
+    expect(row["category"] == "incompatible" and row.get("gil_comparison") == "pre_existing",
+           f"fails-with-gil-too: {row['category']}, {row.get('gil_comparison')}")
+    # pytest that cannot start ran no test: unknown, the reason named, no verdict.
+    p, run_dir = ft_test("conftest-breaks-pytest", "-n", "2", "--stress-repeat", "2")
+    expect(p.returncode == 5, f"conftest-breaks-pytest: exit {p.returncode}, expected 5")
+    row, _ = results(run_dir)
+    expect(row["category"] == "unknown", f"conftest-breaks-pytest: category {row['category']}")
+    expect("pytest could not start: pluggy._manager.PluginValidationError" in p.stdout
+           and "no_such_argument" in p.stdout, "conftest-breaks-pytest: the reason is not shown")
 else:
     sys.exit(f"unknown mode {which}")
 

@@ -15,6 +15,10 @@ TEST(FtTest, ExitStatusByCategory) {
     EXPECT_EQ(exit_status_for(bad, d), kExitProblem) << bad;
   for (const char* none : {"install_failure", "import_failure", "unknown"})
     EXPECT_EQ(exit_status_for(none, d), kExitNoVerdict) << none;
+  // A failure that happens with the GIL as well is no finding about free-threading.
+  for (const char* bad : {"incompatible", "intermittent", "crash", "deadlock"})
+    EXPECT_EQ(exit_status_for(bad, d, /*pre_existing=*/true), kExitNoVerdict) << bad;
+  EXPECT_EQ(exit_status_for("incompatible", parse_fail_on("crash"), true), 0) << "--fail-on still decides first";
   EXPECT_NE(kExitProblem, kExitNoVerdict);
   for (int reserved : {0, 2, 3, 4, 70, 130}) {
     EXPECT_NE(kExitProblem, reserved);

@@ -6,11 +6,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "labeille/core/fs.hpp"
 #include "labeille/core/pytest_output.hpp"
 
 namespace labeille::observe {
 
 namespace {
+
+namespace fs = std::filesystem;
 Termination exited(int code) {
   Termination t;
   t.exit_code = code;
@@ -68,6 +71,31 @@ TEST(Classify, TestsNotRunReadsWhyFromTheTails) {
   EXPECT_EQ(classify(exited(1), "", {}, {.pytest = false, .stderr_tail = "x: No module named pytest\n"}).outcome,
             Outcome::Fail);
   EXPECT_EQ(classify(exited(1), "", {}, {.pytest = true, .stdout_tail = "1 failed\n"}).outcome, Outcome::Fail);
+}
+
+// pytest that stops in its own start-up (real: wrapt 1.17.2's conftest under pytest 9)
+// ran no test: not a failure of the suite, and the detail says why.
+TEST(Classify, PytestThatCannotStartRanNoTest) {
+  const std::string err = read_file(fs::path(LABEILLE_FT_SOURCE_DIR) /
+                                    "tests/fixtures/pytest-output/wrapt-1.17.2-conftest-hookimpl-pytest-9.stderr");
+  auto v = classify(exited(1), "", {}, {.pytest = true, .stderr_tail = err});
+  EXPECT_EQ(v.outcome, Outcome::TestsNotRun);
+  EXPECT_EQ(v.detail,
+            "tests did not run: pytest exit 1: pytest could not start: pluggy._manager.PluginValidationError: Plugin "
+            "'/w/repos/wrapt/tests/conftest.py' for hook 'pytest_pycollect_makemodule' hookimpl definition: "
+            "pytest_pycollect_makemodule(path, parent) Argument(s) {'path'} are declared in the hookimpl but can not "
+            "be found in the hookspec");
+  EXPECT_EQ(tests_not_run_first_error(v.detail, 1).rfind("pytest could not start: pluggy._manager.", 0), 0u);
+  // The same traceback after a session that reported results, or one from the suite's
+  // own code, or not a pytest command: the command failed.
+  EXPECT_EQ(classify(exited(1), "", {}, {.pytest = true, .stdout_tail = "== 3 passed, 1 failed in 0.2s ==\n",
+                                        .stderr_tail = err}).outcome,
+            Outcome::Fail);
+  EXPECT_EQ(classify(exited(1), "", {}, {.pytest = true, .stderr_tail = "Traceback (most recent call last):\n"
+                                                                       "  File \"/w/run_tests.py\", line 3, in <module>\n"
+                                                                       "ValueError: bad\n"}).outcome,
+            Outcome::Fail);
+  EXPECT_EQ(classify(exited(1), "", {}, {.pytest = false, .stderr_tail = err}).outcome, Outcome::Fail);
 }
 
 TEST(Classify, CrashSignalsDirectAndShellStyle) {

@@ -72,6 +72,7 @@ struct StressTestResult {
   std::string message;  // the first failure's
   // free_threading: fails under stress only without the GIL (the finding);
   // thread_unsafe: fails under stress with the GIL too (a test not made for threads);
+  // fails_anyway: fails under stress in both modes and in the plain runs (a failing test);
   // not_compared: fails without the GIL, no GIL=1 stress runs to tell.
   std::string kind;
 };

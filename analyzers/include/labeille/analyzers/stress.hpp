@@ -22,7 +22,10 @@ struct StressRun {
 };
 
 // The stress runs of both GIL modes -> counts, per-test kinds, comparison, evidence.
-StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil1);
+// `plain_failing`: the tests that failed in the plain GIL=0 runs (id -> runs), which tell
+// a test that fails anyway from one that only threads break.
+StressResult fold_stress(std::vector<StressRun> gil0, std::vector<StressRun> gil1,
+                         const std::map<std::string, int>& plain_failing = {});
 
 // After the plain category is set: the category stress evidence gives (see above).
 void apply_stress(PackageResult& p);

@@ -41,6 +41,15 @@ std::string pytest_not_run_reason(int exit_code, std::string_view stdout_tail, s
 // `pytest` (exit 127): "No module named pytest" or the shell's line. "" otherwise.
 std::string pytest_missing_line(int exit_code, std::string_view stdout_tail, std::string_view stderr_tail);
 
+// Why pytest stopped before its session when it exits 1 with an uncaught traceback
+// through its own startup (`_pytest/` or `pluggy/` frames on stderr) and prints no result
+// summary: "pytest could not start: <exception and its message, one line>". Real: wrapt
+// 1.17.2's conftest declares a hookimpl argument pytest 9 removed ("pluggy._manager.
+// PluginValidationError: Plugin '.../tests/conftest.py' for hook
+// 'pytest_pycollect_makemodule' ... Argument(s) {'path'} are declared in the hookimpl but
+// can not be found in the hookspec"). "" otherwise, so a failing suite stays a failure.
+std::string pytest_startup_error(int exit_code, std::string_view stdout_tail, std::string_view stderr_tail);
+
 // The record's detail of a run whose tests did not run, as the classifier writes it
 // (observe/classify.hpp), and the run's first error read back from it (fold): one format.
 //   tests_not_run_detail(2, why)  "tests did not run: pytest exit 2 (collection errors or interrupted): <why>"

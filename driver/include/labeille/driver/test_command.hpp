@@ -30,6 +30,10 @@ namespace CLI {
 class App;
 }
 
+namespace labeille::analyzers {
+struct PackageResult;
+}
+
 namespace labeille::driver {
 
 inline constexpr int kExitProblem = 1;    // a free-threading problem was found
@@ -50,8 +54,16 @@ std::set<std::string> default_fail_on();
 std::set<std::string> parse_fail_on(const std::string& csv);
 
 // The exit status for a package's category: 0 unless it is in `fail_on`; then
-// kExitNoVerdict for install_failure, import_failure and unknown, else kExitProblem.
-int exit_status_for(std::string_view category, const std::set<std::string>& fail_on);
+// kExitNoVerdict for install_failure, import_failure and unknown, and for a failure that
+// is only pre-existing (`pre_existing`: failures_only_pre_existing()), else kExitProblem.
+int exit_status_for(std::string_view category, const std::set<std::string>& fail_on, bool pre_existing = false);
+
+// Whether every failure the category of an incompatible, intermittent, crash or deadlock
+// package rests on happens with the GIL as well (the plain runs' and the stress runs'
+// GIL=1 controls both "pre_existing", their Fisher p >= 0.05): then the suite fails
+// whatever free-threading does, and the category is no finding about it. A failure rate
+// that differs significantly between the modes is a finding, even if GIL=1 fails too.
+bool failures_only_pre_existing(const analyzers::PackageResult& p);
 
 // POSIX shell quoting of one word: as is when it holds only safe characters, else in
 // single quotes (a ' inside becomes '\'').

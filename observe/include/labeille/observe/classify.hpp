@@ -45,7 +45,10 @@ struct CommandOutput {
 //     run), the detail saying why from the tails (pytest_not_run_reason);
 //  9. a pytest command that exits 1 saying "No module named pytest", or 127 with the
 //     shell's "pytest: not found" -> tests_not_run (pytest is not installed);
-// 10. anything else -> fail.
+// 10. a pytest command that exits 1 with an uncaught traceback through pytest's own
+//     startup and no result summary -> tests_not_run ("pytest could not start: ...",
+//     pytest_startup_error: a conftest pytest refuses, a plugin that breaks);
+// 11. anything else -> fail.
 // Every "tests did not run" rule is here: the detail is written by
 // tests_not_run_detail() / pytest_missing_detail(), and fold reads a run's first error
 // back from it (core/pytest_output.hpp).
