@@ -538,14 +538,17 @@ process::Result run_ctest(const std::vector<std::string>& ctest, const RunPaths&
     double last_print = 0;
     Seen s = seen;
     std::set<fs::path> r = read;
-    while (!finished.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // One more pass once CTest is done, printed whatever the interval: the last line
+    // says where the run ended (the GIL=1 controls skipped at the end finish within it).
+    for (bool last = false; !last;) {
+      last = finished.load();
+      if (!last) std::this_thread::sleep_for(std::chrono::milliseconds(500));
       scan_records(p.records, s, r);
       std::vector<std::pair<std::string, int>> counts(s.outcomes.begin(), s.outcomes.end());
       auto line = progress_line(s.records - base, total, monotonic_s() - t0, counts, 30);
       if (tty) {
         std::cerr << "\r\x1b[K" << line << std::flush;
-      } else if (monotonic_s() - last_print >= 10) {
+      } else if (last || monotonic_s() - last_print >= 10) {
         std::cerr << line << "\n";
         last_print = monotonic_s();
       }
