@@ -35,8 +35,9 @@ dependencies; also the import probe's limit),
 ``LABEILLE_FT_SOURCE`` (``repo``; see ``SOURCE``),
 ``LABEILLE_FT_PARALLEL_THREADS`` (0: off; else pytest-run-parallel's
 ``--parallel-threads``, installed as an extra dependency).
-``LABEILLE_FT_STRESS`` (OFF), ``LABEILLE_FT_STRESS_THREADS`` (2) and
-``LABEILLE_FT_STRESS_REPEAT`` (20): stress iterations, see ``STRESS``.
+``LABEILLE_FT_STRESS`` (OFF), ``LABEILLE_FT_STRESS_THREADS`` (2),
+``LABEILLE_FT_STRESS_REPEAT`` (20) and ``LABEILLE_FT_STRESS_BUDGET`` (0: off): stress
+iterations, see ``STRESS``.
 ``LABEILLE_FT_UNTIL_BOUND`` (0: off; else R in (0, 1): ``ITERATIONS`` becomes the
 maximum and a mode's iterations are skipped once its verdict is settled, see
 ``UNTIL_BOUND``).
@@ -84,7 +85,7 @@ Commands
         [STALL_THRESHOLD <s>] [TIMEOUT <s>] [SETUP_TIMEOUT <s>]
         [EXTRA_DEPS <req>...] [ENV <KEY=VALUE>...]
         [TSAN [TSAN_SUPPRESSIONS <file>...]] [STOP_ON_FIRST_PASS] [UNTIL_BOUND <R>] [DETECT_EXTENSIONS <ON|OFF>]
-        [STRESS] [STRESS_THREADS <n>] [STRESS_REPEAT <k>]
+        [STRESS] [STRESS_THREADS <n>] [STRESS_REPEAT <k>] [STRESS_BUDGET <seconds>]
         [SERIAL_ITERATIONS] [GIL_CONTROL always|auto]
         [PARALLEL_THREADS <n>] [LABELS <label>...] [NO_RESOURCE_LOCK]
         [TARGET_PYTHON <python>]
@@ -112,6 +113,12 @@ Commands
     through pytest-run-parallel: every test in ``STRESS_THREADS`` threads, repeated
     ``STRESS_REPEAT`` times in one process. Label ``ft.stress`` instead of the mode's;
     the set-up then also installs pytest-run-parallel into ``<venv>/labeille-ft-stress``.
+    ``STRESS_BUDGET <seconds>`` (default 0: off) bounds what a slow suite costs: each
+    stress run starts after the ``gil0`` runs (``DEPENDS``) and repeats every test
+    ``floor(seconds / (their mean duration x STRESS_THREADS))`` times, at least 2 and at
+    most ``STRESS_REPEAT``; the record's ``stress.repeat`` says how many. A 9.5 s suite
+    under the default 20 repetitions costs 6 minutes per stress run; with a budget of
+    120 s it repeats 6 times.
 
   ``TSAN`` needs an interpreter built ``--with-thread-sanitizer`` (else a
   ``FATAL_ERROR``). Every test command then gets ``TSAN_OPTIONS`` (reports into the
@@ -255,7 +262,7 @@ cmake_policy(VERSION 3.25)
 set(_LABEILLE_FT_MODULE_FILE "${CMAKE_CURRENT_LIST_FILE}")
 set(_LABEILLE_FT_PYTHON_CHECK "${CMAKE_CURRENT_LIST_DIR}/LabeilleFTPython.py")
 set(_LABEILLE_FT_RUN_VARS ITERATIONS TIMEOUT STALL_THRESHOLD GIL_MODES STOP_ON_FIRST_PASS UNTIL_BOUND TSAN
-    TSAN_SUPPRESSIONS TSAN_SLOWDOWN STRESS STRESS_THREADS STRESS_REPEAT
+    TSAN_SUPPRESSIONS TSAN_SLOWDOWN STRESS STRESS_THREADS STRESS_REPEAT STRESS_BUDGET
     DETECT_EXTENSIONS PARALLEL_THREADS SHARD_COUNT SHARD_INDEX ONLY_SHARD WORK_DIR RECORDS_DIR
     REPOS_DIR VENVS_DIR RESULTS_DIR RUN_ID TARGET_PYTHON EXTRA_DEPS ENV TEST_COMMAND_SUFFIX
     TEST_COMMAND_OVERRIDE PYTHON_VERSION RESOURCE_LOCK TEST_PREFIX FOLD SETUP_TIMEOUT INSTALLER UV SOURCE
@@ -299,8 +306,8 @@ endfunction()
 set(_LABEILLE_FT_OPTIONS SDIST TSAN STOP_ON_FIRST_PASS USES_XDIST NO_RESOURCE_LOCK STRESS SERIAL_ITERATIONS)
 set(_LABEILLE_FT_ONE GIT REF CLONE_DEPTH PATH VERSION SOURCE IMPORT_NAME INSTALL_COMMAND TEST_COMMAND
     TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT
-    DETECT_EXTENSIONS PARALLEL_THREADS UNTIL_BOUND STRESS_THREADS STRESS_REPEAT TARGET_PYTHON TEST_PREFIX
-    TEST_LIST GIL_CONTROL)
+    DETECT_EXTENSIONS PARALLEL_THREADS UNTIL_BOUND STRESS_THREADS STRESS_REPEAT STRESS_BUDGET TARGET_PYTHON
+    TEST_PREFIX TEST_LIST GIL_CONTROL)
 set(_LABEILLE_FT_MULTI GIL_MODES EXTRA_DEPS ENV LABELS PROPERTIES TSAN_SUPPRESSIONS)
 
 # Appends one bracket-quoted argument to the code in <var>. One value per call, so a value
@@ -348,6 +355,7 @@ macro(_labeille_ft_defaults)
   _labeille_ft_default(LABEILLE_FT_STRESS OFF)
   _labeille_ft_default(LABEILLE_FT_STRESS_THREADS 2)
   _labeille_ft_default(LABEILLE_FT_STRESS_REPEAT 20)
+  _labeille_ft_default(LABEILLE_FT_STRESS_BUDGET 0)
   _labeille_ft_default(LABEILLE_FT_SHARD_COUNT 0)
   _labeille_ft_default(LABEILLE_FT_SHARD_INDEX 0)
   _labeille_ft_default(LABEILLE_FT_ONLY_SHARD OFF)
@@ -628,6 +636,7 @@ function(_labeille_ft_write_meta file)
   string(JSON _m SET "${_m}" config until_bound "${LABEILLE_FT_UNTIL_BOUND}")
   string(JSON _m SET "${_m}" config stress_threads "${LABEILLE_FT_STRESS_THREADS}")
   string(JSON _m SET "${_m}" config stress_repeat "${LABEILLE_FT_STRESS_REPEAT}")
+  string(JSON _m SET "${_m}" config stress_budget "${LABEILLE_FT_STRESS_BUDGET}")
   set(_gil1 false)
   if("gil1" IN_LIST LABEILLE_FT_GIL_MODES)
     set(_gil1 true)
@@ -900,8 +909,8 @@ macro(_labeille_ft_validate_package)
     set(LABEILLE_FT_TARGET_PYTHON "${arg_TARGET_PYTHON}")
   endif()
   foreach(_k IN ITEMS ITERATIONS STALL_THRESHOLD TIMEOUT SETUP_TIMEOUT GIL_MODES DETECT_EXTENSIONS
-                      PARALLEL_THREADS UNTIL_BOUND STRESS_THREADS STRESS_REPEAT TEST_COMMAND_SUFFIX TEST_COMMAND_OVERRIDE TEST_PREFIX
-                      GIL_CONTROL)
+                      PARALLEL_THREADS UNTIL_BOUND STRESS_THREADS STRESS_REPEAT STRESS_BUDGET TEST_COMMAND_SUFFIX
+                      TEST_COMMAND_OVERRIDE TEST_PREFIX GIL_CONTROL)
     if(NOT DEFINED arg_${_k} AND DEFINED LABEILLE_FT_${_k})
       set(arg_${_k} "${LABEILLE_FT_${_k}}")
     endif()
@@ -936,9 +945,11 @@ macro(_labeille_ft_validate_package)
                         "(or 0: off), got \"${arg_UNTIL_BOUND}\"")
   endif()
   # The runner takes fractions of a second here (`labeille ft run --stall-threshold 12.5`).
-  if(NOT arg_STALL_THRESHOLD MATCHES "^[0-9]+(\\.[0-9]+)?$")
-    message(FATAL_ERROR "${_fn}(${name}): STALL_THRESHOLD must be a non-negative number, got \"${arg_STALL_THRESHOLD}\"")
-  endif()
+  foreach(_k IN ITEMS STALL_THRESHOLD STRESS_BUDGET)
+    if(NOT arg_${_k} MATCHES "^[0-9]+(\\.[0-9]+)?$")
+      message(FATAL_ERROR "${_fn}(${name}): ${_k} must be a non-negative number, got \"${arg_${_k}}\"")
+    endif()
+  endforeach()
   if(arg_TSAN)
     foreach(_k IN LISTS _tsan_scaled)
       math(EXPR arg_${_k} "${arg_${_k}} * ${LABEILLE_FT_TSAN_SLOWDOWN}")
@@ -1152,6 +1163,10 @@ macro(_labeille_ft_render_iterations)
     foreach(_a IN ITEMS --stress-threads "${arg_STRESS_THREADS}" --stress-repeat "${arg_STRESS_REPEAT}")
       _labeille_ft_arg(_stress_args "${_a}")
     endforeach()
+    if(NOT arg_STRESS_BUDGET MATCHES "^0*(\\.0*)?$")
+      _labeille_ft_arg(_stress_args --stress-budget)
+      _labeille_ft_arg(_stress_args "${arg_STRESS_BUDGET}")
+    endif()
     foreach(_mode IN LISTS arg_GIL_MODES)
       list(APPEND _variants "stress.${_mode}|${_mode}|ft.stress|${_stress_args}")
     endforeach()
@@ -1197,8 +1212,17 @@ macro(_labeille_ft_render_iterations)
     # One set_tests_properties() per mode: CTest scans every test per call, so one call
     # per test made `ctest -N` quadratic (60k tests: minutes).
     set(_depends "")
+    set(_after "")
     if(_control)
-      string(REGEX REPLACE "\\]=\\] \\[=\\[" ";" _d "${_names_${_controlled}}")
+      string(APPEND _after " ${_names_${_controlled}}")
+    endif()
+    # STRESS_BUDGET: a stress run scales its repetitions from the gil0 runs' durations, so
+    # it starts after them.
+    if(_mode MATCHES "^stress\\." AND NOT arg_STRESS_BUDGET MATCHES "^0*(\\.0*)?$" AND DEFINED _names_gil0)
+      string(APPEND _after " ${_names_gil0}")
+    endif()
+    if(_after)
+      string(REGEX REPLACE "\\]=\\] \\[=\\[" ";" _d "${_after}")
       string(STRIP "${_d}" _d)
       set(_depends " DEPENDS ${_d}")
     endif()

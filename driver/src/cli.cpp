@@ -74,6 +74,7 @@ void add_commands(CLI::App& ft) {
   auto parallel_threads = std::make_shared<int>(0);
   auto stress_threads = std::make_shared<int>(2);
   auto stress_repeat = std::make_shared<int>(20);
+  auto stress_budget = std::make_shared<double>(0);
   auto source = std::make_shared<std::string>("repo");
   auto installer = std::make_shared<std::string>();
   cmd->add_option("--target-python", o->target_python, "Free-threaded Python build (required unless --resume)");
@@ -140,6 +141,11 @@ void add_commands(CLI::App& ft) {
       ->check(CLI::Range(1, 256))->capture_default_str();
   auto* srepeat_opt = cmd->add_option("--stress-repeat", *stress_repeat, "Repetitions of each test per thread in stress iterations")
       ->check(CLI::Range(1, 100000))->capture_default_str();
+  auto* sbudget_opt =
+      cmd->add_option("--stress-budget", *stress_budget,
+                      "Seconds of CPU per stress run: the repetitions scale down for a slow suite, from its plain "
+                      "GIL=0 runs (--stress-repeat is then the maximum; 0: off)")
+          ->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_flag("-v,--verbose", o->verbose, "Show CMake's and CTest's output");
   cmd->callback([=] {
     RunOptions opts = *o;
@@ -160,6 +166,7 @@ void add_commands(CLI::App& ft) {
     opts.parallel_threads = given(threads_opt, *parallel_threads);
     opts.stress_threads = given(sthreads_opt, *stress_threads);
     opts.stress_repeat = given(srepeat_opt, *stress_repeat);
+    opts.stress_budget = given(sbudget_opt, *stress_budget);
     opts.source = given(source_opt, *source);
     opts.installer = given(installer_opt, *installer);
     if (!opts.tsan_suppressions.empty() && !opts.tsan) throw Error("--tsan-suppressions needs --tsan", kExitUsage);

@@ -303,6 +303,7 @@ std::string run_settings(const RunOptions& o, const fs::path& run_dir) {
   if (o.parallel_threads) set("LABEILLE_FT_PARALLEL_THREADS", std::to_string(*o.parallel_threads), "--parallel-threads");
   if (o.stress_threads) set("LABEILLE_FT_STRESS_THREADS", std::to_string(*o.stress_threads), "--stress-threads");
   if (o.stress_repeat) set("LABEILLE_FT_STRESS_REPEAT", std::to_string(*o.stress_repeat), "--stress-repeat");
+  if (o.stress_budget) set("LABEILLE_FT_STRESS_BUDGET", num(*o.stress_budget), "--stress-budget");
   if (o.source) set("LABEILLE_FT_SOURCE", *o.source, "--source");
   if (o.installer) set("LABEILLE_FT_INSTALLER", *o.installer, "--installer");
   if (o.compare_with_gil) out += "set(LABEILLE_FT_GIL_MODES gil0 gil1)\n";

@@ -417,8 +417,12 @@ int test(TestOptions o) {
                 ? fmt::format(", {} x PYTHON_GIL=1 (the control) where a GIL=0 run did not pass", n)
                 : fmt::format(", {} x PYTHON_GIL=1 (the control)", n);
   if (o.run.stress)
-    runs += fmt::format("; stress: the same again through pytest-run-parallel ({} threads x {} repetitions)",
-                        o.run.stress_threads.value_or(2), o.run.stress_repeat.value_or(20));
+    runs += o.run.stress_budget.value_or(0) > 0
+                ? fmt::format("; stress: the same again through pytest-run-parallel ({} threads x up to {} "
+                              "repetitions: as many as fit in {:g} s of CPU per run, from the plain runs' durations)",
+                              o.run.stress_threads.value_or(2), o.run.stress_repeat.value_or(20), *o.run.stress_budget)
+                : fmt::format("; stress: the same again through pytest-run-parallel ({} threads x {} repetitions)",
+                              o.run.stress_threads.value_or(2), o.run.stress_repeat.value_or(20));
   if (o.run.until_bound.value_or(0) > 0)
     runs += fmt::format("; each mode stops once settled (--until-bound {:g})", *o.run.until_bound);
   write_stdout(fmt::format(
@@ -475,6 +479,7 @@ void add_test_command(CLI::App& ft) {
   auto parallel_threads = std::make_shared<int>(0);
   auto stress_threads = std::make_shared<int>(2);
   auto stress_repeat = std::make_shared<int>(20);
+  auto stress_budget = std::make_shared<double>(kDefaultStressBudget);
   auto installer = std::make_shared<std::string>();
   cmd->add_option("dir", *dir, "Package checkout or unpacked sdist (default: the current directory)");
   cmd->add_option("--target-python", r.target_python,
@@ -510,9 +515,15 @@ void add_test_command(CLI::App& ft) {
                            ->check(CLI::Range(1, 256))
                            ->capture_default_str();
   auto* srepeat_opt =
-      cmd->add_option("--stress-repeat", *stress_repeat, "Repetitions of each test per thread in stress iterations")
+      cmd->add_option("--stress-repeat", *stress_repeat,
+                      "Repetitions of each test per thread in stress iterations (the maximum under --stress-budget)")
           ->check(CLI::Range(1, 100000))
           ->capture_default_str();
+  cmd->add_option("--stress-budget", *stress_budget,
+                  "Seconds of CPU per stress run: a slow suite repeats each test fewer times (at least 2), scaled "
+                  "from its plain GIL=0 runs; 0: always --stress-repeat")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   auto* bound_opt =
       cmd->add_option("--until-bound", *until_bound,
                       "Stop a mode's iterations once its verdict is settled at failure-rate bound R (-n is the maximum)")
@@ -555,6 +566,7 @@ void add_test_command(CLI::App& ft) {
     ro.parallel_threads = given(threads_opt, *parallel_threads);
     ro.stress_threads = given(sthreads_opt, *stress_threads);
     ro.stress_repeat = given(srepeat_opt, *stress_repeat);
+    ro.stress_budget = *stress_budget;
     ro.installer = given(installer_opt, *installer);
     ro.cli_args = command_line();
     if (!ro.tsan_suppressions.empty() && !ro.tsan) throw Error("--tsan-suppressions needs --tsan", kExitUsage);

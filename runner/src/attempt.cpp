@@ -101,6 +101,11 @@ std::optional<Options> parse_options(int argc, char** argv) {
       ->check(CLI::Range(1, 256));
   app.add_option("--stress-repeat", o.stress_repeat, "Stress attempts: each thread repeats every test K times")
       ->check(CLI::Range(1, 100000))->capture_default_str();
+  app.add_option("--stress-budget", o.stress_budget_s,
+                 "Stress attempts: choose the repetitions so the attempt costs about S seconds of CPU, from the "
+                 "mean duration of the package's plain gil0 runs recorded so far (budgeted_stress_repeat); "
+                 "--stress-repeat is then the maximum. 0: always --stress-repeat")
+      ->check(CLI::NonNegativeNumber)->type_name("S");
   app.add_flag("--quiet", o.quiet, "Print only the CTest tags");
   app.add_flag("--echo", o.echo, "Copy the command's output to the runner's own stdout/stderr");
   app.add_option("--shell", o.shell, "Run COMMAND with /bin/sh -c");
@@ -154,6 +159,29 @@ std::vector<Outcome> earlier_outcomes(const fs::path& record_dir, const std::str
     }
   }
   return out;
+}
+
+double earlier_mean_duration(const fs::path& record_dir, const std::string& package, const std::string& mode) {
+  double total = 0;
+  int n = 0;
+  std::error_code ec;
+  const std::string prefix = mode + ".iter";
+  for (auto& e : fs::directory_iterator(record_dir / package, ec)) {
+    if (e.path().filename().string().rfind(prefix, 0) != 0) continue;
+    auto rec = e.path() / attempt_files::kRecord;
+    if (!fs::exists(rec)) continue;
+    try {
+      auto r = parse_record(read_file(rec), rec.string());
+      if (auto* a = std::get_if<AttemptRecord>(&r);
+          a && a->mode == mode && (a->outcome == Outcome::Pass || a->outcome == Outcome::Fail)) {
+        total += a->duration_s;
+        ++n;
+      }
+    } catch (const Error&) {
+      // An unreadable record tells no duration.
+    }
+  }
+  return n ? total / n : 0.0;
 }
 
 std::string skip_reason(const Options& o, const std::vector<Outcome>& earlier) {
@@ -301,8 +329,15 @@ int run_attempt(const Options& o, std::ostream& out) {
   in.hook_dir = hook_dir.string();
   in.junit_path = (dir / attempt_files::kJUnit).string();
   in.user = o.env;
+  // --stress-budget: both GIL modes scale from the gil0 plain runs, so a GIL=1 stress
+  // control repeats as often as its GIL=0 twin (CTest starts stress runs after them).
+  const int stress_repeat =
+      o.stress_threads > 0 && o.stress_budget_s > 0
+          ? budgeted_stress_repeat(o.stress_budget_s, earlier_mean_duration(o.record_dir, o.package, "gil0"),
+                                   o.stress_threads, o.stress_repeat)
+          : o.stress_repeat;
   if (o.stress_threads > 0) {
-    auto se = stress_environment(r.venv, o.stress_threads, o.stress_repeat, dir);
+    auto se = stress_environment(r.venv, o.stress_threads, stress_repeat, dir);
     in.stress_vars = std::move(se.vars);
     in.stress_addopts = std::move(se.pytest_addopts);
   }
@@ -321,7 +356,7 @@ int run_attempt(const Options& o, std::ostream& out) {
   spec.cwd = run_cwd.string();
   spec.env = to_entries(plan.env);
   const double stall_threshold_s = o.stress_threads > 0
-                                       ? stress_stall_threshold(o.stall_threshold_s, o.stress_repeat, o.timeout_s)
+                                       ? stress_stall_threshold(o.stall_threshold_s, stress_repeat, o.timeout_s)
                                        : o.stall_threshold_s;
   r.stall.threshold_s = stall_threshold_s;
   spec.watchdog.stall_threshold_s = stall_threshold_s;
@@ -357,7 +392,7 @@ int run_attempt(const Options& o, std::ostream& out) {
   // CTest's details and the record say why the tests did not run at once: "tests did not
   // run: pytest exit 2 (...): tests/test_x.py: ModuleNotFoundError: No module named ...".
   auto v = classify(res.termination, res.fatal_error, res.crash_frames, {pytest, r.out.tail, r.err.tail});
-  if (o.stress_threads > 0) r.stress = read_stress_output(dir / attempt_files::kStressOut, o.stress_threads, o.stress_repeat);
+  if (o.stress_threads > 0) r.stress = read_stress_output(dir / attempt_files::kStressOut, o.stress_threads, stress_repeat);
   if (o.tsan) apply_tsan_logs(read_tsan_logs(tsan_dir), r, v);
   if (v.outcome == Outcome::Deadlock)
     v.detail = fmt::format("stalled: no output for {:.1f} s, {}", r.stall.last_output_age_s,

@@ -1,6 +1,7 @@
 #include "labeille/runner/stress.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -25,6 +26,12 @@ StressEnv stress_environment(const fs::path& venv, int threads, int repeat, cons
                                  "--ignore-gil-enabled",
                                  threads, repeat);
   return e;
+}
+
+int budgeted_stress_repeat(double budget_s, double plain_mean_s, int threads, int max_repeat) {
+  if (plain_mean_s <= 0 || budget_s <= 0) return max_repeat;
+  const double k = std::floor(budget_s / (plain_mean_s * std::max(1, threads)));
+  return static_cast<int>(std::clamp(k, static_cast<double>(std::min(2, max_repeat)), static_cast<double>(max_repeat)));
 }
 
 double stress_stall_threshold(double plain_s, int repeat, double timeout_s) {

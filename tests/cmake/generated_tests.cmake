@@ -23,7 +23,8 @@ labeille_ft_add_package(gamma PATH [[${WORK}/pkg]] ITERATIONS 2 TEST_PREFIX nigh
 if(NOT gamma_tests STREQUAL \"nightly.ft.gamma.setup;nightly.ft.gamma.probe;nightly.ft.gamma.gil0.iter01;nightly.ft.gamma.gil0.iter02\")
   message(FATAL_ERROR \"TEST_LIST: \${gamma_tests}\")
 endif()
-labeille_ft_add_package(delta PATH [[${WORK}/pkg]] ITERATIONS 2 GIL_MODES gil0 gil1 STRESS STRESS_THREADS 3 UNTIL_BOUND 0.1)
+labeille_ft_add_package(delta PATH [[${WORK}/pkg]] ITERATIONS 2 GIL_MODES gil0 gil1 STRESS STRESS_THREADS 3 UNTIL_BOUND 0.1
+                        STRESS_BUDGET 90)
 labeille_ft_add_package(epsilon PATH [[${WORK}/pkg]] ITERATIONS 2 GIL_MODES gil0 gil1 STRESS GIL_CONTROL auto SERIAL_ITERATIONS)
 ")
 execute_process(COMMAND ${CMAKE_COMMAND} -S "${WORK}/src" -B "${WORK}/build" -DLabeilleFT_DIR=${PACKAGE_DIR}
@@ -151,12 +152,17 @@ foreach(i RANGE ${last})
       message(FATAL_ERROR "${name}: labels ${p_labels}, skip ${p_skip}")
     endif()
     foreach(want "--mode\",\"stress.gil1\"" "--gil\",\"1\"" "--stress-threads\",\"3\"" "--stress-repeat\",\"20\""
-                 "--until-bound\",\"0.1\"")
+                 "--until-bound\",\"0.1\"" "--stress-budget\",\"90\"")
       string(FIND "${cmd}" "${want}" at)
       if(at EQUAL -1)
         message(FATAL_ERROR "${name}: ${want} missing in ${cmd}")
       endif()
     endforeach()
+  endif()
+  # STRESS_BUDGET: stress runs scale from the gil0 runs' durations, so they start after them.
+  if(name MATCHES "^ft\\.delta\\.stress\\.gil[01]\\.iter"
+     AND NOT p_depends MATCHES "\"ft.delta.gil0.iter01\",\"ft.delta.gil0.iter02\"")
+    message(FATAL_ERROR "${name}: STRESS_BUDGET without DEPENDS on the gil0 runs: ${p_depends}")
   endif()
   if(name STREQUAL "ft.delta.gil0.iter01" AND (cmd MATCHES "--stress" OR NOT cmd MATCHES "--until-bound"))
     message(FATAL_ERROR "${name}: a plain iteration with stress options, or without --until-bound: ${cmd}")

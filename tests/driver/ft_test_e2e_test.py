@@ -126,7 +126,9 @@ elif which == "clean":
         v = subprocess.run([labeille, "ft", *view], capture_output=True, text=True)
         expect(v.returncode == 0 and "ft-checkout-clean" in v.stdout, f"ft {view[0]}: exit {v.returncode}")
 elif which == "stress":
-    p, run_dir = ft_test("stress-race", "-n", "3", "--stress-repeat", "50")
+    # --stress-budget 0: the 50 repetitions this detection needs, whatever the load (the
+    # default budget scales them down when a loaded machine slows the plain runs).
+    p, run_dir = ft_test("stress-race", "-n", "3", "--stress-repeat", "50", "--stress-budget", "0")
     expect(p.returncode == 1, f"exit {p.returncode}, expected 1 (a free-threading problem)")
     expect("install:  python -m pip install -e . --group tests" in p.stdout, "install command not printed")
     row, _ = results(run_dir)

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "labeille/core/fs.hpp"
+#include "labeille/core/record_json.hpp"
 #include "labeille/observe/environment.hpp"
+#include "labeille/runner/attempt.hpp"
 #include "support/scratch.hpp"
 
 namespace fs = std::filesystem;
@@ -63,6 +66,44 @@ TEST(Stress, StallThresholdGrowsWithTheRepetitionsBelowHalfTheTimeout) {
   EXPECT_DOUBLE_EQ(stress_stall_threshold(60, 0, 600), 60);       // repeat unset: as plain
   EXPECT_DOUBLE_EQ(stress_stall_threshold(200, 20, 300), 200);    // never below the plain threshold
   EXPECT_DOUBLE_EQ(stress_stall_threshold(0, 20, 600), 0);        // stall detection off
+}
+
+// --stress-budget: a slow suite repeats fewer times (more-itertools 10.7.0: 9.5 s plain,
+// 6.3 minutes per stress run at 20), a fast one keeps the maximum, never below 2.
+TEST(Stress, BudgetScalesTheRepetitionsFromThePlainRuns) {
+  EXPECT_EQ(budgeted_stress_repeat(120, 9.5, 2, 20), 6);
+  EXPECT_EQ(budgeted_stress_repeat(120, 0.4, 2, 20), 20);   // fast suite: the maximum
+  EXPECT_EQ(budgeted_stress_repeat(120, 0.4, 2, 50), 50);   // the maximum is --stress-repeat
+  EXPECT_EQ(budgeted_stress_repeat(120, 300, 2, 20), 2);    // never below 2
+  EXPECT_EQ(budgeted_stress_repeat(120, 300, 2, 1), 1);     // nor above the maximum
+  EXPECT_EQ(budgeted_stress_repeat(120, 0, 2, 20), 20);     // no plain run known: the maximum
+  EXPECT_EQ(budgeted_stress_repeat(0, 9.5, 2, 20), 20);     // no budget
+}
+
+// The durations it scales from: the package's gil0 attempts that ran to their end.
+TEST(Stress, MeanDurationReadsTheRecordedPlainRuns) {
+  const auto rec = test_support::scratch_dir();
+  auto write = [&](const std::string& mode, int iter, Outcome o, double s) {
+    AttemptRecord r;
+    r.package = "p";
+    r.mode = mode;
+    r.gil = GilMode::Off;
+    r.iteration = iter;
+    r.attempt = 1;
+    r.test_name = "ft.p." + mode;
+    r.attempt_id = "h:1:" + std::to_string(iter);
+    r.outcome = o;
+    r.duration_s = s;
+    const auto dir = rec / "p" / (mode + ".iter0" + std::to_string(iter) + ".a001");
+    fs::create_directories(dir);
+    atomic_write_file(dir / attempt_files::kRecord, to_json(r));
+  };
+  EXPECT_EQ(earlier_mean_duration(rec, "p", "gil0"), 0.0);
+  write("gil0", 1, Outcome::Pass, 8);
+  write("gil0", 2, Outcome::Fail, 12);
+  write("gil0", 3, Outcome::Deadlock, 600);      // a stall says nothing of the suite's length
+  write("stress.gil0", 1, Outcome::Pass, 400);   // another mode
+  EXPECT_DOUBLE_EQ(earlier_mean_duration(rec, "p", "gil0"), 10.0);
 }
 
 }  // namespace labeille::runner

@@ -40,6 +40,7 @@ struct RunOptions {
   std::optional<int> parallel_threads;
   std::optional<int> stress_threads;
   std::optional<int> stress_repeat;
+  std::optional<double> stress_budget;  // seconds of CPU per stress run (0: off; ft test: 120)
   std::optional<std::string> source;     // repo | sdist | auto
   std::optional<std::string> installer;  // uv | pip (the module's default: uv when found)
   std::vector<std::string> packages;     // --packages a,b (b==1.2 pins b's sdist)

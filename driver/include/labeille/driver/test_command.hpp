@@ -37,7 +37,10 @@ struct PackageResult;
 namespace labeille::driver {
 
 inline constexpr int kExitProblem = 1;    // a free-threading problem was found
-inline constexpr int kExitNoVerdict = 5;  // no verdict: install/import failure, tests did not run
+inline constexpr int kExitNoVerdict = 5;
+// Seconds of CPU per stress run by default (--stress-budget): a 1 s suite keeps the full 20
+// repetitions x 2 threads; a 9.5 s one (more-itertools) gets 6 instead of 6-minute runs.
+inline constexpr double kDefaultStressBudget = 120;  // no verdict: install/import failure, tests did not run
 
 struct TestOptions {
   RunOptions run;  // the ft run options that make sense for one package

@@ -43,6 +43,7 @@ struct Options {
   std::string copy_cwd_in;         // --copy-cwd-in DIR: run in a private copy of --cwd made under DIR
   int stress_threads = 0;          // > 0: a stress attempt (stress.hpp)
   int stress_repeat = 1;
+  double stress_budget_s = 0;      // --stress-budget S: repetitions from the plain runs' durations (0: off)
   bool quiet = false;
   bool echo = false;
   std::string shell;               // --shell COMMAND
@@ -57,6 +58,11 @@ std::optional<Options> parse_options(int argc, char** argv);
 // left out: they prove nothing). What stop-on-first-pass and --until-bound decide from.
 std::vector<Outcome> earlier_outcomes(const std::filesystem::path& record_dir, const std::string& package,
                                       const std::string& mode);
+
+// The mean duration of the package+mode attempts recorded so far that ran the suite to
+// its end (pass or fail), or 0 when there is none: what --stress-budget scales from.
+double earlier_mean_duration(const std::filesystem::path& record_dir, const std::string& package,
+                             const std::string& mode);
 
 // Why this attempt need not run ("" = run it): stop-on-first-pass once a pass exists,
 // --until-bound once labeille::until_bound_decision() says the verdict is settled.

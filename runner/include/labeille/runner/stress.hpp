@@ -27,6 +27,13 @@ struct StressEnv {
   std::vector<std::pair<std::string, std::string>> vars;
   std::string pytest_addopts;
 };
+// --stress-budget: the repetitions per thread that make one stress attempt cost about
+// `budget_s` of CPU when the plain suite takes `plain_mean_s` (each test runs threads x
+// repeat times): floor(budget / (plain x threads)), at least 2 (one repetition is no
+// stress) and at most `max_repeat`; `max_repeat` when no plain run is known (<= 0).
+// more-itertools 10.7.0 (9.5 s suite): 20 repetitions made each stress run 6.3 minutes.
+int budgeted_stress_repeat(double budget_s, double plain_mean_s, int threads, int max_repeat);
+
 StressEnv stress_environment(const std::filesystem::path& venv, int threads, int repeat,
                              const std::filesystem::path& attempt_dir);
 
