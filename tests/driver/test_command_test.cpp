@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "labeille/analyzers/model.hpp"
 #include "labeille/core/error.hpp"
 
 namespace labeille::driver {
@@ -24,6 +25,37 @@ TEST(FtTest, ExitStatusByCategory) {
     EXPECT_NE(kExitProblem, reserved);
     EXPECT_NE(kExitNoVerdict, reserved);
   }
+}
+
+// Only failures that the GIL=1 controls show as often are pre-existing; a significant
+// difference, or a test that failed under stress only without the GIL, is a finding.
+TEST(FtTest, PreExistingOnlyWhenEveryFailureHappensWithTheGilToo) {
+  analyzers::PackageResult p;
+  p.category = "incompatible";
+  p.iterations_completed = 10;
+  p.pass_count = 0;
+  p.gil_comparison = "pre_existing";
+  p.gil_fisher_p = 1.0;
+  EXPECT_TRUE(failures_only_pre_existing(p));
+  p.gil_fisher_p = 0.001;  // 10/10 failed without the GIL, 1/10 with it
+  EXPECT_FALSE(failures_only_pre_existing(p));
+  p.gil_fisher_p = 1.0;
+  p.gil_comparison = "free_threading_specific";
+  EXPECT_FALSE(failures_only_pre_existing(p));
+  p.gil_comparison = "pre_existing";
+  p.stress = analyzers::StressResult{};
+  p.stress->iterations.resize(10);
+  p.stress->pass_count = 0;
+  p.stress->comparison = "pre_existing";
+  p.stress->fisher_p = 0.47;
+  EXPECT_TRUE(failures_only_pre_existing(p));
+  p.stress->finding = true;  // a test failing under stress only without the GIL
+  EXPECT_FALSE(failures_only_pre_existing(p));
+  p.stress->finding = false;
+  p.category = "tsan_warnings";  // TSAN's reports are evidence of their own
+  EXPECT_FALSE(failures_only_pre_existing(p));
+  p.category = "compatible";
+  EXPECT_FALSE(failures_only_pre_existing(p));
 }
 
 TEST(FtTest, FailOnChangesWhatFails) {

@@ -63,7 +63,8 @@ int exit_status_for(std::string_view category, const std::set<std::string>& fail
 
 // Whether every failure the category of an incompatible, intermittent, crash or deadlock
 // package rests on happens with the GIL as well (the plain runs' and the stress runs'
-// GIL=1 controls both "pre_existing", their Fisher p >= 0.05): then the suite fails
+// GIL=1 controls both "pre_existing", their Fisher p >= 0.05, and no test failing under
+// stress only without the GIL, stress's finding): then the suite fails
 // whatever free-threading does, and the category is no finding about it. A failure rate
 // that differs significantly between the modes is a finding, even if GIL=1 fails too.
 bool failures_only_pre_existing(const analyzers::PackageResult& p);
