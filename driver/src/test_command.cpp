@@ -420,13 +420,16 @@ int test(TestOptions o) {
     runs += o.run.gil_control == "auto"
                 ? fmt::format(", {} x PYTHON_GIL=1 (the control) where a GIL=0 run did not pass", n)
                 : fmt::format(", {} x PYTHON_GIL=1 (the control)", n);
-  if (o.run.stress)
-    runs += o.run.stress_budget.value_or(0) > 0
-                ? fmt::format("; stress: the same again through pytest-run-parallel ({} threads x up to {} "
-                              "repetitions: as many as fit in {:g} s of CPU per run, from the plain runs' durations)",
-                              o.run.stress_threads.value_or(2), o.run.stress_repeat.value_or(20), *o.run.stress_budget)
-                : fmt::format("; stress: the same again through pytest-run-parallel ({} threads x {} repetitions)",
-                              o.run.stress_threads.value_or(2), o.run.stress_repeat.value_or(20));
+  if (o.run.stress) {
+    const int repeat = o.run.stress_repeat.value_or(20);
+    const double budget = o.run.stress_budget.value_or(0);
+    runs += fmt::format("; stress: the same again through pytest-run-parallel ({} threads x {})",
+                        o.run.stress_threads.value_or(2),
+                        budget > 0 ? fmt::format("up to {} repetitions: as many as fit in {:g} s of CPU per run, "
+                                                 "from the plain runs' durations",
+                                                 repeat, budget)
+                                   : fmt::format("{} repetitions", repeat));
+  }
   if (o.run.until_bound.value_or(0) > 0)
     runs += fmt::format("; each mode stops once settled (--until-bound {:g})", *o.run.until_bound);
   write_stdout(fmt::format(

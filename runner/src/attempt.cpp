@@ -143,8 +143,13 @@ std::optional<Options> parse_options(int argc, char** argv) {
   return o;
 }
 
-std::vector<Outcome> earlier_outcomes(const fs::path& record_dir, const std::string& package, const std::string& mode) {
-  std::vector<Outcome> out;
+namespace {
+
+// The package+mode attempts recorded so far. An unreadable record proves nothing and
+// tells no duration: it is left out.
+std::vector<AttemptRecord> earlier_attempts(const fs::path& record_dir, const std::string& package,
+                                            const std::string& mode) {
+  std::vector<AttemptRecord> out;
   std::error_code ec;
   const std::string prefix = mode + ".iter";
   for (auto& e : fs::directory_iterator(record_dir / package, ec)) {
@@ -153,34 +158,29 @@ std::vector<Outcome> earlier_outcomes(const fs::path& record_dir, const std::str
     if (!fs::exists(rec)) continue;
     try {
       auto r = parse_record(read_file(rec), rec.string());
-      if (auto* a = std::get_if<AttemptRecord>(&r); a && a->mode == mode) out.push_back(a->outcome);
+      if (auto* a = std::get_if<AttemptRecord>(&r); a && a->mode == mode) out.push_back(std::move(*a));
     } catch (const Error&) {
-      // An unreadable record proves nothing; run the iteration.
     }
   }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Outcome> earlier_outcomes(const fs::path& record_dir, const std::string& package, const std::string& mode) {
+  std::vector<Outcome> out;
+  for (const auto& a : earlier_attempts(record_dir, package, mode)) out.push_back(a.outcome);
   return out;
 }
 
 double earlier_mean_duration(const fs::path& record_dir, const std::string& package, const std::string& mode) {
   double total = 0;
   int n = 0;
-  std::error_code ec;
-  const std::string prefix = mode + ".iter";
-  for (auto& e : fs::directory_iterator(record_dir / package, ec)) {
-    if (e.path().filename().string().rfind(prefix, 0) != 0) continue;
-    auto rec = e.path() / attempt_files::kRecord;
-    if (!fs::exists(rec)) continue;
-    try {
-      auto r = parse_record(read_file(rec), rec.string());
-      if (auto* a = std::get_if<AttemptRecord>(&r);
-          a && a->mode == mode && (a->outcome == Outcome::Pass || a->outcome == Outcome::Fail)) {
-        total += a->duration_s;
-        ++n;
-      }
-    } catch (const Error&) {
-      // An unreadable record tells no duration.
+  for (const auto& a : earlier_attempts(record_dir, package, mode))
+    if (a.outcome == Outcome::Pass || a.outcome == Outcome::Fail) {
+      total += a.duration_s;
+      ++n;
     }
-  }
   return n ? total / n : 0.0;
 }
 

@@ -81,6 +81,17 @@ namespace {
 
 constexpr const char* kDefaultInstall = "python -m pip install . pytest";
 
+// What a helper script answered: the text after "<tag>:" on the last line of its stdout
+// that starts so ("" when none does). The probe, the declared-support reader and the
+// sdist fetcher each print one such line.
+std::string result_line(std::string_view out, std::string_view tag) {
+  std::string answer;
+  for (auto line : split_lines(out))
+    if (line.size() > tag.size() && line.starts_with(tag) && line[tag.size()] == ':')
+      answer = std::string(line.substr(tag.size() + 1));
+  return answer;
+}
+
 // The environment of every set-up step: the venv first on PATH (so `pip` and `python`
 // in an install command mean the venv's), PYTHON_GIL unset, no PYTHONPATH/PYTHONHOME.
 // The installer adds its own variables (installer_env).
@@ -179,15 +190,14 @@ Fetched fetch_sdist(const PrepareOptions& o, const std::string& dist, const fs::
   if (!o.sdist_script.empty()) {
     auto quick = run_step({o.python, o.sdist_script.string(), dist, o.version, dl.string()}, dl, env, dir,
                           "sdist-index", o.timeout_s);
-    for (auto line : split_lines(quick.out))
-      if (line.rfind("LABEILLE_SDIST_RESULT:", 0) == 0) {
-        try {
-          const auto doc = json::parse_object(std::string(line.substr(22)), "labeille_ft_sdist.py");
-          const std::string file = json::Reader(doc, "labeille_ft_sdist.py").str("file");
-          if (!file.empty() && fs::is_regular_file(dl / file)) archive = dl / file;
-        } catch (const Error&) {  // an answer it cannot read: pip download decides
-        }
+    if (const auto answer = result_line(quick.out, "LABEILLE_SDIST_RESULT"); !answer.empty()) {
+      try {
+        const auto doc = json::parse_object(answer, "labeille_ft_sdist.py");
+        const std::string file = json::Reader(doc, "labeille_ft_sdist.py").str("file");
+        if (!file.empty() && fs::is_regular_file(dl / file)) archive = dl / file;
+      } catch (const Error&) {  // an answer it cannot read: pip download decides
       }
+    }
   }
   std::string spec = o.version.empty() ? dist : dist + "==" + o.version;
   auto s = archive.empty() ? run_step({o.python, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", dist,
@@ -238,9 +248,7 @@ DeclaredInfo read_declared(const PrepareOptions& o, const std::string& py, const
   std::vector<std::string> argv = {py, o.declared_script.string(), dist, version, src.string()};
   if (!archive.empty()) argv.push_back(archive);
   auto r = run_step(argv, dir, env, dir, "declared", 600);
-  std::string json;
-  for (auto line : split_lines(r.out))
-    if (line.rfind("LABEILLE_DECLARED_RESULT:", 0) == 0) json = std::string(line.substr(25));
+  const std::string json = result_line(r.out, "LABEILLE_DECLARED_RESULT");
   DeclaredInfo d;
   if (json.empty()) {
     d.error = r.ok ? "labeille_ft_declared.py printed no result" : r.error;
@@ -623,9 +631,7 @@ ProbeRecord probe(const ProbeOptions& o) {
                                   dir.string(), step_env(venv.string(), o.package), dir, "probe", o.timeout_s));
   auto r = observe::supervise(spec);
 
-  std::string answer;
-  for (auto line : split_lines(r.out.tail))
-    if (line.rfind("LABEILLE_PROBE_RESULT:", 0) == 0) answer = std::string(line.substr(22));
+  const std::string answer = result_line(r.out.tail, "LABEILLE_PROBE_RESULT");
   // The probe script's answer, read strictly: a missing key or a wrong type (an
   // interpreter whose probe prints {}) is an import failure naming the field, never an
   // assert.

@@ -7,13 +7,13 @@ configuration), serves project "demo" as a PEP 691 JSON page and project "olddem
 PEP 503 HTML page. The target interpreter's own most specific wheel tag marks the wheel it
 can install, so the expectations hold on any platform.
 """
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
+
+import local_index  # tests/setup/local_index.py, beside this script
 
 PYTHON, SCRIPT, WORK = sys.argv[1:4]
 errors = []
@@ -22,28 +22,6 @@ errors = []
 def expect(cond, what):
     if not cond:
         errors.append(what)
-
-
-class Index(http.server.SimpleHTTPRequestHandler):
-    """Serves WORK/index; a project directory holding index.json answers in JSON."""
-
-    def __init__(self, *a, **kw):
-        super().__init__(*a, directory=f"{WORK}/index", **kw)
-
-    def do_GET(self):
-        page = os.path.join(f"{WORK}/index", self.path.strip("/"), "index.json")
-        if os.path.exists(page):
-            body = open(page, "rb").read()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        else:
-            super().do_GET()
-
-    def log_message(self, *a):
-        pass
 
 
 def declared(dist, version, src, *extra, env=None):
@@ -79,8 +57,7 @@ def main():
                 "Classifier: Programming Language :: Python :: Free Threading :: 3 - Stable\n\n")
     os.makedirs(f"{WORK}/nosrc")
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Index)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = local_index.serve(f"{WORK}/index")
     env = dict(os.environ, PIP_INDEX_URL=f"http://127.0.0.1:{server.server_port}/simple/")
     try:
         d = declared("demo", "1.0", f"{WORK}/src", "demo-1.0.tar.gz", env=env)

@@ -7,11 +7,10 @@ The index, named to pip through PIP_INDEX_URL, lists sdists of "demo" pip must n
 (yanked, a Requires-Python this interpreter fails, a pre-release), a wheel, and two it
 may (1.0 .tar.gz, 1.2 .zip); "olddemo" is a PEP 503 HTML page whose link carries its
 sha256; "baddemo" lists a hash its file does not have; a find-links directory holds a
-newer demo. The script must save what pip
-would, and defer to `pip download` (saying why) whenever it cannot be sure.
+newer demo. The script must save what pip would, and defer to `pip download` (saying why)
+whenever it cannot be sure. The index is tests/setup/local_index.py.
 """
 import hashlib
-import http.server
 import io
 import json
 import os
@@ -19,8 +18,9 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import threading
 import zipfile
+
+import local_index  # tests/setup/local_index.py, beside this script
 
 PYTHON, SETUP, SCRIPT, WORK = sys.argv[1:5]
 errors = []
@@ -29,28 +29,6 @@ errors = []
 def expect(cond, what):
     if not cond:
         errors.append(what)
-
-
-class Index(http.server.SimpleHTTPRequestHandler):
-    """Serves WORK/index; a project directory holding index.json answers in JSON."""
-
-    def __init__(self, *a, **kw):
-        super().__init__(*a, directory=f"{WORK}/index", **kw)
-
-    def do_GET(self):
-        page = os.path.join(f"{WORK}/index", self.path.strip("/"), "index.json")
-        if os.path.exists(page):
-            body = open(page, "rb").read()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        else:
-            super().do_GET()
-
-    def log_message(self, *a):
-        pass
 
 
 def sdist(name, version, ext=".tar.gz"):
@@ -114,8 +92,7 @@ def main():
         json.dump({"meta": {"api-version": "1.0"}, "name": "baddemo",
                    "files": [{"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": "00" * 32}}]}, f)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Index)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = local_index.serve(f"{WORK}/index")
     index = f"http://127.0.0.1:{server.server_port}/simple/"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env.update(PIP_INDEX_URL=index, PIP_CONFIG_FILE=os.devnull)
